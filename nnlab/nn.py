@@ -1,0 +1,584 @@
+"""Reference numerics for fully connected networks, written to read like the lecture.
+
+Convention (stated once, used everywhere in nnlab): batch-first rows.
+A batch ``X`` has shape (N, fan_in); a layer computes ``Z = X @ W + b`` with ``W`` of
+shape (fan_in, fan_out) and ``b`` of shape (fan_out,), then ``A = g(Z)``.
+Layer l of an MLP:  Z_l = A_{l-1} @ W_l + b_l,  A_l = g_l(Z_l),  A_0 = X.
+
+Backward pass (delta = dL/dZ):
+    dZ_L = dL/dA_L * g_L'(Z_L)      (= (A_L - Y)/N for sigmoid+BCE and softmax+CE)
+    dW_l = A_{l-1}.T @ dZ_l,   db_l = sum of dZ_l over rows
+    dA_{l-1} = dZ_l @ W_l.T,   dZ_{l-1} = dA_{l-1} * g'(Z_{l-1})
+
+PyTorch is imported only inside ``to_torch`` / ``from_torch``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate as v
+
+# ---------------------------------------------------------------- activations
+
+
+def sigmoid(z):
+    """sigma(z) = 1 / (1 + e^-z), computed without overflow for any z."""
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    e = np.exp(z[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def sigmoid_grad(z):
+    """sigma'(z) = sigma(z) (1 - sigma(z)), at most 0.25."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def tanh(z):
+    """tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
+    return np.tanh(np.asarray(z, dtype=float))
+
+
+def tanh_grad(z):
+    """tanh'(z) = 1 - tanh(z)^2."""
+    return 1.0 - np.tanh(np.asarray(z, dtype=float)) ** 2
+
+
+def relu(z):
+    """relu(z) = max(0, z)."""
+    return np.maximum(np.asarray(z, dtype=float), 0.0)
+
+
+def relu_grad(z):
+    """relu'(z) = 1 if z > 0 else 0 (0 at the kink, as PyTorch does)."""
+    return (np.asarray(z, dtype=float) > 0).astype(float)
+
+
+def linear(z):
+    """identity: g(z) = z."""
+    return np.asarray(z, dtype=float)
+
+
+def linear_grad(z):
+    """g'(z) = 1."""
+    return np.ones_like(np.asarray(z, dtype=float))
+
+
+def softmax(z, axis=-1):
+    """softmax(z)_k = e^{z_k} / sum_j e^{z_j}, shifted by max(z) so it cannot overflow."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_grad(z):
+    """Jacobian of softmax along the last axis: J_kj = s_k (delta_kj - s_j); shape (..., K, K)."""
+    s = softmax(z)
+    return s[..., :, None] * (np.eye(s.shape[-1]) - s[..., None, :])
+
+
+ACTIVATIONS = {
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "relu": (relu, relu_grad),
+    "linear": (linear, linear_grad),
+}
+OUTPUTS = ("sigmoid", "softmax", "linear", "tanh", "relu")
+
+
+def activation(name):
+    """Return (g, g') for an activation name: 'sigmoid', 'tanh', 'relu' or 'linear'."""
+    return ACTIVATIONS[v.choice("activation", name, tuple(ACTIVATIONS))]
+
+
+def _activation_backward(name, Z, A, dA):
+    """dL/dZ from dL/dA through activation ``name`` (softmax uses its Jacobian-vector product)."""
+    if name == "softmax":
+        return A * (dA - np.sum(dA * A, axis=-1, keepdims=True))
+    return dA * ACTIVATIONS[name][1](Z)
+
+
+def _activate(name, Z):
+    return softmax(Z) if name == "softmax" else ACTIVATIONS[name][0](Z)
+
+
+# --------------------------------------------------------------------- losses
+# Each loss averages over samples by default (reduction="mean", as PyTorch does);
+# reduction="sum" adds them up instead. Each *_grad returns dL/d(first argument).
+
+
+def _reduce(per_sample, reduction):
+    return float(np.sum(per_sample) if reduction == "sum" else np.mean(per_sample))
+
+
+def _scale(n, reduction):
+    return 1.0 if reduction == "sum" else 1.0 / n
+
+
+def mean_squared_error(Yhat, Y, reduction="mean"):
+    """L = mean over all entries of (Yhat - Y)^2 (PyTorch's MSELoss)."""
+    Yhat, Y = np.asarray(Yhat, float), np.asarray(Y, float)
+    return _reduce((Yhat - Y) ** 2, reduction)
+
+
+def mean_squared_error_grad(Yhat, Y, reduction="mean"):
+    """dL/dYhat = 2 (Yhat - Y) / (number of entries)."""
+    Yhat, Y = np.asarray(Yhat, float), np.asarray(Y, float)
+    return 2.0 * (Yhat - Y) * _scale(Yhat.size, reduction)
+
+
+def binary_cross_entropy(P, Y, reduction="mean", eps=1e-12):
+    """L = -mean[Y ln P + (1 - Y) ln(1 - P)], with P clipped to [eps, 1 - eps]."""
+    P = np.clip(np.asarray(P, float), eps, 1.0 - eps)
+    Y = np.asarray(Y, float)
+    return _reduce(-(Y * np.log(P) + (1.0 - Y) * np.log1p(-P)), reduction)
+
+
+def binary_cross_entropy_grad(P, Y, reduction="mean", eps=1e-12):
+    """dL/dP = (P - Y) / (P (1 - P)) / (number of entries)."""
+    P = np.clip(np.asarray(P, float), eps, 1.0 - eps)
+    Y = np.asarray(Y, float)
+    return (P - Y) / (P * (1.0 - P)) * _scale(P.size, reduction)
+
+
+def binary_cross_entropy_with_logits(Z, Y, reduction="mean"):
+    """L = mean[ln(1 + e^Z) - Y Z]: BCE of sigmoid(Z), exact for any logit Z."""
+    Z, Y = np.asarray(Z, float), np.asarray(Y, float)
+    return _reduce(np.logaddexp(0.0, Z) - Y * Z, reduction)
+
+
+def binary_cross_entropy_with_logits_grad(Z, Y, reduction="mean"):
+    """dL/dZ = (sigmoid(Z) - Y) / (number of entries)."""
+    Z, Y = np.asarray(Z, float), np.asarray(Y, float)
+    return (sigmoid(Z) - Y) * _scale(Z.size, reduction)
+
+
+def _one_hot_like(Y, K):
+    Y = np.asarray(Y)
+    if Y.ndim == 1:
+        if Y.dtype.kind not in "iu" and not np.all(Y == np.round(Y)):
+            raise ValueError(f"Y: expected integer class labels in 0..{K - 1} or one-hot rows, got {Y[:5]}")
+        labels = Y.astype(int)
+        if labels.min(initial=0) < 0 or labels.max(initial=0) >= K:
+            raise ValueError(f"Y: expected class labels in 0..{K - 1}, got values from {labels.min()} to {labels.max()}")
+        return np.eye(K)[labels]
+    return Y.astype(float)
+
+
+def categorical_cross_entropy(P, Y, reduction="mean", eps=1e-12):
+    """L = -mean_n sum_k Y_nk ln P_nk on probabilities P; Y one-hot (N, K) or labels (N,)."""
+    P = np.asarray(P, float)
+    T = _one_hot_like(Y, P.shape[-1])
+    return _reduce(-np.sum(T * np.log(np.clip(P, eps, 1.0)), axis=-1), reduction)
+
+
+def categorical_cross_entropy_grad(P, Y, reduction="mean", eps=1e-12):
+    """dL/dP = -Y / P / N."""
+    P = np.asarray(P, float)
+    T = _one_hot_like(Y, P.shape[-1])
+    return -T / np.clip(P, eps, 1.0) * _scale(P.shape[0], reduction)
+
+
+def softmax_cross_entropy(Z, Y, reduction="mean"):
+    """Categorical cross-entropy of softmax(Z) from logits Z (PyTorch's CrossEntropyLoss)."""
+    Z = np.asarray(Z, float)
+    T = _one_hot_like(Y, Z.shape[-1])
+    m = np.max(Z, axis=-1, keepdims=True)
+    log_sum = (m + np.log(np.sum(np.exp(Z - m), axis=-1, keepdims=True)))[..., 0]
+    return _reduce(log_sum - np.sum(T * Z, axis=-1), reduction)
+
+
+def softmax_cross_entropy_grad(Z, Y, reduction="mean"):
+    """dL/dZ = (softmax(Z) - Y) / N."""
+    Z = np.asarray(Z, float)
+    T = _one_hot_like(Y, Z.shape[-1])
+    return (softmax(Z) - T) * _scale(Z.shape[0], reduction)
+
+
+LOSSES = {
+    "mse": (mean_squared_error, mean_squared_error_grad),
+    "bce": (binary_cross_entropy, binary_cross_entropy_grad),
+    "cross_entropy": (categorical_cross_entropy, categorical_cross_entropy_grad),
+}
+DEFAULT_LOSS = {"sigmoid": "bce", "softmax": "cross_entropy", "linear": "mse", "tanh": "mse", "relu": "mse"}
+
+# ----------------------------------------------------------------------- MLP
+
+INITS = ("normal", "uniform", "xavier", "he", "identity", "torch")
+DEFAULT_INIT_SCALE = {"normal": 0.01, "uniform": 0.7, "identity": 1.0}
+
+
+def init_layer(fan_in, fan_out, init="normal", scale=None, rng=None):
+    """Initial (W, b) for one layer.
+
+    normal:   W ~ scale * N(0, 1), scale 0.01 by default (the curriculum's small weights)
+    uniform:  W ~ U[-scale, scale], scale 0.7 by default (for standardised inputs)
+    xavier:   W ~ U[-a, a], a = sqrt(6 / (fan_in + fan_out))      (Glorot & Bengio 2010)
+    he:       W ~ N(0, 2 / fan_in)                                 (He et al. 2015)
+    identity: W = scale * I (rectangular identity if fan_in != fan_out)
+    torch:    PyTorch's nn.Linear default, W and b ~ U[-1/sqrt(fan_in), 1/sqrt(fan_in)]
+    Biases start at zero except for 'torch'.
+    """
+    rng = np.random.default_rng(rng)
+    scale = DEFAULT_INIT_SCALE.get(init, 1.0) if scale is None else scale
+    b = np.zeros(fan_out)
+    if init == "normal":
+        W = scale * rng.standard_normal((fan_in, fan_out))
+    elif init == "uniform":
+        W = rng.uniform(-scale, scale, (fan_in, fan_out))
+    elif init == "xavier":
+        a = scale * np.sqrt(6.0 / (fan_in + fan_out))
+        W = rng.uniform(-a, a, (fan_in, fan_out))
+    elif init == "he":
+        W = scale * np.sqrt(2.0 / fan_in) * rng.standard_normal((fan_in, fan_out))
+    elif init == "identity":
+        W = scale * np.eye(fan_in, fan_out)
+    else:  # torch
+        a = 1.0 / np.sqrt(fan_in)
+        W = rng.uniform(-a, a, (fan_in, fan_out))
+        b = rng.uniform(-a, a, fan_out)
+    return W, b
+
+
+def count_parameters(sizes):
+    """Weights plus biases of a fully connected network: sum over layers of (fan_in + 1) fan_out."""
+    sizes = _check_sizes(sizes)
+    return int(sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])))
+
+
+def _check_sizes(sizes):
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise ValueError(f"sizes: expected a list of layer widths such as [2, 8, 1], got {sizes!r}") from None
+    if len(sizes) < 2:
+        raise ValueError(f"sizes: expected at least two layer widths (inputs and outputs), got {sizes!r}")
+    return [v.integer(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes)]
+
+
+@dataclass
+class Forward:
+    """What the forward pass stores for the backward pass: Z[l] and A[l] for every layer (A[0] = X)."""
+
+    Z: list = field(default_factory=list)
+    A: list = field(default_factory=list)
+
+
+class MLP:
+    """A fully connected network, ``sizes = [d, h1, ..., k]``.
+
+    Layer l computes A_l = g(A_{l-1} @ W_l + b_l); hidden layers use ``hidden``,
+    the last layer uses ``output``. ``loss`` defaults to the natural partner of the
+    output ('bce' for sigmoid, 'cross_entropy' for softmax, 'mse' otherwise).
+    The data term is averaged over samples (``reduction="mean"``) or summed
+    (``reduction="sum"``). Penalties on weights only (never biases):
+    l2/2 * sum W^2 + l1 * sum |W|.
+    """
+
+    def __init__(self, sizes, hidden="relu", output="sigmoid", loss=None, init="normal",
+                 init_scale=None, seed=None, l2=0.0, l1=0.0, reduction="mean"):
+        self.sizes = _check_sizes(sizes)
+        self.hidden = v.choice("hidden", hidden, tuple(ACTIVATIONS))
+        self.output = v.choice("output", output, OUTPUTS)
+        self.loss_name = v.choice("loss", loss if loss is not None else DEFAULT_LOSS[self.output], tuple(LOSSES))
+        if self.loss_name == "cross_entropy" and self.output != "softmax":
+            raise ValueError(f"loss: 'cross_entropy' expects output='softmax', got output={self.output!r}")
+        if self.loss_name == "bce" and self.output not in ("sigmoid",):
+            raise ValueError(f"loss: 'bce' expects output='sigmoid' (probabilities), got output={self.output!r}")
+        self.init = v.choice("init", init, INITS)
+        self.init_scale = None if init_scale is None else v.real("init_scale", init_scale, low=0.0)
+        self.l2 = v.real("l2", l2, low=0.0)
+        self.l1 = v.real("l1", l1, low=0.0)
+        self.reduction = v.choice("reduction", reduction, ("mean", "sum"))
+        self.seed = seed
+        rng = np.random.default_rng(seed)
+        self.params = [init_layer(a, b, self.init, self.init_scale, rng)
+                       for a, b in zip(self.sizes[:-1], self.sizes[1:])]
+
+    # -- introspection
+    def __repr__(self):
+        return (f"MLP(sizes={self.sizes}, hidden={self.hidden!r}, output={self.output!r}, "
+                f"loss={self.loss_name!r}, init={self.init!r})")
+
+    @property
+    def n_parameters(self):
+        return sum(W.size + b.size for W, b in self.params)
+
+    def activations(self):
+        """Activation name of each layer."""
+        return [self.hidden] * (len(self.params) - 1) + [self.output]
+
+    # -- input checks
+    def _check_X(self, X):
+        X = v.as_array("X", X, ndim=(1, 2))
+        if X.ndim == 1:
+            X = X[None, :] if self.sizes[0] != 1 or X.size == 1 else X[:, None]
+        if X.shape[1] != self.sizes[0]:
+            raise ValueError(f"X: expected shape (n_samples, {self.sizes[0]}), got shape {X.shape}")
+        return X
+
+    def _check_Y(self, Y, N):
+        k = self.sizes[-1]
+        Y = v.as_array("Y", Y, ndim=(1, 2))
+        if self.loss_name == "cross_entropy" and Y.ndim == 1:
+            Y = _one_hot_like(Y, k)
+        elif Y.ndim == 1:
+            if k != 1:
+                raise ValueError(f"Y: expected shape ({N}, {k}), got shape {Y.shape}")
+            Y = Y[:, None]
+        if Y.shape != (N, k):
+            raise ValueError(f"Y: expected shape ({N}, {k}) (one row per row of X), got shape {Y.shape}")
+        if self.loss_name == "bce" and np.any((Y < 0) | (Y > 1)):
+            raise ValueError(f"Y: binary cross-entropy expects targets in [0, 1], got values from {Y.min()} to {Y.max()}"
+                             " (labels in {-1, +1}? convert with (y + 1) / 2)")
+        return Y
+
+    # -- forward
+    def forward_pass(self, X):
+        """Run the network and keep every Z_l and A_l for the backward pass."""
+        X = self._check_X(X)
+        fw = Forward(Z=[None], A=[X])
+        for (W, b), g in zip(self.params, self.activations()):
+            Z = fw.A[-1] @ W + b
+            fw.Z.append(Z)
+            fw.A.append(_activate(g, Z))
+        return fw
+
+    def forward(self, X):
+        """The network's output A_L for a batch X of shape (N, d)."""
+        return self.forward_pass(X).A[-1]
+
+    __call__ = forward
+
+    def penalty(self):
+        """l2/2 * sum of squared weights + l1 * sum of |weights| (biases are not penalised)."""
+        return float(sum(0.5 * self.l2 * np.sum(W * W) + self.l1 * np.sum(np.abs(W)) for W, _ in self.params))
+
+    def _data_loss(self, fw, Y):
+        Z, A = fw.Z[-1], fw.A[-1]
+        if self.loss_name == "bce":          # from logits: exact even when A saturates
+            return binary_cross_entropy_with_logits(Z, Y, self.reduction)
+        if self.loss_name == "cross_entropy":
+            return softmax_cross_entropy(Z, Y, self.reduction)
+        return mean_squared_error(A, Y, self.reduction)
+
+    def loss(self, X, Y):
+        """Data loss (mean or sum over samples) plus the weight penalty."""
+        fw = self.forward_pass(X)
+        Y = self._check_Y(Y, fw.A[0].shape[0])
+        return self._data_loss(fw, Y) + self.penalty()
+
+    # -- backward
+    def output_delta(self, fw, Y):
+        """dZ_L = dL/dZ of the output layer; (A_L - Y)/N for the matched output/loss pairs."""
+        Z, A = fw.Z[-1], fw.A[-1]
+        if self.loss_name == "bce":
+            return binary_cross_entropy_with_logits_grad(Z, Y, self.reduction)
+        if self.loss_name == "cross_entropy":
+            return softmax_cross_entropy_grad(Z, Y, self.reduction)
+        dA = mean_squared_error_grad(A, Y, self.reduction)
+        return _activation_backward(self.output, Z, A, dA)
+
+    def backward(self, fw, Y):
+        """Hand-written backprop: list of (dW_l, db_l), same structure as ``params``."""
+        grads = [None] * len(self.params)
+        dZ = self.output_delta(fw, Y)
+        for l in range(len(self.params), 0, -1):
+            W, _ = self.params[l - 1]
+            dW = fw.A[l - 1].T @ dZ + self.l2 * W + self.l1 * np.sign(W)
+            db = dZ.sum(axis=0)
+            grads[l - 1] = (dW, db)
+            if l > 1:
+                dA = dZ @ W.T
+                dZ = _activation_backward(self.hidden, fw.Z[l - 1], fw.A[l - 1], dA)
+        return grads
+
+    def gradients(self, X, Y):
+        """dL/dW_l and dL/db_l for every layer, as a list of (dW, db)."""
+        fw = self.forward_pass(X)
+        Y = self._check_Y(Y, fw.A[0].shape[0])
+        return self.backward(fw, Y)
+
+    def loss_and_gradients(self, X, Y):
+        fw = self.forward_pass(X)
+        Y = self._check_Y(Y, fw.A[0].shape[0])
+        return self._data_loss(fw, Y) + self.penalty(), self.backward(fw, Y)
+
+    # -- training and prediction
+    def step(self, grads, lr):
+        """One gradient-descent step theta <- theta - lr * grad, in place."""
+        for (W, b), (dW, db) in zip(self.params, grads):
+            W -= lr * dW
+            b -= lr * db
+
+    def fit(self, X, Y, lr=0.05, iterations=1000):
+        """Full-batch gradient descent; returns the loss before each step.
+
+        Stops early, with a clear message in the returned history's ``diverged`` field,
+        if the loss becomes NaN or infinite.
+        """
+        lr = v.real("lr", lr, low=0.0, low_open=True)
+        iterations = v.integer("iterations", iterations, low=0)
+        X = self._check_X(X)
+        Y = self._check_Y(Y, X.shape[0])
+        history = TrainingHistory()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for it in range(iterations):
+                fw = self.forward_pass(X)
+                loss = self._data_loss(fw, Y) + self.penalty()
+                if not np.isfinite(loss):
+                    history.diverged = f"diverged at iteration {it}: loss is {loss}"
+                    break
+                history.loss.append(loss)
+                self.step(self.backward(fw, Y), lr)
+        return history
+
+    def predict(self, X):
+        """Class prediction: threshold 0.5 for one sigmoid output, arg-max for several outputs."""
+        A = self.forward(X)
+        if A.shape[1] == 1:
+            return (A[:, 0] >= (0.5 if self.output == "sigmoid" else 0.0)).astype(int)
+        return np.argmax(A, axis=1)
+
+    def accuracy(self, X, y):
+        y = np.asarray(y)
+        if y.ndim == 2:
+            y = np.argmax(y, axis=1) if y.shape[1] > 1 else y[:, 0]
+        return float(np.mean(self.predict(X) == y))
+
+    # -- PyTorch interoperability
+    def to_torch(self, dtype=None):
+        """A ``torch.nn.Sequential`` computing the same function (float64 unless dtype is given)."""
+        import torch
+        from torch import nn
+
+        dtype = torch.float64 if dtype is None else dtype
+        modules = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+        layers = []
+        for (W, b), g in zip(self.params, self.activations()):
+            lin = nn.Linear(W.shape[0], W.shape[1], dtype=dtype)
+            with torch.no_grad():
+                lin.weight.copy_(torch.as_tensor(W.T, dtype=dtype))
+                lin.bias.copy_(torch.as_tensor(b, dtype=dtype))
+            layers.append(lin)
+            if g == "softmax":
+                layers.append(nn.Softmax(dim=-1))
+            elif g != "linear":
+                layers.append(modules[g]())
+        return nn.Sequential(*layers)
+
+    @classmethod
+    def from_torch(cls, module, loss=None, **kwargs):
+        """Build an MLP from a ``torch.nn.Sequential`` of Linear layers and activations."""
+        from torch import nn
+
+        names = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softmax: "softmax",
+                 nn.Identity: "linear"}
+        linears, acts = [], []
+        for m in module:
+            if isinstance(m, nn.Linear):
+                linears.append(m)
+                acts.append("linear")
+            elif type(m) in names and linears:
+                acts[-1] = names[type(m)]
+            else:
+                raise ValueError(f"module: expected a Sequential of Linear layers and Sigmoid/Tanh/ReLU/Softmax, "
+                                 f"got {type(m).__name__}")
+        if not linears:
+            raise ValueError("module: expected at least one nn.Linear layer, got none")
+        hidden = set(acts[:-1])
+        if len(hidden) > 1:
+            raise ValueError(f"module: expected one hidden activation for all hidden layers, got {sorted(hidden)}")
+        sizes = [linears[0].in_features] + [m.out_features for m in linears]
+        net = cls(sizes, hidden=hidden.pop() if hidden else "relu", output=acts[-1], loss=loss, **kwargs)
+        net.params = [(m.weight.detach().double().numpy().T.copy(), m.bias.detach().double().numpy().copy()
+                       if m.bias is not None else np.zeros(m.out_features)) for m in linears]
+        return net
+
+
+@dataclass
+class TrainingHistory:
+    loss: list = field(default_factory=list)
+    diverged: str | None = None
+
+
+# ---------------------------------------------------------- gradient check
+
+
+def numerical_gradient(f, x, eps=1e-5):
+    """Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), perturbing ``x`` in place."""
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + eps
+        fp = f()
+        x[i] = old - eps
+        fm = f()
+        x[i] = old
+        grad[i] = (fp - fm) / (2.0 * eps)
+    return grad
+
+
+@dataclass
+class GradientCheckEntry:
+    """One parameter array: relative error ||a - n|| / (||a|| + ||n||) and the worst entry."""
+
+    name: str
+    rel_error: float
+    index: tuple
+    analytic: float
+    numerical: float
+
+
+@dataclass
+class GradientCheck:
+    """Result of a gradient check: one entry per parameter array."""
+
+    entries: list
+
+    @property
+    def max_rel_error(self):
+        return max(e.rel_error for e in self.entries)
+
+    def __str__(self):
+        lines = [f"{'array':>6}  {'rel. error':>10}  worst entry (analytic vs numerical)"]
+        for e in self.entries:
+            lines.append(f"{e.name:>6}  {e.rel_error:10.2e}  {str(e.index):8} ({e.analytic:.8g} vs {e.numerical:.8g})")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
+def relative_error(a, n, floor=1e-12):
+    """||a - n|| / max(||a|| + ||n||, floor): the usual gradient-check measure for one array."""
+    a, n = np.asarray(a, float), np.asarray(n, float)
+    return float(np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), floor))
+
+
+def gradient_check(model, X, Y, eps=1e-5):
+    """Compare ``model.gradients(X, Y)`` with central differences of ``model.loss(X, Y)``.
+
+    For each W_l and b_l it reports the relative error ||a - n|| / (||a|| + ||n||)
+    (below about 1e-7 means the backward pass is right, in float64) and the index
+    of the entry where analytic and numerical gradients differ most.
+    """
+    if not hasattr(model, "params") or not hasattr(model, "gradients"):
+        raise ValueError(f"model: expected an object with .params, .loss and .gradients (an nnlab MLP), got {model!r}")
+    analytic = model.gradients(X, Y)
+    entries = []
+    for l, ((W, b), (dW, db)) in enumerate(zip(model.params, analytic), start=1):
+        for name, p, a in ((f"W{l}", W, dW), (f"b{l}", b, db)):
+            n = numerical_gradient(lambda: model.loss(X, Y), p, eps)
+            i = np.unravel_index(np.argmax(np.abs(a - n)), a.shape)
+            entries.append(GradientCheckEntry(name, relative_error(a, n), tuple(int(k) for k in i),
+                                              float(a[i]), float(n[i])))
+    return GradientCheck(entries)

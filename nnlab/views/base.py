@@ -1,0 +1,195 @@
+"""The shared mechanism behind every nnlab explorer (a thin view over a model).
+
+An explorer is
+- a **state**: one plain dict of settings (``explorer.state``), printable, JSON-serialisable
+  and accepted back by the constructor: ``ActivationExplorer(**state)``;
+- **controls**: one ipywidget per state entry (``explorer.controls[name]``), each with a
+  visible label, keyboard operable; setting ``.value`` updates the state and the figure
+  synchronously, in plain Python as in the notebook;
+- a **figure**: one object-oriented matplotlib ``Figure`` whose artists are created once
+  (``setup``) and updated in place (``draw``), rendered to PNG into an ``ipywidgets.Image``
+  (no front-end extension needed beyond ipywidgets itself);
+- a **description**: ``describe()`` says in words what the figure shows now; it is also
+  shown under the figure for screen readers (aria-live).
+
+Subclasses define ``defaults()``, ``make_controls()``, ``validate(state)``, ``setup(fig)``,
+``compute(state)`` (calls the model, returns a result object), ``draw(result)`` and
+``describe()``. No maths lives in a view.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+from contextlib import contextmanager
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+# Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = {
+    "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000",
+}
+PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
+
+CONTROL_STYLE = {"description_width": "initial"}
+CONTROL_LAYOUT = {"width": "320px"}
+
+
+def slider(cls, label, value, **kw):
+    """A labelled slider with a typed readout, updating only on release when ``expensive``."""
+    expensive = kw.pop("expensive", False)
+    return cls(value=value, description=label, style=CONTROL_STYLE, layout=CONTROL_LAYOUT,
+               continuous_update=not expensive, **kw)
+
+
+class Explorer:
+    """Base class of all explorers; see the module docstring for the contract."""
+
+    figsize = (7.0, 3.6)
+    dpi = 90
+
+    # ---------------------------------------------------------------- subclass API
+    @classmethod
+    def defaults(cls) -> dict:
+        raise NotImplementedError
+
+    def make_controls(self) -> dict:
+        """One widget per state key (keys absent here are settings without a control)."""
+        raise NotImplementedError
+
+    def validate(self, state: dict) -> dict:
+        """Check and normalise a full state dict; raise ValueError naming the bad key."""
+        return state
+
+    def setup(self, fig: Figure) -> None:
+        raise NotImplementedError
+
+    def compute(self, state: dict):
+        raise NotImplementedError
+
+    def draw(self, result) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    # -------------------------------------------------------------------- machinery
+    def __init__(self, **state):
+        defaults = self.defaults()
+        unknown = sorted(set(state) - set(defaults))
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; expected some of {sorted(defaults)}")
+        self._state = self.validate({**defaults, **state})
+        self.fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
+        FigureCanvasAgg(self.fig)
+        self.setup(self.fig)
+        self.n_renders = 0
+        self._holding = False
+        self.image = widgets.Image(format="png", layout={"width": f"{int(self.figsize[0] * self.dpi)}px"})
+        self.image.add_class("nnlab-figure")
+        self.caption = widgets.HTML()
+        self.caption.add_class("nnlab-caption")
+        self.controls = self.make_controls()
+        for name, control in self.controls.items():
+            control.add_class("nnlab-ctl")
+            if isinstance(control, widgets.FloatLogSlider):
+                control.add_class("nnlab-log")
+            if hasattr(control, "value") and name in self._state:
+                control.observe(self._on_control, names="value")
+        self.widget = self.layout()
+        self.widget.add_class("nnlab-explorer")
+        self.result = None
+        self.update()
+
+    def layout(self) -> widgets.Widget:
+        """Controls above the figure, the description below it. Subclasses may rearrange."""
+        return widgets.VBox([widgets.HBox(list(self.controls.values()), layout={"flex_flow": "row wrap"}),
+                             self.image, self.caption])
+
+    def _on_control(self, change):
+        name = next(k for k, c in self.controls.items() if c is change["owner"])
+        self.set(**{name: change["new"]})
+
+    @property
+    def state(self) -> dict:
+        """A copy of the current settings; ``type(self)(**state)`` recreates this view."""
+        return dict(self._state)
+
+    def set(self, **changes):
+        """Change settings (as a control would) and redraw once."""
+        unknown = sorted(set(changes) - set(self._state))
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; expected some of {sorted(self._state)}")
+        new = self.validate({**self._state, **changes})
+        if new == self._state and self.result is not None:
+            return
+        self._state = new
+        with self.hold():
+            for name, value in new.items():
+                control = self.controls.get(name)
+                if control is not None and getattr(control, "value", value) != value:
+                    control.value = value
+        self.update()
+
+    @contextmanager
+    def hold(self):
+        """Suspend redraws while several controls change; the caller redraws once at the end."""
+        outer = self._holding
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = outer
+
+    def update(self):
+        """Recompute the model for the current state and render a new image."""
+        if self._holding:
+            return
+        self.result = self.compute(self.state)
+        self.draw(self.result)
+        self.image.value = self.render_png()
+        text = self.describe()
+        self.caption.value = f'<div role="status" aria-live="polite">{_escape(text)}</div>'
+        self.n_renders += 1
+
+    def render_png(self) -> bytes:
+        buf = io.BytesIO()
+        self.fig.canvas.print_png(buf)
+        return buf.getvalue()
+
+    # ------------------------------------------------------------------ state I/O
+    def to_json(self) -> str:
+        return json.dumps(self.state, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str):
+        return cls(**json.loads(text))
+
+    def save(self, path):
+        """Write the settings to a JSON file (``load`` reads it back)."""
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(self.to_json())
+
+    @classmethod
+    def load(cls, path):
+        with open(path, encoding="utf-8") as fh:
+            return cls.from_json(fh.read())
+
+    # ------------------------------------------------------------------ display
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """The live widget, plus a static PNG and a text description for saved notebooks."""
+        bundle = self.widget._repr_mimebundle_() or {}
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        bundle["text/plain"] = f"{type(self).__name__}: {self.describe()}"
+        return bundle
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.state.items())
+        return f"{type(self).__name__}({args})"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
