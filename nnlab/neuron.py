@@ -20,7 +20,7 @@ def response(x, w, b, activation="sigmoid"):
 def step_location(w, b):
     """Where w x + b = 0, s = -b / w: the step of a steep sigmoid, the kink of a ReLU (None if w = 0)."""
     w, b = v.real("w", w), v.real("b", b)
-    return None if w == 0 else -b / w
+    return None if w == 0 else -b / w + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def sigmoid_rise_width(w):

@@ -2,4 +2,11 @@
 from .activation import ActivationExplorer
 from .base import Explorer
 
-__all__ = ["Explorer", "ActivationExplorer"]
+# Every explorer, with example settings that differ from its defaults; the generic
+# view tests and the benchmark iterate over this list, so a new explorer is covered
+# by adding it here.
+EXPLORERS = {
+    ActivationExplorer: {"activation": "tanh", "w": 4.0, "b": 2.0},
+}
+
+__all__ = ["Explorer", "ActivationExplorer", "EXPLORERS"]

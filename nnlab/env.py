@@ -1,0 +1,111 @@
+"""Check that this Python environment can run the course."""
+from __future__ import annotations
+
+import importlib
+import platform
+from dataclasses import dataclass
+
+REQUIRED = [  # (import name, minimum version, why)
+    ("numpy", "1.24", "arrays for every model"),
+    ("matplotlib", "3.7", "the figures"),
+    ("ipywidgets", "8.1", "sliders and buttons"),
+    ("jupyterlab_widgets", "3.0", "shows widgets in JupyterLab"),
+    ("sklearn", "1.3", "the bundled 8x8 digits"),
+    ("tqdm", "4.60", "progress bars"),
+    ("torch", "2.1", "the PyTorch lectures and the reference checks"),
+]
+
+
+def _version_tuple(text):
+    parts = []
+    for piece in text.split("+")[0].split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+@dataclass
+class Item:
+    name: str
+    version: str
+    ok: bool
+    note: str
+
+
+@dataclass(repr=False)
+class Report:
+    items: list
+
+    def __repr__(self):
+        return str(self)
+
+    @property
+    def ok(self):
+        return all(i.ok for i in self.items)
+
+    def __str__(self):
+        rows = [f"{'':2}{'package':<20}{'version':<14}note"]
+        rows += [f"{'ok' if i.ok else '!!':2}{i.name:<20}{i.version:<14}{i.note}" for i in self.items]
+        rows.append("Everything is ready." if self.ok else "Something is missing: see the lines marked !!")
+        return "\n".join(rows)
+
+    def _repr_html_(self):
+        body = "".join(
+            f"<tr><td>{'✅' if i.ok else '❌'}</td><td>{i.name}</td><td>{i.version}</td><td>{i.note}</td></tr>"
+            for i in self.items)
+        verdict = "Everything is ready." if self.ok else "Something is missing: see the rows marked ❌."
+        return (f"<table><tr><th></th><th>package</th><th>version</th><th>what for</th></tr>{body}</table>"
+                f"<p><b>{verdict}</b></p>")
+
+
+def check_environment(include_torch=True) -> Report:
+    """Versions of Python and of every package the course needs, each marked ok or not."""
+    items = [Item("python", platform.python_version(), _version_tuple(platform.python_version()) >= (3, 10),
+                  "3.10 or newer")]
+    for name, minimum, why in REQUIRED:
+        if name == "torch" and not include_torch:
+            continue
+        try:
+            module = importlib.import_module(name)
+            version = getattr(module, "__version__", "?")
+            ok = _version_tuple(version) >= _version_tuple(minimum)
+            note = why if ok else f"needs {minimum} or newer ({why})"
+        except Exception as exc:  # a broken install must be reported, not crash the check
+            version, ok, note = "missing", False, f"{why}: {type(exc).__name__}: {exc}"
+        items.append(Item(name, version, ok, note))
+    items.append(_agg_works())
+    return Report(items)
+
+
+def _agg_works() -> Item:
+    try:
+        import io
+
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(1, 1))
+        FigureCanvasAgg(fig)
+        fig.add_subplot().plot([0, 1], [0, 1])
+        buf = io.BytesIO()
+        fig.canvas.print_png(buf)
+        return Item("figure rendering", "Agg", buf.getvalue()[:4] == b"\x89PNG", "draws a PNG in memory")
+    except Exception as exc:
+        return Item("figure rendering", "Agg", False, f"{type(exc).__name__}: {exc}")
+
+
+def widget_echo():
+    """A slider and a label the kernel rewrites: if moving the slider changes the text, widgets work."""
+    import ipywidgets as widgets
+
+    s = widgets.IntSlider(value=0, min=0, max=10, description="move me")
+    label = widgets.HTML("The kernel has not heard from the slider yet.")
+    label.add_class("nnlab-echo")
+
+    def echo(change):
+        label.value = f"The kernel received <b>{change['new']}</b>: widgets work."
+
+    s.observe(echo, names="value")
+    return widgets.VBox([s, label])

@@ -1,0 +1,60 @@
+"""The package as users install it: light import, binder agrees with pyproject, notebooks match sources."""
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from nnlab import authoring
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _name(req):
+    return re.split(r"[<>=!~;\[ ]", req.strip(), maxsplit=1)[0].lower()
+
+
+def test_import_nnlab_does_not_import_torch_matplotlib_or_widgets():
+    code = ("import sys, nnlab, nnlab.nn, nnlab.data, nnlab.neuron; "
+            "print(sorted(m for m in ('torch', 'matplotlib', 'ipywidgets', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_binder_requirements_agree_with_pyproject():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = [l.strip() for l in (ROOT / "binder" / "requirements.txt").read_text().splitlines()]
+    reqs = [l for l in lines if l and not l.startswith(("#", "-"))]
+    assert {d.strip() for d in deps} == set(reqs)  # same packages with the same version bounds
+    assert any("whl/cpu" in l for l in lines), "binder must take the CPU build of torch"
+    assert (ROOT / "binder" / "runtime.txt").read_text().startswith("python-3.")
+    post = (ROOT / "binder" / "postBuild").read_text()
+    assert "set -e" in post and "pip install" in post
+
+
+def test_every_notebook_has_a_source_and_a_kernelspec():
+    built = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert built == authoring.sources()
+    for name in built:
+        nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
+        assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("name", authoring.sources())
+def test_committed_notebook_matches_its_source(name):
+    """Rebuild with `python -m nnlab build NAME` when this fails."""
+    nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
+    cells = authoring.parse_percent((authoring.SRC / f"{name}.py").read_text())
+    assert [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]] == cells
+    for c in nb["cells"]:
+        if c["cell_type"] == "code":
+            assert c["outputs"] is not None and c["execution_count"], "notebook was saved without running it"
+            assert not any(o["output_type"] == "error" for o in c["outputs"])
+
+
+def test_parse_percent():
+    cells = authoring.parse_percent("# %% [markdown]\n# # Title\n# text\n\n# %%\nx = 1\n\n# %%\nprint(x)\n")
+    assert cells == [("markdown", "# Title\ntext"), ("code", "x = 1"), ("code", "print(x)")]
