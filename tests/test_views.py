@@ -1,39 +1,19 @@
 """View tests in plain Python: every control of every explorer changes state and image."""
 import json
 
-import ipywidgets as widgets
 import numpy as np
 import pytest
 
 from nnlab import neuron
 from nnlab.views import EXPLORERS, ActivationExplorer
-
-
-def other_value(control):
-    """A valid value for ``control`` different from its current one."""
-    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons)):
-        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
-        return next(x for x in values if x != control.value)
-    if isinstance(control, widgets.Checkbox):
-        return not control.value
-    if isinstance(control, widgets.FloatLogSlider):
-        lo, hi = control.min, control.max
-        exp = np.log(control.value) / np.log(control.base)
-        return control.base ** (lo + 0.3 * (hi - lo) if exp > (lo + hi) / 2 else hi - 0.3 * (hi - lo))
-    if isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
-        lo, hi = control.min, control.max
-        target = lo + 0.3 * (hi - lo) if control.value > (lo + hi) / 2 else hi - 0.3 * (hi - lo)
-        return type(control.value)(round(target / control.step) * control.step)
-    raise TypeError(f"no rule for {type(control).__name__}")
+from nnlab.views.testing import other_value, valued_controls
 
 
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
 def test_every_control_updates_state_and_image(cls):
     e = cls()
     assert e.n_renders == 1 and e.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    for name, control in e.controls.items():
-        if not hasattr(control, "value") or name not in e.state:
-            continue
+    for name, control in valued_controls(e):
         before_png, before_n, before_text = e.image.value, e.n_renders, e.describe()
         new = other_value(control)
         control.value = new

@@ -22,7 +22,7 @@ class ActivationExplorer(Explorer):
     s = -b/w, and its slope becomes a spike there.
     """
 
-    figsize = (7.5, 3.4)
+    figsize = (7.5, 3.7)
 
     @classmethod
     def defaults(cls):
@@ -56,7 +56,8 @@ class ActivationExplorer(Explorer):
         self.ax_d.set(xlabel="input x", ylabel="slope da/dx", title="its derivative in x")
         for ax in (self.ax_a, self.ax_d):
             ax.grid(alpha=0.3)
-            ax.legend(loc="upper left", fontsize=8)
+        fig.legend(handles=[self.line_a, self.line_d, self.step_lines[0]], loc="outside lower center", ncol=3,
+                   fontsize=9, frameon=False)
 
     def compute(self, state):
         x = np.linspace(state["x_min"], state["x_max"], 501)

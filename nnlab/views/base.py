@@ -86,6 +86,11 @@ class Explorer:
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
         self.setup(self.fig)
+        # Constrained layout costs as much as the drawing itself, so it runs only when
+        # something that takes space (tick-label text, titles, labels) has changed.
+        self._layout_engine = self.fig.get_layout_engine()
+        self.fig.set_layout_engine("none")
+        self._layout_key = None
         self.n_renders = 0
         self._holding = False
         self.image = widgets.Image(format="png", layout={"width": f"{int(self.figsize[0] * self.dpi)}px"})
@@ -156,6 +161,10 @@ class Explorer:
         self.n_renders += 1
 
     def render_png(self) -> bytes:
+        key = _layout_key(self.fig)
+        if key != self._layout_key:
+            self._layout_engine.execute(self.fig)
+            self._layout_key = key
         buf = io.BytesIO()
         self.fig.canvas.print_png(buf)
         return buf.getvalue()
@@ -189,6 +198,24 @@ class Explorer:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.state.items())
         return f"{type(self).__name__}({args})"
+
+
+def _layout_key(fig):
+    """Everything that decides how much room the layout must leave around the axes."""
+    key = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            key.append(None)
+            continue
+        key += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            lo, hi = min(lo, hi), max(lo, hi)
+            locs = [t for t in axis.get_majorticklocs() if lo <= t <= hi]
+            formatter = axis.get_major_formatter()
+            labels = formatter.format_ticks(locs)
+            key.append((max((len(t) for t in labels), default=0), formatter.get_offset()))
+    key += [t.get_text() for t in fig.texts]
+    return tuple(key)
 
 
 def _escape(text: str) -> str:

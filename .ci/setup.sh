@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Shared set-up for start.sh and .ci/run: a virtual environment with the CPU build of
+# PyTorch, nnlab (editable) and, with --test, its test extra and Debian's chromium.
+#   NNLAB_VENV        where the environment lives (default: .venv in the repository)
+#   PYTHON            interpreter to build it from (default: python3, 3.10 or newer)
+#   NNLAB_TORCH_INDEX a PyTorch wheel index to take the CPU build from, for machines where
+#                     PyPI's default torch wheel is the large CUDA build
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${NNLAB_VENV:-$REPO/.venv}"
+PYTHON="${PYTHON:-python3}"
+WITH_TESTS=0
+[[ "${1:-}" == "--test" ]] && WITH_TESTS=1
+
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "nnlab needs Python 3.10 or newer, found " + sys.version)'
+if [[ ! -x "$VENV/bin/python" ]]; then
+  echo "== creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+"$PY" -m pip install --quiet --upgrade pip
+
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+  echo "== installing PyTorch (CPU build) first, so no dependency pulls in a CUDA build"
+  if [[ -n "${NNLAB_TORCH_INDEX:-}" ]]; then
+    "$PY" -m pip install --quiet torch==2.13.0 --index-url "$NNLAB_TORCH_INDEX"
+  else
+    "$PY" -m pip install --quiet torch==2.13.0
+  fi
+fi
+
+echo "== installing nnlab"
+if [[ $WITH_TESTS == 1 ]]; then
+  "$PY" -m pip install --quiet -e "$REPO[test]"
+else
+  "$PY" -m pip install --quiet -e "$REPO"
+fi
+
+if [[ $WITH_TESTS == 1 && ! -x /usr/bin/chromium ]]; then
+  echo "== installing Debian's chromium for the browser tests"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium
+fi
+"$PY" -m nnlab env

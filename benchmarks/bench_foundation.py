@@ -1,0 +1,141 @@
+"""Foundation benchmarks: import time, explorer latency, MLP training speed against PyTorch.
+
+Run:  python benchmarks/bench_foundation.py [--quick]
+
+Prints figures and ratios; targets (see the foundation issue):
+  import nnlab                          < 0.3 s
+  explorer update / reference Agg draw  <= 2.0
+  nnlab MLP / PyTorch, circle problem   <= 1.0
+Machines are shared and noisy: each figure is a median over repeats.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_import(repeats):
+    code = "import time; t = time.perf_counter(); import nnlab, nnlab.nn, nnlab.data; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(repeats)]
+    return statistics.median(runs)
+
+
+def reference_line_plot(repeats):
+    """Agg: redraw one 500-point line plot with labelled axes and save it as PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 3.6), dpi=90, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    x = np.linspace(0, 1, 500)
+    (line,) = ax.plot(x, np.sin(x))
+    ax.set(xlabel="x", ylabel="y", title="reference")
+    phase = [0.0]
+
+    def draw():
+        phase[0] += 0.1
+        line.set_ydata(np.sin(6 * x + phase[0]))
+        fig.canvas.print_png(io.BytesIO())
+
+    draw()
+    return median_time(draw, repeats)
+
+
+def explorer_latency(cls, repeats):
+    """Median time from setting a control's value to a new PNG in the Image widget."""
+    from nnlab.views.testing import other_value, valued_controls
+
+    e = cls()
+    times = []
+    for _ in range(repeats):
+        for _name, control in valued_controls(e):
+            new = other_value(control)
+            t0 = time.perf_counter()
+            control.value = new
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times), e.n_renders
+
+
+def circle_training(iterations):
+    """Seconds per 1,000 full-batch iterations of the curriculum's 2-8-1 circle network."""
+    import torch
+
+    from nnlab import data, nn
+
+    X, y = data.circle(200, seed=0)
+    net = nn.MLP([2, 8, 1], hidden="relu", output="sigmoid", seed=0, reduction="sum")
+    t0 = time.perf_counter()
+    net.fit(X, y, lr=0.05, iterations=iterations)
+    t_nnlab = (time.perf_counter() - t0) * 1000 / iterations
+    acc = net.accuracy(X, y)
+
+    results = {"nnlab (float64)": (t_nnlab, acc)}
+    for dtype in (torch.float64, torch.float32):
+        model = nn.MLP([2, 8, 1], hidden="relu", output="sigmoid", seed=0).to_torch(dtype=dtype)
+        Xt = torch.tensor(X, dtype=dtype)
+        yt = torch.tensor(y[:, None], dtype=dtype)
+        opt = torch.optim.SGD(model.parameters(), lr=0.05)
+        loss_fn = torch.nn.BCELoss(reduction="sum")
+        t0 = time.perf_counter()
+        for _ in range(iterations):
+            opt.zero_grad()
+            loss = loss_fn(model(Xt), yt)
+            loss.backward()
+            opt.step()
+        t = (time.perf_counter() - t0) * 1000 / iterations
+        with torch.no_grad():
+            acc = float(((model(Xt) >= 0.5).to(dtype) == yt).to(dtype).mean())
+        results[f"PyTorch ({str(dtype).split('.')[-1]})"] = (t, acc)
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
+    args = parser.parse_args(argv)
+    reps = 5 if args.quick else 30
+
+    import torch
+
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, torch {torch.__version__} "
+          f"({torch.get_num_threads()} threads)")
+    t_import = bench_import(3 if args.quick else 7)
+    print(f"\nimport nnlab: {t_import * 1000:.0f} ms  (target < 300 ms)")
+
+    from nnlab.views import EXPLORERS
+
+    ref = reference_line_plot(reps)
+    print(f"\nreference: Agg redraw of a 500-point line plot to PNG: {ref * 1000:.1f} ms")
+    print(f"{'explorer':<28}{'update (ms)':>12}{'ratio':>8}   target <= 2.0")
+    for cls in EXPLORERS:
+        t, _ = explorer_latency(cls, max(2, reps // 5))
+        print(f"{cls.__name__:<28}{t * 1000:12.1f}{t / ref:8.2f}")
+
+    iters = 1000 if args.quick else 3000
+    print(f"\ncircle problem, 2-8-1, N = 200, full batch ({iters} iterations timed)")
+    results = circle_training(iters)
+    base = results["nnlab (float64)"][0]
+    for name, (t, acc) in results.items():
+        print(f"{name:<20}{t:8.3f} s per 1,000 iterations   train acc {acc:.3f}   nnlab/this = {base / t:.2f}")
+    print("target: nnlab / PyTorch <= 1.0")
+
+
+if __name__ == "__main__":
+    main()

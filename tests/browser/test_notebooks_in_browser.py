@@ -1,0 +1,148 @@
+"""Every notebook, opened in JupyterLab in chromium: run all cells, work every explorer control.
+
+Generic on purpose: a new notebook under notebooks/ (or notebooks/exercises/) is covered
+by existing, and a new explorer by using the Explorer base class, whose root carries the
+CSS class ``nnlab-explorer``, its figure ``nnlab-figure`` and each control ``nnlab-ctl``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+NOTEBOOKS = sorted(str(p.relative_to(ROOT / "notebooks")) for p in (ROOT / "notebooks").rglob("*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts)
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+# Console messages that come from this offline sandbox, not from nnlab or the course.
+BENIGN_CONSOLE = ("Failed to fetch news", "net::ERR_", "Failed to load resource: the server responded with a status of 404")
+
+RUN_STATE_JS = """() => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  if (!nb || !nb.content || !nb.sessionContext.session) return null;
+  const kernel = nb.sessionContext.session.kernel;
+  const cells = nb.content.widgets.filter(c => c.model.type === 'code');
+  return {
+    status: kernel ? kernel.status : 'none',
+    pending: cells.filter(c => c.model.executionCount === null || c.model.executionState === 'running'
+                          || (c.promptNode && c.promptNode.textContent.includes('*'))).length,
+    outputs: cells.map(c => c.model.outputs.toJSON()),
+  };
+}"""
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def _open_and_run(page, lab, name):
+    page.goto(f"{lab['url']}/lab/tree/{name}?token={lab['token']}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
+    _wait(lambda: (page.evaluate(RUN_STATE_JS) or {}).get("status") == "idle", 60, "the kernel to start")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    time.sleep(1.0)
+    state = _wait(lambda: (lambda s: s if s and s["status"] == "idle" and s["pending"] == 0 else None)(
+        page.evaluate(RUN_STATE_JS)), 240, f"{name} to finish running")
+    return state
+
+
+def _bad_outputs(state):
+    bad = []
+    for i, outputs in enumerate(state["outputs"]):
+        for o in outputs:
+            if o["output_type"] == "error":
+                bad.append(f"code cell {i}: {o['ename']}: {o['evalue']}")
+            elif o["output_type"] == "stream" and o["name"] == "stderr":
+                bad.append(f"code cell {i} wrote to stderr: {''.join(o['text'])[:300]}")
+    return bad
+
+
+def _slider_target(control):
+    handle = control.locator(".noUi-handle").first
+    lo, hi, now = (float(handle.get_attribute(a)) for a in ("aria-valuemin", "aria-valuemax", "aria-valuenow"))
+    target = lo + 0.3 * (hi - lo) if now > (lo + hi) / 2 else hi - 0.3 * (hi - lo)
+    cls = control.get_attribute("class") or ""
+    if "nnlab-log" in cls:
+        return f"{10 ** target:.4g}"
+    if "widget-hslider" in cls and "int" in (control.locator(".widget-readout").first.get_attribute("class") or ""):
+        return str(round(target))
+    return f"{target:.4g}" if not float(target).is_integer() else str(int(target))
+
+
+def _change(page, control):
+    """Change one control the way a person would; return a description of what was done."""
+    cls = control.get_attribute("class") or ""
+    if control.locator(".widget-readout").count():
+        value = _slider_target(control)
+        readout = control.locator(".widget-readout").first
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+        return f"typed {value} into the slider readout"
+    if control.locator("select").count():
+        select = control.locator("select").first
+        current = select.input_value()
+        options = [o for o in select.locator("option").evaluate_all("os => os.map(o => o.value)") if o != current]
+        select.select_option(options[0])
+        return f"selected {options[0]}"
+    if control.locator("input[type=checkbox]").count():
+        control.locator("input[type=checkbox]").first.click()
+        return "toggled the checkbox"
+    if "widget-toggle-buttons" in cls:
+        control.locator("button:not(.mod-active)").first.click()
+        return "clicked another toggle button"
+    if control.evaluate("e => e.tagName") == "BUTTON":
+        control.click()
+        return "clicked the button"
+    raise AssertionError(f"no rule to operate a control with classes {cls!r}")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_and_explorers_respond(page, lab, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / (name.replace("/", "__").removesuffix(".ipynb"))
+    state = _open_and_run(page, lab, name)
+    assert not _bad_outputs(state), _bad_outputs(state)
+    assert not page.locator(".jp-OutputArea-output:has-text('Error displaying widget')").count()
+
+    explorers = page.locator(".nnlab-explorer")
+    done = []
+    for e in range(explorers.count()):
+        explorer = explorers.nth(e)
+        explorer.scroll_into_view_if_needed()
+        image = explorer.locator("img.nnlab-figure").first
+        controls = explorer.locator(".nnlab-ctl")
+        assert controls.count() > 0, f"explorer {e} has no controls"
+        for c in range(controls.count()):
+            control = controls.nth(c)
+            before = image.get_attribute("src")
+            action = _change(page, control)
+            try:
+                page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
+                                       arg=[image.element_handle(), before], timeout=15_000)
+            except Exception as exc:  # noqa: BLE001 - turned into a readable failure
+                page.screenshot(path=f"{shot}-fail.png")
+                raise AssertionError(f"explorer {e}, control {c}: {action}, but the image did not change") from exc
+            done.append(action)
+        explorer.screenshot(path=f"{shot}-explorer{e}.png")
+    page.screenshot(path=f"{shot}.png", full_page=False)
+
+    state = page.evaluate(RUN_STATE_JS)
+    assert not _bad_outputs(state), _bad_outputs(state)
+    errors = [m for m in page.console_errors if not any(b in m for b in BENIGN_CONSOLE)]
+    assert not errors, "browser console errors:\n" + "\n".join(errors)
+    (ARTIFACTS / (shot.name + ".json")).write_text(json.dumps({"explorers": explorers.count(), "actions": done}))
