@@ -15,6 +15,9 @@ _LAZY = {
     "env": "nnlab.env",
     "Explorer": "nnlab.views.base",
     "ActivationExplorer": "nnlab.views.activation",
+    "PerceptronStepper": "nnlab.views.perceptron",
+    "perceptron": "nnlab.perceptron",
+    "linear": "nnlab.linear",
 }
 
 __all__ = sorted(_LAZY)

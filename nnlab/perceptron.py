@@ -135,3 +135,54 @@ def mistake_bound(X, y, w, b):
     norm = float(np.linalg.norm(wa))
     gamma = float(np.min(y * (Xa @ wa)) / norm) if norm > 0 else 0.0
     return MistakeBound(R, gamma, (R / gamma) ** 2 if gamma > 0 else np.inf)
+
+
+@dataclass(frozen=True)
+class PerceptronRun:
+    """A whole recorded run, for stepping back and forth: ``steps[k-1]`` is step k; position 0 is the start."""
+
+    X: np.ndarray
+    y: np.ndarray
+    steps: tuple
+    result: PerceptronResult
+    bound: MistakeBound   # for the final separator; bound inf if the run did not separate the data
+
+    def __len__(self):
+        return len(self.steps)
+
+    def weights_at(self, position):
+        """(w, b) after ``position`` steps (zeros at position 0)."""
+        if position == 0:
+            return np.zeros(self.X.shape[1]), 0.0
+        s = self.steps[position - 1]
+        return s.w, s.b
+
+    def next_mistake(self, position):
+        """Position of the first mistake after ``position`` (the end if there is none)."""
+        for s in self.steps[position:]:
+            if s.mistake:
+                return s.t
+        return len(self.steps)
+
+    def end_of_epoch(self, position):
+        """Position of the last step of the epoch after ``position``'s step."""
+        if position >= len(self.steps):
+            return len(self.steps)
+        epoch = self.steps[position].epoch
+        return max(s.t for s in self.steps if s.epoch == epoch)
+
+    def mistakes_until(self, position):
+        return 0 if position == 0 else self.steps[position - 1].mistakes
+
+
+def record_run(X, y, lr=1.0, max_epochs=100, shuffle=False, seed=None) -> PerceptronRun:
+    """Run the perceptron and keep every step, the outcome and the mistake bound."""
+    X, y, lr, max_epochs = _check(X, y, lr, max_epochs)
+    steps = tuple(perceptron_steps(X, y, lr, max_epochs, shuffle, seed))
+    result = summarize(steps)
+    if result.converged:
+        bound = mistake_bound(X, y, result.w, result.b)
+    else:
+        R = float(np.max(np.linalg.norm(np.c_[X, np.ones(len(X))], axis=1)))
+        bound = MistakeBound(R, 0.0, np.inf)
+    return PerceptronRun(X, y, steps, result, bound)

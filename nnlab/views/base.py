@@ -76,6 +76,9 @@ class Explorer:
     def describe(self) -> str:
         raise NotImplementedError
 
+    def refresh_controls(self) -> None:
+        """Adjust control ranges and enabled state to the current state (before values are synced)."""
+
     # -------------------------------------------------------------------- machinery
     def __init__(self, **state):
         defaults = self.defaults()
@@ -98,6 +101,7 @@ class Explorer:
         self.caption = widgets.HTML()
         self.caption.add_class("nnlab-caption")
         self.controls = self.make_controls()
+        self.refresh_controls()
         for name, control in self.controls.items():
             control.add_class("nnlab-ctl")
             if isinstance(control, widgets.FloatLogSlider):
@@ -133,6 +137,7 @@ class Explorer:
             return
         self._state = new
         with self.hold():
+            self.refresh_controls()
             for name, value in new.items():
                 control = self.controls.get(name)
                 if control is not None and getattr(control, "value", value) != value:
