@@ -121,7 +121,7 @@ def test_stepper_buttons_walk_the_recorded_run():
     e.controls["epoch_button"].click()
     assert e.state["position"] == 40
     e.controls["reset"].click()
-    assert e.state["position"] == 0 and "start, w = 0" in e.describe()
+    assert e.state["position"] == 0 and "start, w = 0" in e.describe() and e.controls["reset"].disabled
     # the figure shows the model's weights at every position
     e.controls["position"].value = len(run)
     X, y = data.blobs(20, margin=0.5, seed=1)
@@ -131,6 +131,7 @@ def test_stepper_buttons_walk_the_recorded_run():
     assert w @ [x0, y0] + b == pytest.approx(0, abs=1e-9) and w @ [x1, y1] + b == pytest.approx(0, abs=1e-9)
     assert f"{res.mistakes} mistakes so far" in e.describe() and "converged" in e.describe()
     assert e.controls["position"].max == len(run) and e.play.max == len(run)
+    assert e.controls["step_button"].disabled and e.controls["next_mistake"].disabled and not e.controls["reset"].disabled
 
 
 def test_stepper_on_xor_says_it_is_not_separable():
@@ -173,3 +174,13 @@ def test_stepper_accepts_user_points_and_rejects_01_labels():
         PerceptronStepper(dataset="custom")
     with pytest.raises(ValueError, match=r"position: expected an integer in \[0, 120\], got 500"):
         PerceptronStepper(position=500)
+
+
+def test_a_control_change_that_fails_is_shown_and_reverted():
+    e = ActivationExplorer()
+    dropdown = e.controls["activation"]
+    dropdown.options = ["sigmoid", "tanh", "relu", "gelu"]  # offer a choice the model does not know
+    dropdown.value = "gelu"
+    assert dropdown.value == "sigmoid" and e.state["activation"] == "sigmoid"
+    assert "nnlab-error" in e.caption.value and "activation: expected one of" in e.caption.value
+    assert len(e.errors) == 1 and "gelu" in e.errors[0]

@@ -95,6 +95,7 @@ class Explorer:
         self.fig.set_layout_engine("none")
         self._layout_key = None
         self.n_renders = 0
+        self.errors = []  # control changes that could not be applied, for the student and the tests
         self._holding = False
         self.image = widgets.Image(format="png", layout={"width": f"{int(self.figsize[0] * self.dpi)}px"})
         self.image.add_class("nnlab-figure")
@@ -120,7 +121,15 @@ class Explorer:
 
     def _on_control(self, change):
         name = next(k for k, c in self.controls.items() if c is change["owner"])
-        self.set(**{name: change["new"]})
+        try:
+            self.set(**{name: change["new"]})
+        except Exception as exc:  # a widget callback must never fail silently in the kernel log
+            self.errors.append(f"{name} = {change['new']!r}: {type(exc).__name__}: {exc}")
+            self.caption.value = (f'<div class="nnlab-error" role="alert">Could not set {_escape(name)} to '
+                                  f'{_escape(repr(change["new"]))}: {_escape(str(exc))}</div>')
+            with self.hold():
+                if name in self._state and change["owner"].value != self._state[name]:
+                    change["owner"].value = self._state[name]
 
     @property
     def state(self) -> dict:

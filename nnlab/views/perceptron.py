@@ -83,9 +83,9 @@ class PerceptronStepper(Explorer):
         widgets.jslink((self.play, "value"), (position, "value"))
         buttons = {name: widgets.Button(description=label, tooltip=tip, layout={"width": "auto"})
                    for name, label, tip in (("step_button", "Step ▶", "present the next point"),
-                                            ("next_mistake", "Next mistake ⏭", "jump to the next update"),
-                                            ("epoch_button", "One epoch ⏩", "run to the end of this epoch"),
-                                            ("reset", "Reset ⏮", "back to w = 0"))}
+                                            ("next_mistake", "Next mistake", "jump to the next update"),
+                                            ("epoch_button", "One epoch", "run to the end of this epoch"),
+                                            ("reset", "Reset", "back to w = 0"))}
         buttons["step_button"].on_click(lambda _: self.set(position=min(self._state["position"] + 1, len(self.run))))
         buttons["next_mistake"].on_click(lambda _: self.set(position=self.run.next_mistake(self._state["position"])))
         buttons["epoch_button"].on_click(lambda _: self.set(position=self.run.end_of_epoch(self._state["position"])))
@@ -113,13 +113,19 @@ class PerceptronStepper(Explorer):
         self.play.max = max(1, n_steps)
         if self.play.value > n_steps or (getattr(self, "result", None) is not None and s["position"] == 0):
             self.play.value = s["position"]
+        at_end = s["position"] >= n_steps
+        for name in ("step_button", "next_mistake", "epoch_button"):
+            c[name].disabled = at_end        # nothing left to step through
+        c["reset"].disabled = s["position"] == 0
         c["margin"].disabled = s["dataset"] != "blobs"
         c["n"].disabled = c["seed"].disabled = s["dataset"] == "custom"
 
     def layout(self):
         c = self.controls
         row = lambda *names: widgets.HBox([c[n] for n in names], layout={"flex_flow": "row wrap"})  # noqa: E731
-        return widgets.VBox([row("step_button", "next_mistake", "epoch_button", "reset", "play"),
+        play_label = widgets.Label("play the run:")
+        return widgets.VBox([widgets.HBox([c["step_button"], c["next_mistake"], c["epoch_button"], c["reset"],
+                                           play_label, c["play"]], layout={"flex_flow": "row wrap"}),
                              row("position"), row("dataset", "margin", "n"), row("seed", "max_epochs", "shuffle"),
                              self.image, self.caption])
 
@@ -179,7 +185,8 @@ class PerceptronStepper(Explorer):
         self.neg_pts.set_offsets(X[y == -1])
         lo, hi = X.min(axis=0), X.max(axis=0)
         pad = 0.15 * np.maximum(hi - lo, 1e-3)
-        self.xlim, self.ylim = (lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1])
+        # extra room at the top keeps the step note clear of the points
+        self.xlim, self.ylim = (lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + 3.5 * pad[1])
         self.ax.set_xlim(*self.xlim)
         self.ax.set_ylim(*self.ylim)
         gx, gy = np.meshgrid(np.linspace(*self.xlim, 160), np.linspace(*self.ylim, 160))

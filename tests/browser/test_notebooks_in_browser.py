@@ -37,6 +37,10 @@ RUN_STATE_JS = """() => {
 }"""
 
 
+DISABLED_JS = """e => e.hasAttribute('disabled') || !!e.querySelector('[disabled], .mod-disabled')
+                 || e.classList.contains('mod-disabled')"""
+
+
 def _wait(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -48,7 +52,9 @@ def _wait(predicate, timeout, what):
 
 
 def _open_and_run(page, lab, name):
-    page.goto(f"{lab['url']}/lab/tree/{name}?token={lab['token']}")
+    # a workspace of its own per notebook, so no earlier notebook is restored beside it
+    workspace = "t" + name.replace("/", "-").replace(".", "-")
+    page.goto(f"{lab['url']}/lab/workspaces/{workspace}/tree/{name}?reset&token={lab['token']}")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
                            "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
     _wait(lambda: (page.evaluate(RUN_STATE_JS) or {}).get("status") == "idle", 60, "the kernel to start")
@@ -77,7 +83,8 @@ def _slider_target(control):
     cls = control.get_attribute("class") or ""
     if "nnlab-log" in cls:
         return f"{10 ** target:.4g}"
-    if "widget-hslider" in cls and "int" in (control.locator(".widget-readout").first.get_attribute("class") or ""):
+    shown = control.locator(".widget-readout").first.inner_text().strip()
+    if "." not in shown and "e" not in shown.lower():  # an integer slider shows no decimal point
         return str(round(target))
     return f"{target:.4g}" if not float(target).is_integer() else str(int(target))
 
@@ -102,6 +109,9 @@ def _change(page, control):
     if control.locator("input[type=checkbox]").count():
         control.locator("input[type=checkbox]").first.click()
         return "toggled the checkbox"
+    if "widget-play" in cls:
+        control.locator("button").first.click()
+        return "pressed play"
     if "widget-toggle-buttons" in cls:
         control.locator("button:not(.mod-active)").first.click()
         return "clicked another toggle button"
@@ -119,16 +129,23 @@ def test_notebook_runs_and_explorers_respond(page, lab, name):
     assert not _bad_outputs(state), _bad_outputs(state)
     assert not page.locator(".jp-OutputArea-output:has-text('Error displaying widget')").count()
 
-    explorers = page.locator(".nnlab-explorer")
+    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+    explorers = page.locator(f"[id='{panel}'] .nnlab-explorer")
     done = []
     for e in range(explorers.count()):
         explorer = explorers.nth(e)
-        explorer.scroll_into_view_if_needed()
+        # JupyterLab skips rendering far-off cells (content-visibility: auto), which Playwright
+        # sees as invisible; a plain DOM scroll brings the explorer into view first.
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
         image = explorer.locator("img.nnlab-figure").first
         controls = explorer.locator(".nnlab-ctl")
         assert controls.count() > 0, f"explorer {e} has no controls"
         for c in range(controls.count()):
             control = controls.nth(c)
+            if control.evaluate(DISABLED_JS):
+                done.append(f"skipped a disabled control ({control.get_attribute('class')})")
+                continue
             before = image.get_attribute("src")
             action = _change(page, control)
             try:
@@ -137,12 +154,17 @@ def test_notebook_runs_and_explorers_respond(page, lab, name):
             except Exception as exc:  # noqa: BLE001 - turned into a readable failure
                 page.screenshot(path=f"{shot}-fail.png")
                 raise AssertionError(f"explorer {e}, control {c}: {action}, but the image did not change") from exc
+            if action == "pressed play":  # pause again so later changes are not masked by playback
+                control.locator("button").nth(1).click()
+                page.wait_for_timeout(800)
             done.append(action)
         explorer.screenshot(path=f"{shot}-explorer{e}.png")
     page.screenshot(path=f"{shot}.png", full_page=False)
 
     state = page.evaluate(RUN_STATE_JS)
     assert not _bad_outputs(state), _bad_outputs(state)
+    failed = page.locator(f"[id='{panel}'] .nnlab-error").all_inner_texts()
+    assert not failed, f"explorers reported errors: {failed}"
     errors = [m for m in page.console_errors if not any(b in m for b in BENIGN_CONSOLE)]
     assert not errors, "browser console errors:\n" + "\n".join(errors)
     (ARTIFACTS / (shot.name + ".json")).write_text(json.dumps({"explorers": explorers.count(), "actions": done}))
