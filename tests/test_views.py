@@ -1,6 +1,7 @@
 """View tests in plain Python: every control of every explorer changes state and image."""
 import json
 
+import ipywidgets as widgets
 import numpy as np
 import pytest
 
@@ -21,6 +22,69 @@ def test_every_control_updates_state_and_image(cls):
         assert e.n_renders == before_n + 1, name
         assert e.image.value != before_png, f"{name}: image did not change"
         assert e.caption.value and e.describe(), name
+        # an updated (blitted) figure is pixel for pixel a fresh one laid out the same way
+        assert _same_as_fresh(e), f"{name}: stale pixels after the update"
+        assert not _clipped_text(e), f"{name}: text outside the figure: {_clipped_text(e)}"
+
+
+@pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
+def test_random_walk_of_controls_renders_like_a_fresh_explorer(cls):
+    rng = np.random.default_rng(0)
+    e = cls()
+    controls = valued_controls(e)
+    for _ in range(25):
+        name, control = controls[rng.integers(len(controls))]
+        if control.disabled:
+            continue
+        new = other_value(control)
+        if isinstance(new, (int, float)) and not isinstance(new, bool) and hasattr(control, "min"):
+            new = type(new)(control.min + rng.uniform() * (control.max - control.min)) if not isinstance(
+                control, widgets.FloatLogSlider) else new
+        control.value = new
+    assert _same_as_fresh(e)
+    assert not _clipped_text(e)
+
+
+def _same_as_fresh(e):
+    fresh = type(e)(**e.state)
+    return np.array_equal(_pixels(e.image.value), _pixels(fresh.render_like(e)))
+
+
+def _clipped_text(e):
+    """Drawn, non-empty texts (labels, tick labels, titles, legends) that stick out of the figure."""
+    fig = e.fig
+    renderer = fig.canvas.get_renderer()
+    texts = list(fig.texts) + [t for lg in fig.legends for t in lg.get_texts()]
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label,
+                  ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text(), *ax.texts]
+        for axis in (ax.xaxis, ax.yaxis):  # only the ticks inside the view are drawn
+            locs = axis.get_majorticklocs()
+            lo, hi = sorted(axis.get_view_interval())
+            slack = 1e-9 * (hi - lo)
+            texts += [tick.label1 for loc, tick in zip(locs, axis.get_major_ticks(len(locs)))
+                      if lo - slack <= loc <= hi + slack]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+    W, H = fig.bbox.width, fig.bbox.height
+    out = []
+    for t in texts:
+        if not t.get_visible() or not t.get_text().strip():
+            continue
+        bb = t.get_window_extent(renderer)
+        if bb.x0 < -1 or bb.y0 < -1 or bb.x1 > W + 1 or bb.y1 > H + 1:
+            out.append(t.get_text())
+    return out
+
+
+def _pixels(png):
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)))
 
 
 @pytest.mark.parametrize("cls, example", list(EXPLORERS.items()), ids=lambda c: getattr(c, "__name__", ""))
@@ -184,3 +248,14 @@ def test_a_control_change_that_fails_is_shown_and_reverted():
     assert dropdown.value == "sigmoid" and e.state["activation"] == "sigmoid"
     assert "nnlab-error" in e.caption.value and "activation: expected one of" in e.caption.value
     assert len(e.errors) == 1 and "gelu" in e.errors[0]
+
+
+def test_the_clipping_and_staleness_checks_can_fail():
+    e = ActivationExplorer()
+    e.ax_a.set_title("a title far too long to fit into this figure " * 3)
+    assert _clipped_text(e)
+    s = PerceptronStepper()
+    s.animated[0].set_visible(False)        # hide an animated artist behind the renderer's back
+    s.pos_pts.set_offsets(np.zeros((0, 2)))  # and change the picture without telling it
+    s.image.value = s.render_png()
+    assert not _same_as_fresh(s)

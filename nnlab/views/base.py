@@ -24,8 +24,14 @@ import json
 from contextlib import contextmanager
 
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
+
+# zlib level for the PNG frames: 1 is several times faster to encode than the default 6,
+# and the frames of these flat-colour plots grow by only a few percent.
+PNG_COMPRESSION = 1
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -76,6 +82,15 @@ class Explorer:
     def describe(self) -> str:
         raise NotImplementedError
 
+    #: Artists that change on every update. When a subclass lists them (after ``set_animated``
+    #: is applied here), the rest of the figure is drawn once and reused (blitting) until the
+    #: subclass calls ``static_changed()``; when empty, every update redraws the whole figure.
+    animated: tuple = ()
+
+    def static_changed(self) -> None:
+        """Tell the renderer that something outside ``animated`` changed (data, limits, labels)."""
+        self._background = None
+
     def refresh_controls(self) -> None:
         """Adjust control ranges and enabled state to the current state (before values are synced)."""
 
@@ -94,6 +109,9 @@ class Explorer:
         self._layout_engine = self.fig.get_layout_engine()
         self.fig.set_layout_engine("none")
         self._layout_key = None
+        self._background = None
+        for artist in self.animated:
+            artist.set_animated(True)
         self.n_renders = 0
         self.errors = []  # control changes that could not be applied, for the student and the tests
         self._holding = False
@@ -175,13 +193,40 @@ class Explorer:
         self.n_renders += 1
 
     def render_png(self) -> bytes:
+        canvas = self.fig.canvas
         key = _layout_key(self.fig)
-        if key != self._layout_key:
+        if _needs_layout(key, self._layout_key):
             self._layout_engine.execute(self.fig)
             self._layout_key = key
+            self._background = None
+        if not self.animated:
+            canvas.draw()
+        elif self._background is None:
+            canvas.draw()  # animated artists are skipped here
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            self._draw_animated()
+        else:
+            canvas.restore_region(self._background)
+            self._draw_animated()
         buf = io.BytesIO()
-        self.fig.canvas.print_png(buf)
+        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=PNG_COMPRESSION)
         return buf.getvalue()
+
+    def render_like(self, other: "Explorer") -> bytes:
+        """Render this explorer from scratch with ``other``'s axes positions (for tests: an
+        updated explorer must show exactly what a new one with the same state shows)."""
+        for mine, theirs in zip(self.fig.axes, other.fig.axes):
+            mine.set_position(theirs.get_position(original=True), which="original")
+            mine.set_position(theirs.get_position(original=False), which="active")
+        self._layout_key = other._layout_key
+        self.static_changed()
+        return self.render_png()
+
+    def _draw_animated(self):
+        renderer = self.fig.canvas.get_renderer()
+        for artist in sorted(self.animated, key=lambda a: a.get_zorder()):
+            if artist.get_visible():
+                artist.draw(renderer)
 
     # ------------------------------------------------------------------ state I/O
     def to_json(self) -> str:
@@ -215,21 +260,37 @@ class Explorer:
 
 
 def _layout_key(fig):
-    """Everything that decides how much room the layout must leave around the axes."""
-    key = []
+    """What decides how much room the layout must leave around the axes: how many lines each
+    title, label and figure text has (their height, not their wording), the legends' sizes,
+    the offset texts, and the length of the longest tick label on each axis."""
+    texts, widths = [], []
     for ax in fig.axes:
         if not ax.get_visible():
-            key.append(None)
+            texts.append(None)
             continue
-        key += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        texts += [_lines(ax.get_title()), _lines(ax.get_xlabel()), ax.get_ylabel()]
         for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
             lo, hi = min(lo, hi), max(lo, hi)
             locs = [t for t in axis.get_majorticklocs() if lo <= t <= hi]
             formatter = axis.get_major_formatter()
             labels = formatter.format_ticks(locs)
-            key.append((max((len(t) for t in labels), default=0), formatter.get_offset()))
-    key += [t.get_text() for t in fig.texts]
-    return tuple(key)
+            widths.append(max((len(t) for t in labels), default=0))
+            texts.append(formatter.get_offset())
+    texts += [_lines(t.get_text()) for t in fig.texts]
+    texts += [len(legend.get_texts()) for legend in fig.legends]
+    return tuple(texts), tuple(widths)
+
+
+def _lines(text):
+    return text.count("\n") + 1 if text else 0
+
+
+def _needs_layout(key, laid_out):
+    """Lay out again when a text changed or a tick label grew longer than the layout allows for
+    (shorter labels fit in the room already reserved, so they need no new layout)."""
+    if laid_out is None or key[0] != laid_out[0] or len(key[1]) != len(laid_out[1]):
+        return True
+    return any(now > then for now, then in zip(key[1], laid_out[1]))
 
 
 def _escape(text: str) -> str:

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import ListedColormap
+from matplotlib.ticker import FuncFormatter
 
 from .. import _validate as v
 from .. import data
@@ -158,10 +159,13 @@ class PerceptronStepper(Explorer):
         m.set(xlabel="step (points presented)", ylabel="number of mistakes (symlog scale)",
               title="mistakes against the bound")
         m.set_yscale("symlog", linthresh=10)
+        m.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))  # plain numbers draw fast
         m.grid(alpha=0.3)
         self.settings = fig.suptitle("", fontsize=9, color="0.25")
         self.legend = None
         self._drawn_key = None
+        self.animated = (self.shade, self.pos_pts, self.neg_pts, self.line, self.arrow, self.current, self.note,
+                         self.m_line, self.m_now)
 
     def compute(self, state):
         run = self._run(state)
@@ -179,6 +183,7 @@ class PerceptronStepper(Explorer):
         return f"{what}: {len(self.run.y)} points{seed}; {order}; at most {s['max_epochs']} epochs"
 
     def _draw_run(self, run):
+        self.static_changed()
         self.settings.set_text(self._settings_text())
         X, y = run.X, run.y
         self.pos_pts.set_offsets(X[y == 1])
@@ -193,19 +198,22 @@ class PerceptronStepper(Explorer):
         self.grid = np.c_[gx.ravel(), gy.ravel()]
         self.shade.set_extent((*self.xlim, *self.ylim))
         self.counts = np.r_[0, [s.mistakes for s in run.steps]]
-        top = self.counts[-1]
         handles = [self.pos_pts, self.neg_pts, self.line, self.arrow, self.m_line, self.m_now]
-        if np.isfinite(run.bound.bound):
-            self.m_bound.set_visible(True)
+        top = self.counts[-1]
+        finite = bool(np.isfinite(run.bound.bound))
+        self.m_bound.set_visible(finite)
+        if finite:
             self.m_bound.set_ydata([run.bound.bound] * 2)
             self.m_bound.set_label(f"bound $(R/\\gamma)^2$ = {run.bound.bound:.0f}")
             handles.append(self.m_bound)
             top = max(top, run.bound.bound)
-        else:
-            self.m_bound.set_visible(False)
-        if self.legend is not None:
-            self.legend.remove()
-        self.legend = self.fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
+        if self.legend is None or len(self.legend.get_texts()) != len(handles):
+            if self.legend is not None:
+                self.legend.remove()
+            self.legend = self.fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8,
+                                          frameon=False)
+        elif finite:  # same entries: only the bound's number changes
+            self.legend.get_texts()[-1].set_text(self.m_bound.get_label())
         self.ax_m.set_xlim(0, max(len(run), 1))
         self.ax_m.set_ylim(0, 1.5 * max(top, 1))
 
