@@ -474,6 +474,23 @@ class MLP:
         return nn.Sequential(*layers)
 
     @classmethod
+    def from_params(cls, params, hidden="relu", output="linear", **kwargs):
+        """An MLP with the given list of (W, b), W of shape (fan_in, fan_out)."""
+        checked = []
+        for l, (W, b) in enumerate(params, start=1):
+            W = v.as_array(f"params[{l - 1}] W{l}", W, ndim=2)
+            b = v.as_array(f"params[{l - 1}] b{l}", b, shape=(W.shape[1],))
+            if checked and checked[-1][0].shape[1] != W.shape[0]:
+                raise ValueError(f"params[{l - 1}] W{l}: expected {checked[-1][0].shape[1]} rows (the width of the "
+                                 f"layer before), got shape {W.shape}")
+            checked.append((W.copy(), b.copy()))
+        if not checked:
+            raise ValueError("params: expected at least one (W, b) pair, got none")
+        net = cls([checked[0][0].shape[0]] + [W.shape[1] for W, _ in checked], hidden=hidden, output=output, **kwargs)
+        net.params = checked
+        return net
+
+    @classmethod
     def from_torch(cls, module, loss=None, **kwargs):
         """Build an MLP from a ``torch.nn.Sequential`` of Linear layers and activations."""
         from torch import nn
