@@ -16,6 +16,10 @@ _LAZY = {
     "Explorer": "nnlab.views.base",
     "ActivationExplorer": "nnlab.views.activation",
     "PerceptronStepper": "nnlab.views.perceptron",
+    "TowerExplorer": "nnlab.views.towers",
+    "TowerDesigner": "nnlab.views.towers",
+    "HiddenUnitsExplorer": "nnlab.views.hidden",
+    "approx": "nnlab.approx",
     "perceptron": "nnlab.perceptron",
     "linear": "nnlab.linear",
 }

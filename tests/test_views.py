@@ -7,7 +7,7 @@ import pytest
 
 from nnlab import neuron
 from nnlab.views import EXPLORERS, ActivationExplorer
-from nnlab.views.testing import other_value, valued_controls
+from nnlab.views.testing import is_active, other_value, valued_controls
 
 
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
@@ -15,6 +15,8 @@ def test_every_control_updates_state_and_image(cls):
     e = cls()
     assert e.n_renders == 1 and e.image.value[:8] == b"\x89PNG\r\n\x1a\n"
     for name, control in valued_controls(e):
+        if not is_active(control):  # disabled or hidden in this state: a person cannot use it either
+            continue
         before_png, before_n = e.image.value, e.n_renders
         new = other_value(control)
         control.value = new
@@ -34,7 +36,7 @@ def test_random_walk_of_controls_renders_like_a_fresh_explorer(cls):
     controls = valued_controls(e)
     for _ in range(25):
         name, control = controls[rng.integers(len(controls))]
-        if control.disabled:
+        if not is_active(control):
             continue
         new = other_value(control)
         if isinstance(new, (int, float)) and not isinstance(new, bool) and hasattr(control, "min"):
@@ -85,6 +87,24 @@ def _pixels(png):
     from PIL import Image
 
     return np.asarray(Image.open(io.BytesIO(png)))
+
+
+@pytest.mark.parametrize("cls, example", list(EXPLORERS.items()), ids=lambda c: getattr(c, "__name__", ""))
+def test_each_control_alone_from_a_state_where_it_is_active(cls, example):
+    """Every control is usable in the defaults or the registered example, and works there."""
+    names = [n for n, _ in valued_controls(cls())]
+    for name in names:
+        for start in ({}, example):
+            e = cls(**start)
+            control = e.controls[name]
+            if is_active(control):
+                break
+        else:
+            pytest.fail(f"{name} is disabled or hidden both in the defaults and in the example {example}")
+        before = e.image.value
+        control.value = other_value(control)
+        assert e.image.value != before and e.state[name] == control.value, name
+        assert _same_as_fresh(e), name
 
 
 @pytest.mark.parametrize("cls, example", list(EXPLORERS.items()), ids=lambda c: getattr(c, "__name__", ""))
@@ -259,3 +279,79 @@ def test_the_clipping_and_staleness_checks_can_fail():
     s.pos_pts.set_offsets(np.zeros((0, 2)))  # and change the picture without telling it
     s.image.value = s.render_png()
     assert not _same_as_fresh(s)
+
+
+# ------------------------------------------------------------- towers and hidden units
+
+from nnlab import approx  # noqa: E402
+from nnlab.views import HiddenUnitsExplorer, TowerDesigner, TowerExplorer  # noqa: E402
+
+
+def test_tower_explorer_draws_the_constructed_network():
+    e = TowerExplorer(target="bumpy", n=12, steepness=8.0)
+    x, y = e.l_net.get_data()
+    import torch
+
+    model = approx.tower_network(approx.bumpy, 12, (0, 1), steepness=8.0).to_torch()
+    np.testing.assert_allclose(y, model(torch.tensor(x[:, None])).detach().numpy()[:, 0], rtol=1e-10)
+    assert len(e.parts.get_segments()) == 12  # one curve per tower
+    err = np.abs(y - approx.bumpy(x))
+    assert f"max error {err.max():.3g}" in e.describe() and "24 hidden units" in e.describe()
+    e.controls["kind"].value = "relu"
+    assert e.controls["steepness"].disabled and "ReLU spline with 12 hidden units" in e.describe()
+    _, y = e.l_net.get_data()
+    knots = np.linspace(0, 1, 13)
+    np.testing.assert_allclose(y, np.interp(x, knots, approx.bumpy(knots)), atol=1e-12)
+
+
+def test_tower_explorer_error_panel_falls_with_n():
+    e = TowerExplorer(target="sin")
+    ns, mx = e.n_max.get_data()
+    assert ns[0] == 1 and ns[-1] == 100 and mx[-1] < mx[np.searchsorted(ns, 8)] / 4
+
+
+def test_tower_explorer_takes_a_user_function():
+    e = TowerExplorer(f=lambda x: x**2, interval=(-1, 1), n=20)
+    assert "custom" in e.describe() and e.state["interval"] == [-1.0, 1.0]
+    with pytest.raises(ValueError, match="f: expected a function"):
+        TowerExplorer(f=3)
+    with pytest.raises(ValueError, match="f: calling it on an array of x values failed"):
+        TowerExplorer(f=lambda x: undefined_name)  # noqa: F821
+
+
+def test_designer_scores_and_shows_the_weights():
+    d = TowerDesigner(target="bumpy", n=5)
+    assert "keep going" in d.describe()
+    heights = approx.bumpy(approx.tower_centres(5, (0, 1)))
+    d.set(**{f"h{i}": round(float(h), 2) for i, h in enumerate(heights)})
+    assert abs(d.result.score - d.result.to_beat) < 0.01
+    x = np.linspace(0, 1, 1001)
+    net = approx.design_network(d.heights(), (0, 1), 10.0)
+    assert d.result.score == pytest.approx(np.mean(np.abs(net.forward(x[:, None])[:, 0] - approx.bumpy(x))))
+    assert "step at −b/w" in d.weights.value and d.weights.value.count("<tr>") == 1 + 10
+    assert d.controls["h5"].layout.display == "none" and d.controls["h4"].layout.display is None
+
+
+def test_hidden_units_default_is_the_curriculum_exercise():
+    e = HiddenUnitsExplorer()
+    x = np.array([-4.0, -1.0, 0.0, 2.0, 5.0, 8.0])
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    expected = 1 * sig(x) - 2 * sig(x - 2) + 0.5 * sig(x - 4) + 0.1
+    xs, y = e.y_line.get_data()
+    np.testing.assert_allclose(np.interp(x, xs, y), expected, atol=2e-3)  # the plotted curve, on its grid
+    np.testing.assert_allclose(e.network().forward(x[:, None])[:, 0], expected, rtol=1e-12)
+    assert "step at x = 0, x = 2, x = 4" in e.describe()
+    e.controls["wh2"].value = 0.0
+    assert "nowhere (w = 0)" in e.describe()
+
+
+def test_hidden_units_two_inputs_make_a_triangle():
+    e = HiddenUnitsExplorer(inputs=2)
+    net = e.network()
+    inside, above, left_out = net.forward(np.array([[0.0, 0.0], [0.0, 1.8], [-1.5, -1.0]]))[:, 0]
+    assert inside > 0.9 and above < 0.1 and left_out < 0.1
+    # the drawn line of unit 1 is where w1 x1 + w2 x2 + b = 0
+    xs, ys = e.own_lines[0].get_data()
+    np.testing.assert_allclose(8 * xs + 4 * ys + 4, 0, atol=1e-12)
+    with pytest.raises(ValueError, match="inputs: expected an integer in \\[1, 2\\], got 3"):
+        HiddenUnitsExplorer(inputs=3)

@@ -1,7 +1,9 @@
 """Explorers: thin ipywidgets + matplotlib views over nnlab's models."""
 from .activation import ActivationExplorer
 from .base import Explorer
+from .hidden import HiddenUnitsExplorer
 from .perceptron import PerceptronStepper
+from .towers import TowerDesigner, TowerExplorer
 
 # Every explorer, with example settings that differ from its defaults; the generic
 # view tests and the benchmark iterate over this list, so a new explorer is covered
@@ -9,6 +11,10 @@ from .perceptron import PerceptronStepper
 EXPLORERS = {
     ActivationExplorer: {"activation": "tanh", "w": 4.0, "b": 2.0},
     PerceptronStepper: {"dataset": "xor", "n": 24, "seed": 3, "max_epochs": 5, "position": 17},
+    TowerExplorer: {"target": "sin", "n": 20, "kind": "relu", "show_towers": False},
+    TowerDesigner: {"target": "abs", "n": 10, "h0": 0.75, "h1": 0.25, "h2": 0.25, "h3": 0.75},
+    HiddenUnitsExplorer: {"wh1": 2.0, "bh2": -1.0, "wo3": -3.0, "bo": 0.5},
 }
 
-__all__ = ["Explorer", "ActivationExplorer", "PerceptronStepper", "EXPLORERS"]
+__all__ = ["Explorer", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
+           "HiddenUnitsExplorer", "EXPLORERS"]

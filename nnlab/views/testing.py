@@ -27,3 +27,8 @@ def other_value(control):
 def valued_controls(explorer):
     """(name, control) for every control that edits a state entry."""
     return [(n, c) for n, c in explorer.controls.items() if hasattr(c, "value") and n in explorer.state]
+
+
+def is_active(control):
+    """Whether a person could operate the control now (enabled and shown)."""
+    return not getattr(control, "disabled", False) and control.layout.display != "none"

@@ -143,8 +143,8 @@ def test_notebook_runs_and_explorers_respond(page, lab, name):
         assert controls.count() > 0, f"explorer {e} has no controls"
         for c in range(controls.count()):
             control = controls.nth(c)
-            if control.evaluate(DISABLED_JS):
-                done.append(f"skipped a disabled control ({control.get_attribute('class')})")
+            if control.evaluate(DISABLED_JS) or not control.is_visible():
+                done.append(f"skipped a disabled or hidden control ({control.get_attribute('class')})")
                 continue
             before = image.get_attribute("src")
             action = _change(page, control)

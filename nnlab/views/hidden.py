@@ -1,0 +1,195 @@
+"""HiddenUnitsExplorer: every weight of a tiny network on a slider, every hidden unit on view."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+from .. import _validate as v
+from ..nn import MLP
+from .base import OKABE_ITO, Explorer, slider
+
+UNIT_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"]]
+H = 3  # hidden units
+RES = 90  # grid resolution of the 2-D maps
+
+# The curriculum's worked exercise (one input, three sigmoid units, linear output).
+ONE_INPUT = {"wh": [1.0, 1.0, 1.0], "bh": [0.0, -2.0, -4.0], "wo": [1.0, -2.0, 0.5], "bo": 0.1}
+# Three half-planes whose intersection is a triangle; the sigmoid output thresholds their sum.
+# Unit 1: x2 > -2 x1 - 1, unit 2: x2 > 2 x1 - 1, unit 3: x2 < 1 (each scaled by 4); the output
+# fires (sum of 10 h_j > 25) only where all three agree: a triangle.
+TWO_INPUTS = {"w1": [8.0, -8.0, 0.0], "w2": [4.0, 4.0, -4.0], "bh": [4.0, 4.0, 4.0], "wo": [10.0, 10.0, 10.0],
+              "bo": -25.0}
+
+
+class HiddenUnitsExplorer(Explorer):
+    """A network with one input (or two), three sigmoid hidden units and one output unit.
+
+    One input: y = sum_j wo_j sigma(wh_j x + bh_j) + bo (linear output); each hidden unit is a
+    soft step at x = -bh_j / wh_j. Two inputs: each hidden unit is a logistic classifier with its
+    own line w1_j x1 + w2_j x2 + bh_j = 0; the sigmoid output combines the half-planes into a
+    decision region (output > 0.5).
+    """
+
+    figsize = (9.0, 3.6)
+
+    @classmethod
+    def defaults(cls):
+        d = {"inputs": 1}
+        for j in range(H):
+            d[f"wh{j + 1}"], d[f"bh{j + 1}"], d[f"wo{j + 1}"] = (ONE_INPUT["wh"][j], ONE_INPUT["bh"][j],
+                                                                ONE_INPUT["wo"][j])
+            d[f"w2_{j + 1}"] = TWO_INPUTS["w2"][j]
+        d["bo"] = ONE_INPUT["bo"]
+        return d
+
+    def __init__(self, inputs=1, **state):
+        inputs = v.integer("inputs", inputs, low=1, high=2)
+        if inputs == 2:  # the two-input defaults, unless given
+            for j in range(H):
+                state.setdefault(f"wh{j + 1}", TWO_INPUTS["w1"][j])
+                state.setdefault(f"bh{j + 1}", TWO_INPUTS["bh"][j])
+                state.setdefault(f"wo{j + 1}", TWO_INPUTS["wo"][j])
+            state.setdefault("bo", TWO_INPUTS["bo"])
+        self.inputs = inputs
+        if inputs == 2:
+            self.figsize = (9.0, 2.9)
+        super().__init__(inputs=inputs, **state)
+
+    def validate(self, state):
+        s = dict(state)
+        if s["inputs"] != self.inputs:
+            raise ValueError(f"inputs: fixed when the explorer is made ({self.inputs}), got {s['inputs']!r}")
+        for key in s:
+            if key != "inputs":
+                s[key] = v.real(key, s[key], low=-30.0, high=30.0)
+        return s
+
+    def make_controls(self):
+        s = self._state
+        c = {}
+        for j in range(1, H + 1):
+            label = "w" if self.inputs == 1 else "w1"
+            c[f"wh{j}"] = slider(widgets.FloatSlider, f"unit {j}: {label}", s[f"wh{j}"], min=-30, max=30, step=0.1)
+            if self.inputs == 2:
+                c[f"w2_{j}"] = slider(widgets.FloatSlider, f"unit {j}: w2", s[f"w2_{j}"], min=-30, max=30, step=0.1)
+            c[f"bh{j}"] = slider(widgets.FloatSlider, f"unit {j}: b", s[f"bh{j}"], min=-30, max=30, step=0.1)
+            c[f"wo{j}"] = slider(widgets.FloatSlider, f"unit {j}: output weight", s[f"wo{j}"], min=-30, max=30,
+                                 step=0.1)
+        c["bo"] = slider(widgets.FloatSlider, "output bias", s["bo"], min=-30, max=30, step=0.1)
+        return c
+
+    def layout(self):
+        c = self.controls
+        cols = [widgets.VBox([c[k] for k in c if k.endswith(str(j)) and k != "bo"]) for j in range(1, H + 1)]
+        return widgets.VBox([widgets.HBox(cols, layout={"flex_flow": "row wrap"}), c["bo"], self.image,
+                             self.caption])
+
+    # ------------------------------------------------------------------ model
+    def network(self, s=None):
+        """The explorer's network as an nnlab MLP."""
+        s = s or self._state
+        rows = [[s[f"wh{j}"] for j in range(1, H + 1)]]
+        if self.inputs == 2:
+            rows.append([s[f"w2_{j}"] for j in range(1, H + 1)])
+        W1 = np.array(rows)
+        b1 = np.array([s[f"bh{j}"] for j in range(1, H + 1)])
+        W2 = np.array([[s[f"wo{j}"]] for j in range(1, H + 1)])
+        return MLP.from_params([(W1, b1), (W2, [s["bo"]])], hidden="sigmoid",
+                               output="linear" if self.inputs == 1 else "sigmoid")
+
+    # ----------------------------------------------------------------- figure
+    def setup(self, fig):
+        if self.inputs == 1:
+            self.ax_h, self.ax_y = fig.subplots(1, 2)
+            self.h_lines = [self.ax_h.plot([], [], color=c, lw=2, label=f"unit {j + 1}: σ(w x + b)")[0]
+                            for j, c in enumerate(UNIT_COLOURS)]
+            self.c_lines = [self.ax_y.plot([], [], color=c, lw=1, ls="--", label=f"unit {j + 1} × output weight")[0]
+                            for j, c in enumerate(UNIT_COLOURS)]
+            (self.y_line,) = self.ax_y.plot([], [], color=OKABE_ITO["black"], lw=2.2, label="network output y")
+            self.ax_h.set(xlabel="input x", ylabel="hidden activation", title="hidden units", ylim=(-0.05, 1.05))
+            self.ax_y.set(xlabel="input x", ylabel="output y", title="output = weighted sum + bias")
+            for ax in (self.ax_h, self.ax_y):
+                ax.grid(alpha=0.3)
+                ax.legend(fontsize=7.5, loc="best")
+        else:
+            axes = fig.subplots(1, 4)
+            self.maps = []
+            ext = (-2, 2, -2, 2)
+            for j, ax in enumerate(axes):
+                cmap = "cividis"
+                im = ax.imshow(np.zeros((RES, RES)), origin="lower", extent=ext, vmin=0, vmax=1, cmap=cmap)
+                self.maps.append(im)
+                ax.set(xlabel="$x_1$", title=f"hidden unit {j + 1}" if j < H else "output (region > 0.5)")
+                ax.set_xticks([-2, 0, 2])
+                ax.set_yticks([-2, 0, 2])
+            axes[0].set_ylabel("$x_2$")
+            self.axes2 = axes
+            self.lines = [axes[-1].plot([], [], color=c, lw=1.5)[0] for c in UNIT_COLOURS]
+            self.own_lines = [axes[j].plot([], [], color=UNIT_COLOURS[j], lw=2)[0] for j in range(H)]
+            self.region = axes[-1].imshow(np.zeros((RES, RES)), origin="lower", extent=ext, vmin=0, vmax=1,
+                                          cmap=ListedColormap(["none", OKABE_ITO["vermillion"]]), alpha=0.35)
+            fig.colorbar(self.maps[0], ax=list(axes), shrink=0.8, label="activation")
+            g = np.linspace(-2, 2, RES)
+            GX, GY = np.meshgrid(g, g)
+            self.grid = np.c_[GX.ravel(), GY.ravel()]
+
+    def compute(self, s):
+        net = self.network(s)
+        if self.inputs == 1:
+            x = np.linspace(-4, 8, 501)
+            fw = net.forward_pass(x[:, None])
+            return SimpleNamespace(net=net, x=x, A1=fw.A[1], y=fw.A[2][:, 0])
+        fw = net.forward_pass(self.grid)
+        return SimpleNamespace(net=net, A1=fw.A[1], y=fw.A[2][:, 0])
+
+    def draw(self, r):
+        if self.inputs == 1:
+            W2 = r.net.params[1][0][:, 0]
+            for j in range(H):
+                self.h_lines[j].set_data(r.x, r.A1[:, j])
+                self.c_lines[j].set_data(r.x, W2[j] * r.A1[:, j])
+            self.y_line.set_data(r.x, r.y)
+            self.ax_h.set_xlim(r.x[0], r.x[-1])
+            self.ax_y.set_xlim(r.x[0], r.x[-1])
+            vals = np.r_[r.y, (W2 * r.A1).ravel()]
+            pad = 0.08 * max(np.ptp(vals), 1e-3)
+            self.ax_y.set_ylim(vals.min() - pad, vals.max() + pad)
+            return
+        W1, b1 = r.net.params[0]
+        for j in range(H):
+            self.maps[j].set_data(r.A1[:, j].reshape(RES, RES))
+            xs, ys = _line(W1[0, j], W1[1, j], b1[j])
+            self.own_lines[j].set_data(xs, ys)
+            self.lines[j].set_data(xs, ys)
+        self.maps[H].set_data(r.y.reshape(RES, RES))
+        self.region.set_data((r.y > 0.5).reshape(RES, RES).astype(float))
+        for ax in self.axes2:
+            ax.set_xlim(-2, 2)
+            ax.set_ylim(-2, 2)
+
+    def describe(self):
+        r, s = self.result, self._state
+        if self.inputs == 1:
+            steps = []
+            for j in range(1, H + 1):
+                w, b = s[f"wh{j}"], s[f"bh{j}"]
+                steps.append(f"x = {-b / w + 0.0:.3g}" if w else "nowhere (w = 0)")
+            return (f"hidden units step at {', '.join(steps)}; output from {r.y.min():.3g} to {r.y.max():.3g} "
+                    f"on x in [-4, 8], y(0) = {r.y[np.argmin(np.abs(r.x))]:.3g}.")
+        share = float(np.mean(r.y > 0.5))
+        return (f"three hidden half-planes combine into a decision region covering {100 * share:.0f}% of the "
+                f"square [-2, 2]²; output from {r.y.min():.2f} to {r.y.max():.2f}.")
+
+
+def _line(w1, w2, b, lim=2.0):
+    """Two points of the line w1 x + w2 y + b = 0 spanning the square [-lim, lim]^2 (empty if w = 0)."""
+    if abs(w2) >= abs(w1) and w2 != 0:
+        xs = np.array([-lim, lim])
+        return xs, -(w1 * xs + b) / w2
+    if w1 != 0:
+        ys = np.array([-lim, lim])
+        return -(w2 * ys + b) / w1, ys
+    return np.array([]), np.array([])

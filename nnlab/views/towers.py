@@ -1,0 +1,263 @@
+"""TowerExplorer and TowerDesigner: universal approximation built by hand."""
+from __future__ import annotations
+
+from functools import lru_cache
+from types import SimpleNamespace
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.ticker import FuncFormatter, NullLocator
+
+from .. import _validate as v
+from .. import approx
+from .base import OKABE_ITO, Explorer, slider
+
+GRID = 1001
+
+
+@lru_cache(maxsize=64)
+def _error_curve(target, kind, steepness, interval):
+    """Error against n for a built-in target (shared by all explorers: it depends on nothing else)."""
+    f, _ = approx.TARGETS[target]
+    return approx.error_against_n(f, interval, kind, steepness or 10.0)
+
+
+def _target(state, custom):
+    if state["target"] == "custom":
+        return custom, tuple(state["interval"])
+    return approx.TARGETS[state["target"]]
+
+
+class TowerExplorer(Explorer):
+    """A network that sums n towers (or a ReLU spline with n units) to approximate a target f.
+
+    ``TowerExplorer(f=my_function, interval=(a, b))`` explores your own function.
+    """
+
+    figsize = (9.0, 4.2)
+
+    @classmethod
+    def defaults(cls):
+        return {"target": "bumpy", "n": 8, "steepness": 10.0, "kind": "sigmoid", "show_towers": True,
+                "show_error": True, "interval": None}
+
+    def __init__(self, f=None, **state):
+        if f is not None:
+            if not callable(f):
+                raise ValueError(f"f: expected a function of x (a callable), got {f!r}")
+            state.setdefault("target", "custom")
+            state.setdefault("interval", (0.0, 1.0))
+        self.f_custom = f
+        self._curves = {}
+        super().__init__(**state)
+
+    def validate(self, state):
+        s = dict(state)
+        options = tuple(approx.TARGETS) + (("custom",) if self.f_custom is not None else ())
+        s["target"] = v.choice("target", s["target"], options)
+        s["n"] = v.integer("n", s["n"], low=1, high=100)
+        s["steepness"] = v.real("steepness", s["steepness"], low=0.5, high=200.0)
+        s["kind"] = v.choice("kind", s["kind"], approx.KINDS)
+        s["show_towers"], s["show_error"] = bool(s["show_towers"]), bool(s["show_error"])
+        if s["interval"] is not None:
+            a, b = approx._interval(s["interval"])
+            s["interval"] = [a, b]
+        if s["target"] == "custom":
+            a, b = s["interval"]
+            approx._values(self.f_custom, np.linspace(a, b, 5))  # fails early, naming f
+        return s
+
+    def make_controls(self):
+        s = self._state
+        options = list(approx.TARGETS) + (["custom"] if self.f_custom is not None else [])
+        return {
+            "target": widgets.Dropdown(options=options, value=s["target"], description="target f",
+                                       style={"description_width": "initial"}, layout={"width": "200px"}),
+            "kind": widgets.ToggleButtons(options=[("sigmoid towers", "sigmoid"), ("ReLU spline", "relu")],
+                                          value=s["kind"], description="units", style={"button_width": "110px"}),
+            "n": slider(widgets.IntSlider, "towers / units n", s["n"], min=1, max=100),
+            "steepness": slider(widgets.FloatLogSlider, "steepness", s["steepness"], min=np.log10(0.5),
+                                max=np.log10(200.0), step=0.05, base=10),
+            "show_towers": widgets.Checkbox(value=s["show_towers"], description="show each tower", indent=False),
+            "show_error": widgets.Checkbox(value=s["show_error"], description="show the error", indent=False),
+        }
+
+    def refresh_controls(self):
+        self.controls["steepness"].disabled = self._state["kind"] == "relu"
+        self.controls["show_towers"].description = ("show each tower" if self._state["kind"] == "sigmoid"
+                                                    else "show each unit")
+
+    def setup(self, fig):
+        axes = fig.subplot_mosaic([["fit", "n"], ["err", "n"]], width_ratios=[1.5, 1], height_ratios=[2.6, 1])
+        self.ax, self.ax_n, self.ax_err = axes["fit"], axes["n"], axes["err"]
+        ax = self.ax
+        self.parts = LineCollection([], colors=OKABE_ITO["sky"], linewidths=1.0, alpha=0.8, label="each tower")
+        ax.add_collection(self.parts)
+        (self.l_f,) = ax.plot([], [], color=OKABE_ITO["black"], lw=1.5, ls="--", label="target f(x)")
+        (self.l_net,) = ax.plot([], [], color=OKABE_ITO["blue"], lw=2, label="network")
+        (self.l_err,) = self.ax_err.plot([], [], color=OKABE_ITO["vermillion"], lw=1, label="|network − f|")
+        self.ax_err.set(xlabel="input x", ylabel="|error|")
+        self.ax_err.grid(alpha=0.3)
+        ax.set(ylabel="output", title="approximation")
+        ax.tick_params(labelbottom=False)
+        ax.grid(alpha=0.3)
+        n = self.ax_n
+        (self.n_max,) = n.loglog([], [], "o-", ms=3, color=OKABE_ITO["vermillion"], label="max error")
+        (self.n_mean,) = n.loglog([], [], "s-", ms=3, color=OKABE_ITO["blue"], label="mean error")
+        self.n_now = n.axvline(1, color=OKABE_ITO["black"], lw=1, ls=":", label="current n")
+        n.set(xlabel="towers / units n", ylabel="absolute error", title="error against n")
+        for axis in (n.xaxis, n.yaxis):  # plain labels, no minor labels: log axes otherwise dominate the draw
+            axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            axis.set_minor_locator(NullLocator())
+        n.grid(alpha=0.3)
+        n.legend(fontsize=8, loc="lower left")
+        fig.legend(handles=[self.l_f, self.l_net, self.parts, self.l_err], loc="outside lower center", ncol=4,
+                   fontsize=8, frameon=False)
+
+    def compute(self, s):
+        f, interval = _target(s, self.f_custom)
+        net = approx.network_for(s["kind"], f, s["n"], interval, s["steepness"])
+        x = np.linspace(*interval, GRID)
+        y, fx = net.forward(x[:, None])[:, 0], approx._values(f, x)
+        key = (s["target"], s["kind"], s["steepness"] if s["kind"] == "sigmoid" else None, tuple(interval))
+        if key not in self._curves:
+            self._curves = {key: _error_curve(*key) if s["target"] != "custom"
+                            else approx.error_against_n(f, interval, s["kind"], s["steepness"])}
+        err = np.abs(y - fx)
+        i = int(np.argmax(err))
+        return SimpleNamespace(net=net, x=x, y=y, fx=fx, err=err, imax=i, curve=self._curves[key],
+                               parts=approx.unit_contributions(net, x) if s["show_towers"] else None)
+
+    def draw(self, r):
+        s = self._state
+        self.l_f.set_data(r.x, r.fx)
+        self.l_net.set_data(r.x, r.y)
+        if r.parts is not None:
+            self.parts.set_segments([np.c_[r.x, p] for p in r.parts.T])
+        self.parts.set_visible(r.parts is not None)
+        self.parts.set_label("each tower" if s["kind"] == "sigmoid" else "each unit")
+        self.l_err.set_data(r.x, r.err)
+        self.l_err.set_visible(s["show_error"])
+        lo = min(r.fx.min(), r.y.min(), 0.0 if r.parts is None else r.parts.min())
+        hi = max(r.fx.max(), r.y.max(), 0.0 if r.parts is None else r.parts.max())
+        pad = 0.06 * max(hi - lo, 1e-6)
+        self.ax.set_xlim(r.x[0], r.x[-1])
+        self.ax.set_ylim(lo - pad, hi + pad)
+        self.ax_err.set_xlim(r.x[0], r.x[-1])
+        self.ax_err.set_ylim(0, max(1.15 * r.err.max(), 1e-12))
+        ns, mx, mean = r.curve
+        self.n_max.set_data(ns, mx)
+        self.n_mean.set_data(ns, mean)
+        self.n_now.set_xdata([s["n"], s["n"]])
+        self.ax_n.set_xlim(0.8, 130)
+        both = np.r_[mx, mean]
+        both = both[both > 0]
+        self.ax_n.set_ylim(both.min() / 2, both.max() * 2)
+
+    def describe(self):
+        s, r = self._state, self.result
+        units = r.net.sizes[1]
+        what = (f"{s['n']} sigmoid towers ({units} hidden units), steepness {s['steepness']:.3g}" if s["kind"] == "sigmoid"
+                else f"a ReLU spline with {units} hidden units ({units} kinks)")
+        return (f"{what} approximating {s['target']}: max error {r.err[r.imax]:.3g} at x = {r.x[r.imax]:.3g}, "
+                f"mean error {r.err.mean():.3g}.")
+
+
+class TowerDesigner(Explorer):
+    """Design mode: set each tower's height yourself and try to beat the automatic heights f(centre).
+
+    The score is the mean absolute deviation from the target on a fine grid (lower is better).
+    """
+
+    figsize = (8.0, 3.7)
+    max_towers = 10
+
+    @classmethod
+    def defaults(cls):
+        return {"target": "bumpy", "n": 6, "steepness": 10.0,
+                **{f"h{i}": 0.0 for i in range(cls.max_towers)}}
+
+    def validate(self, state):
+        s = dict(state)
+        s["target"] = v.choice("target", s["target"], tuple(approx.TARGETS))
+        s["n"] = v.integer("n", s["n"], low=1, high=self.max_towers)
+        s["steepness"] = v.real("steepness", s["steepness"], low=0.5, high=200.0)
+        for i in range(self.max_towers):
+            s[f"h{i}"] = v.real(f"h{i}", s[f"h{i}"], low=-2.0, high=2.0)
+        return s
+
+    def make_controls(self):
+        s = self._state
+        heights = {f"h{i}": slider(widgets.FloatSlider, f"height of tower {i + 1}", s[f"h{i}"], min=-2.0, max=2.0,
+                                   step=0.01) for i in range(self.max_towers)}
+        return {
+            "target": widgets.Dropdown(options=list(approx.TARGETS), value=s["target"], description="target f",
+                                       style={"description_width": "initial"}, layout={"width": "200px"}),
+            "n": slider(widgets.IntSlider, "towers", s["n"], min=1, max=self.max_towers),
+            "steepness": slider(widgets.FloatLogSlider, "steepness", s["steepness"], min=np.log10(0.5),
+                                max=np.log10(200.0), step=0.05, base=10),
+            **heights,
+        }
+
+    def refresh_controls(self):
+        for i in range(self.max_towers):
+            self.controls[f"h{i}"].layout.display = None if i < self._state["n"] else "none"
+
+    def layout(self):
+        c = self.controls
+        self.weights = widgets.HTML()
+        self.weights.add_class("nnlab-weights")
+        heights = widgets.VBox([c[f"h{i}"] for i in range(self.max_towers)])
+        top = widgets.HBox([c["target"], c["n"], c["steepness"]], layout={"flex_flow": "row wrap"})
+        return widgets.VBox([top, widgets.HBox([heights, widgets.VBox([self.image, self.caption])]),
+                             self.weights])
+
+    def setup(self, fig):
+        ax = self.ax = fig.subplots()
+        (self.l_f,) = ax.plot([], [], color=OKABE_ITO["black"], lw=1.5, ls="--", label="target f(x)")
+        (self.l_auto,) = ax.plot([], [], color=OKABE_ITO["green"], lw=1, alpha=0.8,
+                                 label="automatic heights f(centre)")
+        (self.l_net,) = ax.plot([], [], color=OKABE_ITO["blue"], lw=2.2, label="your design")
+        self.centres = ax.scatter([], [], color=OKABE_ITO["vermillion"], zorder=5, s=25, label="tower centres")
+        ax.set(xlabel="input x", ylabel="output", title="design the towers")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+
+    def heights(self, s=None):
+        s = s or self._state
+        return np.array([s[f"h{i}"] for i in range(s["n"])])
+
+    def compute(self, s):
+        f, interval = approx.TARGETS[s["target"]]
+        net = approx.design_network(self.heights(s), interval, s["steepness"])
+        auto = approx.tower_network(f, s["n"], interval, s["steepness"])
+        x = np.linspace(*interval, GRID)
+        fx = f(x)
+        y, ya = net.forward(x[:, None])[:, 0], auto.forward(x[:, None])[:, 0]
+        return SimpleNamespace(net=net, x=x, fx=fx, y=y, ya=ya, score=float(np.mean(np.abs(y - fx))),
+                               to_beat=float(np.mean(np.abs(ya - fx))),
+                               centres=approx.tower_centres(s["n"], interval), heights=self.heights(s))
+
+    def draw(self, r):
+        self.l_f.set_data(r.x, r.fx)
+        self.l_auto.set_data(r.x, r.ya)
+        self.l_net.set_data(r.x, r.y)
+        self.centres.set_offsets(np.c_[r.centres, r.heights])
+        self.ax.set_xlim(r.x[0], r.x[-1])
+        lo = min(r.fx.min(), r.y.min(), r.ya.min())
+        hi = max(r.fx.max(), r.y.max(), r.ya.max())
+        pad = 0.08 * max(hi - lo, 1e-6)
+        self.ax.set_ylim(lo - pad, hi + pad)
+        (W1, b1), (W2, b2) = r.net.params
+        rows = "".join(f"<tr><td>{j + 1}</td><td>{W1[0, j]:.3g}</td><td>{b1[j]:.3g}</td><td>{-b1[j] / W1[0, j]:.3g}"
+                       f"</td><td>{W2[j, 0]:.3g}</td></tr>" for j in range(W1.shape[1]))
+        self.weights.value = ("<details><summary>the weights that realise your design</summary>"
+                              "<table><tr><th>hidden unit</th><th>w</th><th>b</th><th>step at −b/w</th>"
+                              f"<th>output weight</th></tr>{rows}</table><p>output bias {b2[0]:g}</p></details>")
+
+    def describe(self):
+        r = self.result
+        verdict = "you beat the automatic heights!" if r.score < r.to_beat else "keep going"
+        return (f"your {self._state['n']} towers: mean absolute deviation {r.score:.4f}; target to beat "
+                f"{r.to_beat:.4f} (heights f(centre)): {verdict}")
