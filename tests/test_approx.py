@@ -128,3 +128,13 @@ def test_bad_input(call, words):
         call()
     for w in words:
         assert w in str(info.value), str(info.value)
+
+
+def test_steeper_walls_shrink_the_seams_of_2d_towers():
+    g = lambda x, y: np.sin(3 * x) * np.cos(2 * y)  # noqa: E731
+    X = np.random.default_rng(1).uniform(0, 1, (20000, 2))
+    bad = [np.mean(np.abs(approx.tower_network_2d(g, 8, steepness=s).forward(X)[:, 0] - g(X[:, 0], X[:, 1])) > 0.2)
+           for s in (10, 50, 200)]
+    assert bad[0] > bad[1] > bad[2]
+    corner = np.array([[0.5, 0.5]])  # four cells meet here: no threshold unit fires, at any steepness
+    assert abs(approx.tower_network_2d(g, 8, steepness=1000).forward(corner)[0, 0]) < 0.01

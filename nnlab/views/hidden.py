@@ -55,7 +55,7 @@ class HiddenUnitsExplorer(Explorer):
             state.setdefault("bo", TWO_INPUTS["bo"])
         self.inputs = inputs
         if inputs == 2:
-            self.figsize = (9.0, 2.9)
+            self.figsize = (9.6, 3.1)
         super().__init__(inputs=inputs, **state)
 
     def validate(self, state):
@@ -146,11 +146,17 @@ class HiddenUnitsExplorer(Explorer):
         return SimpleNamespace(net=net, A1=fw.A[1], y=fw.A[2][:, 0])
 
     def draw(self, r):
+        (W1, b1), (W2m, b2) = r.net.params
         if self.inputs == 1:
-            W2 = r.net.params[1][0][:, 0]
+            W2 = W2m[:, 0]
             for j in range(H):
                 self.h_lines[j].set_data(r.x, r.A1[:, j])
+                self.h_lines[j].set_label(f"h{j + 1} = σ({_affine([W1[0, j]], b1[j], ['x'])})")
                 self.c_lines[j].set_data(r.x, W2[j] * r.A1[:, j])
+                self.c_lines[j].set_label(f"{W2[j]:g} × h{j + 1}")
+            self.y_line.set_label(f"y = {_affine(W2, b2[0], ['h1', 'h2', 'h3'])}")
+            for ax in (self.ax_h, self.ax_y):
+                ax.legend(fontsize=7.5, loc="best")
             self.y_line.set_data(r.x, r.y)
             self.ax_h.set_xlim(r.x[0], r.x[-1])
             self.ax_y.set_xlim(r.x[0], r.x[-1])
@@ -158,12 +164,14 @@ class HiddenUnitsExplorer(Explorer):
             pad = 0.08 * max(np.ptp(vals), 1e-3)
             self.ax_y.set_ylim(vals.min() - pad, vals.max() + pad)
             return
-        W1, b1 = r.net.params[0]
         for j in range(H):
+            self.axes2[j].set_title(f"hidden unit {j + 1}\nσ({_affine(W1[:, j], b1[j], ['x₁', 'x₂'])})", fontsize=8)
             self.maps[j].set_data(r.A1[:, j].reshape(RES, RES))
             xs, ys = _line(W1[0, j], W1[1, j], b1[j])
             self.own_lines[j].set_data(xs, ys)
             self.lines[j].set_data(xs, ys)
+        self.axes2[H].set_title(f"output, shaded where\nσ({_affine(W2m[:, 0], b2[0], ['h1', 'h2', 'h3'])}) > 0.5",
+                               fontsize=8)
         self.maps[H].set_data(r.y.reshape(RES, RES))
         self.region.set_data((r.y > 0.5).reshape(RES, RES).astype(float))
         for ax in self.axes2:
@@ -182,6 +190,19 @@ class HiddenUnitsExplorer(Explorer):
         share = float(np.mean(r.y > 0.5))
         return (f"three hidden half-planes combine into a decision region covering {100 * share:.0f}% of the "
                 f"square [-2, 2]²; output from {r.y.min():.2f} to {r.y.max():.2f}.")
+
+
+def _affine(weights, bias, names):
+    """'8 x₁ + 4 x₂ + 4' from weights, bias and variable names (zero terms left out)."""
+    text = ""
+    for w, name in zip(weights, names):
+        if w == 0:
+            continue
+        sign = "−" if w < 0 else "+"
+        text += f" {sign} {abs(w):g} {name}" if text else f"{'−' if w < 0 else ''}{abs(w):g} {name}"
+    if bias or not text:
+        text += f" {'−' if bias < 0 else '+'} {abs(bias):g}" if text else f"{bias:g}"
+    return text
 
 
 def _line(w1, w2, b, lim=2.0):
