@@ -97,7 +97,9 @@ class TowerExplorer(Explorer):
         (self.l_f,) = ax.plot([], [], color=OKABE_ITO["black"], lw=1.5, ls="--", label="target f(x)")
         (self.l_net,) = ax.plot([], [], color=OKABE_ITO["blue"], lw=2, label="network")
         (self.l_err,) = self.ax_err.plot([], [], color=OKABE_ITO["vermillion"], lw=1, label="|network − f|")
-        self.ax_err.set(xlabel="input x", ylabel="|error|")
+        self.ax_err.set(xlabel="input x", ylabel="|error|", yscale="log", ylim=(1e-5, 3))
+        self.ax_err.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        self.ax_err.yaxis.set_minor_locator(NullLocator())
         self.ax_err.grid(alpha=0.3)
         ax.set(ylabel="output", title="approximation")
         ax.tick_params(labelbottom=False)
@@ -114,6 +116,9 @@ class TowerExplorer(Explorer):
         n.legend(fontsize=8, loc="lower left")
         fig.legend(handles=[self.l_f, self.l_net, self.parts, self.l_err], loc="outside lower center", ncol=4,
                    fontsize=8, frameon=False)
+        # only these move when n changes; the rest is redrawn when the target, kind or steepness does
+        self.animated = (self.parts, self.l_net, self.l_err, self.n_now)
+        self._static_key = None
 
     def compute(self, s):
         f, interval = _target(s, self.f_custom)
@@ -131,29 +136,31 @@ class TowerExplorer(Explorer):
 
     def draw(self, r):
         s = self._state
-        self.l_f.set_data(r.x, r.fx)
+        static_key = (s["target"], s["kind"], s["steepness"] if s["kind"] == "sigmoid" else None)
+        if static_key != self._static_key:
+            self._static_key = static_key
+            self.static_changed()
+            self.l_f.set_data(r.x, r.fx)
+            # room for f, for zero (where the towers start) and for a little overshoot
+            lo, hi = min(r.fx.min(), 0.0), max(r.fx.max(), 0.0)
+            pad = 0.12 * max(hi - lo, 1e-6)
+            self.ax.set_xlim(r.x[0], r.x[-1])
+            self.ax.set_ylim(lo - pad, hi + pad)
+            self.ax_err.set_xlim(r.x[0], r.x[-1])
+            ns, mx, mean = r.curve
+            self.n_max.set_data(ns, mx)
+            self.n_mean.set_data(ns, mean)
+            self.ax_n.set_xlim(0.8, 130)
+            both = np.r_[mx, mean]
+            both = both[both > 0]
+            self.ax_n.set_ylim(both.min() / 2, both.max() * 2)
         self.l_net.set_data(r.x, r.y)
         if r.parts is not None:
             self.parts.set_segments([np.c_[r.x, p] for p in r.parts.T])
         self.parts.set_visible(r.parts is not None)
-        self.parts.set_label("each tower" if s["kind"] == "sigmoid" else "each unit")
-        self.l_err.set_data(r.x, r.err)
+        self.l_err.set_data(r.x, np.maximum(r.err, 1e-12))
         self.l_err.set_visible(s["show_error"])
-        lo = min(r.fx.min(), r.y.min(), 0.0 if r.parts is None else r.parts.min())
-        hi = max(r.fx.max(), r.y.max(), 0.0 if r.parts is None else r.parts.max())
-        pad = 0.06 * max(hi - lo, 1e-6)
-        self.ax.set_xlim(r.x[0], r.x[-1])
-        self.ax.set_ylim(lo - pad, hi + pad)
-        self.ax_err.set_xlim(r.x[0], r.x[-1])
-        self.ax_err.set_ylim(0, max(1.15 * r.err.max(), 1e-12))
-        ns, mx, mean = r.curve
-        self.n_max.set_data(ns, mx)
-        self.n_mean.set_data(ns, mean)
         self.n_now.set_xdata([s["n"], s["n"]])
-        self.ax_n.set_xlim(0.8, 130)
-        both = np.r_[mx, mean]
-        both = both[both > 0]
-        self.ax_n.set_ylim(both.min() / 2, both.max() * 2)
 
     def describe(self):
         s, r = self._state, self.result
@@ -189,7 +196,7 @@ class TowerDesigner(Explorer):
 
     def make_controls(self):
         s = self._state
-        heights = {f"h{i}": slider(widgets.FloatSlider, f"height of tower {i + 1}", s[f"h{i}"], min=-2.0, max=2.0,
+        heights = {f"h{i}": slider(widgets.FloatSlider, f"tower {i + 1} height", s[f"h{i}"], min=-2.0, max=2.0,
                                    step=0.01) for i in range(self.max_towers)}
         return {
             "target": widgets.Dropdown(options=list(approx.TARGETS), value=s["target"], description="target f",
@@ -208,10 +215,9 @@ class TowerDesigner(Explorer):
         c = self.controls
         self.weights = widgets.HTML()
         self.weights.add_class("nnlab-weights")
-        heights = widgets.VBox([c[f"h{i}"] for i in range(self.max_towers)])
+        heights = widgets.HBox([c[f"h{i}"] for i in range(self.max_towers)], layout={"flex_flow": "row wrap"})
         top = widgets.HBox([c["target"], c["n"], c["steepness"]], layout={"flex_flow": "row wrap"})
-        return widgets.VBox([top, widgets.HBox([heights, widgets.VBox([self.image, self.caption])]),
-                             self.weights])
+        return widgets.VBox([top, heights, self.image, self.caption, self.weights])
 
     def setup(self, fig):
         ax = self.ax = fig.subplots()
@@ -222,7 +228,8 @@ class TowerDesigner(Explorer):
         self.centres = ax.scatter([], [], color=OKABE_ITO["vermillion"], zorder=5, s=25, label="tower centres")
         ax.set(xlabel="input x", ylabel="output", title="design the towers")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        fig.legend(handles=[self.l_f, self.l_auto, self.l_net, self.centres], loc="outside lower center", ncol=4,
+                   fontsize=8, frameon=False)
 
     def heights(self, s=None):
         s = s or self._state
