@@ -1,0 +1,310 @@
+"""How gradients flow through deep networks: measured layer by layer, and in closed form.
+
+The network: an input layer d -> width, then ``depth`` hidden layers (or residual blocks) of
+``width`` units, then a sigmoid output unit with binary cross-entropy, batch-first as in
+``nnlab.nn``:
+
+    plain layer l:     A_l = g(A_{l-1} @ W_l + b_l)
+    residual block l:  A_l = A_{l-1} + (1/L) g(A_{l-1} @ V_l + b_l) @ U_l      (He et al., 2016)
+
+Backward (delta = dL/dZ):  dA_{l-1} = delta_l @ W_l.T,  delta_l = dA_l * g'(Z_l).  For a
+sigmoid each factor g' is at most 1/4, so the signal shrinks geometrically with depth.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate as v
+from . import data as datasets
+from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, sigmoid
+
+INITS = ("normal", "xavier", "he", "identity")
+ACTS = ("sigmoid", "tanh", "relu", "linear")
+
+
+def init_weight(fan_in, fan_out, init, scale, rng):
+    """normal: scale * N(0, 1); xavier: scale * N(0, 2/(in+out)); he: scale * N(0, 2/in);
+    identity: scale * I (the scaled identity alpha I)."""
+    if init == "normal":
+        return scale * rng.standard_normal((fan_in, fan_out))
+    if init == "xavier":
+        return scale * np.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal((fan_in, fan_out))
+    if init == "he":
+        return scale * np.sqrt(2.0 / fan_in) * rng.standard_normal((fan_in, fan_out))
+    return scale * np.eye(fan_in, fan_out)
+
+
+@dataclass
+class DeepNet:
+    """Parameters of the deep network; ``layers`` holds (W, b) for plain layers or (V, b, U) for blocks."""
+
+    activation: str
+    residual: bool
+    inp: tuple            # (W0, b0): input layer d -> width
+    layers: list          # hidden layers or residual blocks
+    out: tuple            # (Wo, bo): width -> 1
+
+    @property
+    def depth(self):
+        return len(self.layers)
+
+
+def build(depth, width, activation="relu", init="he", scale=1.0, residual=False, d_in=2, seed=0):
+    """A deep network as in the module docstring, with its weights drawn by ``init``."""
+    depth = v.integer("depth", depth, low=1, high=100)
+    width = v.integer("width", width, low=2, high=256)
+    activation = v.choice("activation", activation, ACTS)
+    init = v.choice("init", init, INITS)
+    scale = v.real("scale", scale, low=0.0, low_open=True)
+    rng = np.random.default_rng(seed)
+    inp = (init_weight(d_in, width, "xavier", 1.0, rng), np.zeros(width))
+    if residual:
+        layers = [(init_weight(width, width, init, scale, rng), np.zeros(width),
+                   init_weight(width, width, init, scale, rng)) for _ in range(depth)]
+    else:
+        layers = [(init_weight(width, width, init, scale, rng), np.zeros(width)) for _ in range(depth)]
+    out = (init_weight(width, 1, "xavier", 1.0, rng), np.zeros(1))
+    return DeepNet(activation, bool(residual), inp, layers, out)
+
+
+def forward(net, X):
+    """All pre-activations Z and activations A; A[0] is the input layer's output, A[l] layer l's."""
+    g = ACTIVATIONS[net.activation][0]
+    W0, b0 = net.inp
+    Z, A = [None], [g(X @ W0 + b0)]
+    Z[0] = X @ W0 + b0
+    L = net.depth
+    for p in net.layers:
+        if net.residual:
+            V, b, U = p
+            z = A[-1] @ V + b
+            A.append(A[-1] + g(z) @ U / L)
+        else:
+            W, b = p
+            z = A[-1] @ W + b
+            A.append(g(z))
+        Z.append(z)
+    logits = A[-1] @ net.out[0] + net.out[1]
+    return Z, A, logits
+
+
+def backward(net, X, y, Z, A, logits):
+    """Gradients of the mean BCE: per hidden layer/block the weight gradients, and dL/dA_l for l = 0..L."""
+    dg = ACTIVATIONS[net.activation][1]
+    g = ACTIVATIONS[net.activation][0]
+    N = len(X)
+    delta_out = (sigmoid(logits) - y[:, None]) / N
+    grads_out = (A[-1].T @ delta_out, delta_out.sum(0))
+    dA = delta_out @ net.out[0].T
+    dAs = [None] * (net.depth + 1)
+    dAs[-1] = dA
+    grads = [None] * net.depth
+    L = net.depth
+    for l in range(net.depth, 0, -1):
+        p = net.layers[l - 1]
+        if net.residual:
+            V, b, U = p
+            H = g(Z[l])
+            dU = H.T @ dA / L
+            dZ = (dA @ U.T / L) * dg(Z[l])
+            grads[l - 1] = (A[l - 1].T @ dZ, dZ.sum(0), dU)
+            dA = dA + dZ @ V.T
+        else:
+            W, b = p
+            dZ = dA * dg(Z[l])
+            grads[l - 1] = (A[l - 1].T @ dZ, dZ.sum(0))
+            dA = dZ @ W.T
+        dAs[l - 1] = dA
+    dZ0 = dA * dg(Z[0])
+    grads_in = (X.T @ dZ0, dZ0.sum(0))
+    return grads_in, grads, grads_out, dAs
+
+
+def loss(logits, y):
+    return binary_cross_entropy_with_logits(logits[:, 0], y)
+
+
+@dataclass
+class Flow:
+    """Per-layer measurements, index 0 = first hidden layer (or block), last = the deepest."""
+
+    grad_W: np.ndarray        # ||dL/dW_l|| (Frobenius; V_l for residual blocks)
+    grad_A: np.ndarray        # ||dL/dA_l||
+    act_mean: np.ndarray
+    act_std: np.ndarray
+    saturated: np.ndarray     # sigmoid/tanh: fraction of |g'| < 5 % of its peak; otherwise nan
+    dead: np.ndarray          # relu: fraction of units that are 0 for every example; otherwise nan
+    histograms: np.ndarray    # (depth, bins) counts of activations per layer
+    bin_edges: np.ndarray
+    loss: float
+    config: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self):
+        """||dL/dW_1|| / ||dL/dW_L||: how much of the deepest layer's gradient reaches layer 1."""
+        return float(self.grad_W[0] / self.grad_W[-1]) if self.grad_W[-1] > 0 else float("inf")
+
+    @property
+    def signal_ratio(self):
+        """||dL/dA_1|| / ||dL/dA_L||: how the back-propagated signal grows (> 1) or shrinks (< 1)."""
+        return float(self.grad_A[0] / self.grad_A[-1]) if self.grad_A[-1] > 0 else float("inf")
+
+    def verdict(self):
+        """One line in words. Vanishing or exploding is judged on the back-propagated signal dL/dA;
+        weight gradients can stay balanced while both activations and signals blow up."""
+        L = len(self.grad_W)
+        if not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
+            return "gradients overflowed (inf or nan): exploding"
+        if L == 1:
+            return f"one hidden layer, weight gradient {self.grad_W[0]:.2g}: nothing to vanish or explode yet"
+        r, s = self.ratio, self.signal_ratio
+        if s < 1e-3 or r < 1e-3:
+            kind = "vanishing"
+        elif s > 1e3 or r > 1e3 or self.grad_W.max() > 1e6:
+            kind = "exploding"
+        else:
+            kind = "healthy (within 3 orders of magnitude)"
+        return (f"layer 1 receives {r:.2g} times the weight gradient at layer {L} (back-propagated signal "
+                f"{s:.2g} times; largest weight gradient {self.grad_W.max():.2g}): {kind}")
+
+
+def task(batch=128, seed=0):
+    """The data the flow is measured on: the circle problem (inputs standardised)."""
+    X, y = datasets.circle(batch, seed=seed)
+    return X, y.astype(float)
+
+
+def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residual=False, batch=128, seed=0,
+                  bins=40):
+    """Build the network, run one batch forward and backward, and measure every layer."""
+    batch = v.integer("batch", batch, low=1, high=100_000)
+    net = build(depth, width, activation, init, scale, residual, seed=seed)
+    X, y = task(batch, seed)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        Z, A, logits = forward(net, X)
+        _, grads, _, dAs = backward(net, X, y, Z, A, logits)
+        gW = np.array([np.linalg.norm(gr[0]) for gr in grads])
+        gA = np.array([np.linalg.norm(d) for d in dAs[1:]])
+        hidden = A[1:]
+        lo, hi = {"sigmoid": (0, 1), "tanh": (-1, 1)}.get(activation, (None, None))
+        if lo is None:
+            finite = np.concatenate([a[np.isfinite(a)].ravel() for a in hidden]) if hidden else np.zeros(1)
+            lo, hi = (float(np.percentile(finite, 1)), float(np.percentile(finite, 99))) if finite.size else (0, 1)
+            hi = max(hi, lo + 1e-6)
+        edges = np.linspace(lo, hi, bins + 1)
+        hist = np.array([np.histogram(np.clip(a, lo, hi), edges)[0] for a in hidden])
+        dg = ACTIVATIONS[activation][1]
+        pre = Z[1:] if not residual else Z[1:]
+        if activation in ("sigmoid", "tanh"):
+            peak = 0.25 if activation == "sigmoid" else 1.0
+            saturated = np.array([np.mean(dg(z) < 0.05 * peak) for z in pre])
+        else:
+            saturated = np.full(len(pre), np.nan)
+        dead = (np.array([np.mean(np.all(z <= 0, axis=0)) for z in pre]) if activation == "relu"
+                else np.full(len(pre), np.nan))
+        L = loss(logits, y)
+    return Flow(gW, gA, np.array([a.mean() for a in hidden]), np.array([a.std() for a in hidden]), saturated,
+                dead, hist, edges, float(L),
+                dict(depth=depth, width=width, activation=activation, init=init, scale=scale, residual=residual,
+                     batch=batch, seed=seed))
+
+
+# ---------------------------------------------------------------- closed forms
+
+
+def sigmoid_chain(weights, x, y):
+    """A scalar chain a_l = sigma(w_l a_{l-1}) (a_0 = x) with output a_L and L = (a_L - y)^2 / 2.
+
+    Returns (backprop's dL/dz_l for every l, the closed form prod_{k>l} w_k sigma'(z_k)...,
+    and the bound 0.25^(L-l) prod |w_k|)."""
+    w = v.as_array("weights", weights, ndim=1)
+    z, a = [], [float(x)]
+    for wl in w:
+        z.append(wl * a[-1])
+        a.append(float(sigmoid(np.array(z[-1]))))
+    s = lambda t: float(sigmoid(np.array(t)) * (1 - sigmoid(np.array(t))))  # noqa: E731
+    # backprop, step by step
+    d = [0.0] * len(w)
+    d[-1] = (a[-1] - y) * s(z[-1])
+    for l in range(len(w) - 2, -1, -1):
+        d[l] = d[l + 1] * w[l + 1] * s(z[l])
+    # closed form: dL/dz_l = (a_L - y) * sigma'(z_L) * prod_{k=l+1}^{L-1} w_{k+1} sigma'(z_k) ... written as a product
+    closed = [(a[-1] - y) * s(z[-1]) * np.prod([w[k] * s(z[k - 1]) for k in range(l + 1, len(w))])
+              for l in range(len(w))]
+    bound = [abs(a[-1] - y) * 0.25 ** (len(w) - l) * np.prod(np.abs(w[l + 1:])) for l in range(len(w))]
+    return np.array(d), np.array(closed), np.array(bound)
+
+
+def layer_gain_bounds(net):
+    """Upper bounds on ||dL/dA_{l-1}|| / ||dL/dA_l|| for each plain layer: max|g'| * ||W_l||_2
+    (1/4 for the sigmoid, 1 for tanh, ReLU and linear), from dA_{l-1} = (dA_l * g'(Z_l)) @ W_l.T."""
+    if net.residual:
+        raise ValueError("net: expected a plain network (residual=False); blocks add the identity path")
+    peak = 0.25 if net.activation == "sigmoid" else 1.0
+    return np.array([peak * np.linalg.norm(W, 2) for W, _ in net.layers])
+
+
+def relu_identity_chain(alpha, x, y, layers=4):
+    """ReLU network with every W = alpha I, b = 0, positive input x, L = ||y_hat - y||^2 / 2.
+
+    Returns (y_hat, dL/da^(1)) measured by backprop; the closed forms are alpha^layers x and
+    alpha^(layers-1) (alpha^layers x - y)."""
+    alpha = v.real("alpha", alpha, low=0.0, low_open=True)
+    x = v.as_array("x", x, ndim=1)
+    y = v.as_array("y", y, shape=x.shape)
+    if np.any(x <= 0):
+        raise ValueError(f"x: expected positive inputs (the closed form assumes ReLU is the identity), got {x}")
+    n = len(x)
+    W = alpha * np.eye(n)
+    A = [x]
+    for _ in range(layers - 1):
+        A.append(np.maximum(A[-1] @ W, 0.0))   # hidden layers (ReLU)
+    y_hat = A[-1] @ W                            # linear output
+    dA = y_hat - y
+    grads_A = []
+    for l in range(layers - 1, 0, -1):          # back to a^(1)
+        dA = dA @ W.T
+        grads_A.append(dA)
+        dA = dA * (A[l] > 0)
+    return y_hat, grads_A[-1]
+
+
+# ----------------------------------------------------------------- training
+
+
+@dataclass
+class TrainingCurve:
+    label: str
+    loss: list
+    diverged: str | None = None
+
+
+def train(depth, width, activation="relu", init="he", scale=1.0, residual=False, steps=200, lr=0.5, batch=128,
+          seed=0, label=None):
+    """Full-batch gradient descent on the circle problem; returns the loss before each step."""
+    steps = v.integer("steps", steps, low=1, high=100_000)
+    lr = v.real("lr", lr, low=0.0, low_open=True)
+    net = build(depth, width, activation, init, scale, residual, seed=seed)
+    X, y = task(batch, seed)
+    curve = TrainingCurve(label or f"{activation}, {init} x{scale:g}{', residual' if residual else ''}", [])
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for t in range(steps):
+            Z, A, logits = forward(net, X)
+            L = loss(logits, y)
+            if not np.isfinite(L):
+                curve.diverged = f"diverged at step {t}: loss is {L}"
+                break
+            curve.loss.append(float(L))
+            g_in, grads, g_out, _ = backward(net, X, y, Z, A, logits)
+            net.inp = tuple(p - lr * d for p, d in zip(net.inp, g_in))
+            net.layers = [tuple(p - lr * d for p, d in zip(ps, gs)) for ps, gs in zip(net.layers, grads)]
+            net.out = tuple(p - lr * d for p, d in zip(net.out, g_out))
+    return curve
+
+
+def compare_training(depth=20, width=32, steps=200, lr=0.5, seed=0):
+    """The same depth and width trained four ways: sigmoid (Xavier), tanh (Xavier), ReLU (He), ReLU residual."""
+    configs = [("sigmoid", "xavier", False), ("tanh", "xavier", False), ("relu", "he", False), ("relu", "he", True)]
+    return [train(depth, width, act, init, 1.0, res, steps=steps, lr=lr, seed=seed) for act, init, res in configs]
