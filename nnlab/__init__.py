@@ -19,7 +19,9 @@ _LAZY = {
     "TowerExplorer": "nnlab.views.towers",
     "TowerDesigner": "nnlab.views.towers",
     "HiddenUnitsExplorer": "nnlab.views.hidden",
+    "GradientFlowExplorer": "nnlab.views.gradflow",
     "approx": "nnlab.approx",
+    "gradflow": "nnlab.gradflow",
     "perceptron": "nnlab.perceptron",
     "linear": "nnlab.linear",
 }

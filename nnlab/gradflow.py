@@ -151,20 +151,39 @@ class Flow:
         """||dL/dA_1|| / ||dL/dA_L||: how the back-propagated signal grows (> 1) or shrinks (< 1)."""
         return float(self.grad_A[0] / self.grad_A[-1]) if self.grad_A[-1] > 0 else float("inf")
 
+    def kind(self):
+        """'vanishing', 'exploding', 'healthy' or 'shallow' (one layer)."""
+        if not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
+            return "exploding"
+        if len(self.grad_W) == 1:
+            return "shallow"
+        r, s = self.ratio, self.signal_ratio
+        if s < 1e-3 or r < 1e-3:
+            return "vanishing"
+        if s > 1e3 or r > 1e3 or self.grad_W.max() > 1e6:
+            return "exploding"
+        return "healthy"
+
+    def headline(self):
+        """A short verdict for a figure title."""
+        k = self.kind()
+        if k == "shallow":
+            return "one hidden layer: nothing to vanish or explode yet"
+        if not np.isfinite(self.ratio):
+            return "gradients overflowed: exploding"
+        return f"layer 1 gets {self.ratio:.2g} × the gradient of layer {len(self.grad_W)}: {k}"
+
     def verdict(self):
         """One line in words. Vanishing or exploding is judged on the back-propagated signal dL/dA;
         weight gradients can stay balanced while both activations and signals blow up."""
         L = len(self.grad_W)
-        if not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
+        kind = self.kind()
+        if kind == "exploding" and not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
             return "gradients overflowed (inf or nan): exploding"
-        if L == 1:
+        if kind == "shallow":
             return f"one hidden layer, weight gradient {self.grad_W[0]:.2g}: nothing to vanish or explode yet"
         r, s = self.ratio, self.signal_ratio
-        if s < 1e-3 or r < 1e-3:
-            kind = "vanishing"
-        elif s > 1e3 or r > 1e3 or self.grad_W.max() > 1e6:
-            kind = "exploding"
-        else:
+        if kind == "healthy":
             kind = "healthy (within 3 orders of magnitude)"
         return (f"layer 1 receives {r:.2g} times the weight gradient at layer {L} (back-propagated signal "
                 f"{s:.2g} times; largest weight gradient {self.grad_W.max():.2g}): {kind}")
@@ -281,7 +300,7 @@ class TrainingCurve:
     diverged: str | None = None
 
 
-def train(depth, width, activation="relu", init="he", scale=1.0, residual=False, steps=200, lr=0.5, batch=128,
+def train(depth, width, activation="relu", init="he", scale=1.0, residual=False, steps=200, lr=0.1, batch=128,
           seed=0, label=None):
     """Full-batch gradient descent on the circle problem; returns the loss before each step."""
     steps = v.integer("steps", steps, low=1, high=100_000)
@@ -304,7 +323,7 @@ def train(depth, width, activation="relu", init="he", scale=1.0, residual=False,
     return curve
 
 
-def compare_training(depth=20, width=32, steps=200, lr=0.5, seed=0):
+def compare_training(depth=20, width=32, steps=300, lr=0.1, seed=0):
     """The same depth and width trained four ways: sigmoid (Xavier), tanh (Xavier), ReLU (He), ReLU residual."""
     configs = [("sigmoid", "xavier", False), ("tanh", "xavier", False), ("relu", "he", False), ("relu", "he", True)]
     return [train(depth, width, act, init, 1.0, res, steps=steps, lr=lr, seed=seed) for act, init, res in configs]

@@ -123,12 +123,10 @@ def test_exploding_is_reported_without_warnings():
 
 
 def test_training_comparison_shows_the_remedies():
-    curves = gradflow.compare_training(depth=20, width=32, steps=150, seed=0)
-    final = {c.label: c.loss[-1] for c in curves}
-    sig, relu_res = curves[0], curves[3]
-    assert sig.loss[-1] > 0.9 * sig.loss[0]            # deep sigmoid: barely moves
-    assert relu_res.loss[-1] < 0.5 * relu_res.loss[0]   # residual ReLU: learns
-    assert len(final) == 4
+    sig, tanh, relu, res = gradflow.compare_training(depth=20, width=32, steps=300, seed=0)
+    assert sig.loss[-1] > 0.9 * sig.loss[0]                 # deep sigmoid: barely moves
+    for learner in (tanh, relu, res):                       # the remedies learn
+        assert learner.loss[-1] < 0.5 * learner.loss[0], learner.label
 
 
 @pytest.mark.parametrize("kwargs, words", [

@@ -355,3 +355,35 @@ def test_hidden_units_two_inputs_make_a_triangle():
     np.testing.assert_allclose(8 * xs + 4 * ys + 4, 0, atol=1e-12)
     with pytest.raises(ValueError, match="inputs: expected an integer in \\[1, 2\\], got 3"):
         HiddenUnitsExplorer(inputs=3)
+
+
+# -------------------------------------------------------------- GradientFlowExplorer
+
+from nnlab import gradflow  # noqa: E402
+from nnlab.views import GradientFlowExplorer  # noqa: E402
+
+
+def test_gradient_flow_explorer_plots_the_model_and_says_the_verdict():
+    e = GradientFlowExplorer(depth=50, width=64, activation="sigmoid", init="normal", scale=0.125)
+    flow = gradflow.gradient_flow(50, 64, "sigmoid", "normal", 0.125)
+    np.testing.assert_allclose(e.l_w.get_data()[1], flow.grad_W, rtol=1e-12)
+    np.testing.assert_allclose(e.l_a.get_data()[1], flow.grad_A, rtol=1e-12)
+    assert "vanishing" in e.describe() and "vanishing" in e.verdict.get_text()
+    e.set(activation="relu", init="he", scale=1.0)
+    assert "healthy" in e.describe() and "dead" in e.describe()
+
+
+def test_gradient_flow_resample_and_training():
+    e = GradientFlowExplorer(depth=6, width=16)
+    e.controls["resample"].click()
+    assert e.state["seed"] == 1
+    assert e.hint.get_visible() and "training" not in e.describe()
+    e.controls["train"].value = True
+    mine, ref = e.result.curves
+    assert not e.hint.get_visible() and len(e.l_train.get_data()[1]) == len(mine.loss) > 100
+    assert "training: loss" in e.describe()
+    expected = gradflow.train(6, 16, "sigmoid", "xavier", 1.0, False, steps=150, seed=1)
+    from nnlab.views.gradflow import train_steps
+
+    assert train_steps(6, 16, 128) == 150 and train_steps(100, 256, 128) == 10
+    np.testing.assert_allclose(mine.loss, expected.loss, rtol=1e-12)

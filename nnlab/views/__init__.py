@@ -1,6 +1,7 @@
 """Explorers: thin ipywidgets + matplotlib views over nnlab's models."""
 from .activation import ActivationExplorer
 from .base import Explorer
+from .gradflow import GradientFlowExplorer
 from .hidden import HiddenUnitsExplorer
 from .perceptron import PerceptronStepper
 from .towers import TowerDesigner, TowerExplorer
@@ -14,7 +15,8 @@ EXPLORERS = {
     TowerExplorer: {"target": "sin", "n": 20, "kind": "relu", "show_towers": False},
     TowerDesigner: {"target": "abs", "n": 10, "h0": 0.75, "h1": 0.25, "h2": 0.25, "h3": 0.75},
     HiddenUnitsExplorer: {"wh1": 2.0, "bh2": -1.0, "wo3": -3.0, "bo": 0.5},
+    GradientFlowExplorer: {"depth": 12, "activation": "relu", "init": "he", "residual": True},
 }
 
 __all__ = ["Explorer", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
-           "HiddenUnitsExplorer", "EXPLORERS"]
+           "HiddenUnitsExplorer", "GradientFlowExplorer", "EXPLORERS"]

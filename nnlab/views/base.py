@@ -262,7 +262,7 @@ class Explorer:
 def _layout_key(fig):
     """What decides how much room the layout must leave around the axes: how many lines each
     title, label and figure text has (their height, not their wording), the legends' sizes,
-    the offset texts, and the length of the longest tick label on each axis."""
+    the offset texts, and the width of the widest tick label on each axis."""
     texts, widths = [], []
     for ax in fig.axes:
         if not ax.get_visible():
@@ -274,11 +274,21 @@ def _layout_key(fig):
             locs = [t for t in axis.get_majorticklocs() if lo <= t <= hi]
             formatter = axis.get_major_formatter()
             labels = formatter.format_ticks(locs)
-            widths.append(max((len(t) for t in labels), default=0))
+            widths.append(max((_label_width(t) for t in labels), default=0))
             texts.append(formatter.get_offset())
     texts += [_lines(t.get_text()) for t in fig.texts]
     texts += [len(legend.get_texts()) for legend in fig.legends]
     return tuple(texts), tuple(widths)
+
+
+# Advance widths (in em) of DejaVu Sans, matplotlib's default font, for the characters of tick
+# labels; anything else counts as the widest glyph, so the estimate errs on the safe side.
+_ADVANCE = {**dict.fromkeys("0123456789", 0.636), ".": 0.318, ",": 0.318, "-": 0.361, "e": 0.615, " ": 0.318,
+            "%": 0.95}
+
+
+def _label_width(text):
+    return sum(_ADVANCE.get(ch, 0.84) for ch in text)
 
 
 def _lines(text):
@@ -286,8 +296,8 @@ def _lines(text):
 
 
 def _needs_layout(key, laid_out):
-    """Lay out again when a text changed or a tick label grew longer than the layout allows for
-    (shorter labels fit in the room already reserved, so they need no new layout)."""
+    """Lay out again when a text changed or a tick label grew wider than the layout allows for
+    (narrower labels fit in the room already reserved, so they need no new layout)."""
     if laid_out is None or key[0] != laid_out[0] or len(key[1]) != len(laid_out[1]):
         return True
     return any(now > then for now, then in zip(key[1], laid_out[1]))

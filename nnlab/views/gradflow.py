@@ -1,0 +1,162 @@
+"""GradientFlowExplorer: how much gradient reaches each layer of a deep network."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.colors import PowerNorm
+from matplotlib.ticker import FuncFormatter, NullLocator
+
+from .. import _validate as v
+from .. import gradflow
+from .base import OKABE_ITO, Explorer, slider
+
+TRAIN_STEPS = 150
+TRAIN_BUDGET = 3e9  # multiply-adds per curve (about a second here); big networks get fewer steps
+
+
+def train_steps(depth, width, batch):
+    """Steps of training that fit the budget: 150 for small networks, at least 10 for the largest."""
+    per_step = 3 * batch * depth * width * width * 2
+    return int(np.clip(TRAIN_BUDGET / per_step, 10, TRAIN_STEPS))
+REFERENCE = {"activation": "relu", "init": "he", "scale": 1.0, "residual": True}
+
+
+class GradientFlowExplorer(Explorer):
+    """Per-layer gradient norms (log scale), activation histograms, and optional training curves."""
+
+    figsize = (9.6, 3.8)
+
+    @classmethod
+    def defaults(cls):
+        return {"depth": 30, "width": 64, "scale": 1.0, "activation": "sigmoid", "init": "xavier", "residual": False,
+                "batch": 128, "seed": 0, "train": False}
+
+    def validate(self, s):
+        s = dict(s)
+        s["depth"] = v.integer("depth", s["depth"], low=1, high=100)
+        s["width"] = v.integer("width", s["width"], low=2, high=256)
+        s["scale"] = v.real("scale", s["scale"], low=0.01, high=10.0)
+        s["activation"] = v.choice("activation", s["activation"], gradflow.ACTS)
+        s["init"] = v.choice("init", s["init"], gradflow.INITS)
+        s["residual"], s["train"] = bool(s["residual"]), bool(s["train"])
+        s["batch"] = v.integer("batch", s["batch"], low=1, high=4096)
+        s["seed"] = v.integer("seed", s["seed"], low=0)
+        return s
+
+    def make_controls(self):
+        s = self._state
+        resample = widgets.Button(description="re-sample weights", tooltip="draw new random weights and data",
+                                  layout={"width": "auto"})
+        resample.on_click(lambda _: self.set(seed=self._state["seed"] + 1))
+        drop = lambda name, label, options: widgets.Dropdown(  # noqa: E731
+            options=list(options), value=s[name], description=label, style={"description_width": "initial"},
+            layout={"width": "190px"})
+        return {
+            "depth": slider(widgets.IntSlider, "depth (layers)", s["depth"], min=1, max=100, expensive=True),
+            "width": slider(widgets.IntSlider, "width (units)", s["width"], min=2, max=256, expensive=True),
+            "scale": slider(widgets.FloatLogSlider, "weight scale", s["scale"], min=-2, max=1, step=0.05, base=10,
+                            expensive=True),
+            "activation": drop("activation", "activation", gradflow.ACTS),
+            "init": drop("init", "init", gradflow.INITS),
+            "residual": widgets.Checkbox(value=s["residual"], description="residual blocks", indent=False),
+            "train": widgets.Checkbox(value=s["train"], description="compare training (slower)", indent=False),
+            "resample": resample,
+        }
+
+    def setup(self, fig):
+        self.ax_g, self.ax_h, self.ax_t = fig.subplots(1, 3, width_ratios=[1.2, 1, 1])
+        g = self.ax_g
+        (self.l_w,) = g.semilogy([], [], "o-", ms=2.5, color=OKABE_ITO["vermillion"], label="‖∂L/∂W‖ (weights)")
+        (self.l_a,) = g.semilogy([], [], "s-", ms=2.5, color=OKABE_ITO["blue"], label="‖∂L/∂a‖ (signal)")
+        g.set(xlabel="layer (1 = next to the input)", ylabel="gradient norm (log scale)", title="gradient per layer")
+        g.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))
+        g.yaxis.set_minor_locator(NullLocator())
+        g.grid(alpha=0.3)
+        g.legend(fontsize=7.5, loc="best")
+        # square-root colour scale, so a spike of zeros (dead ReLUs) does not hide everything else
+        self.heat = self.ax_h.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", cmap="cividis",
+                                     interpolation="nearest", norm=PowerNorm(0.5, vmin=0, vmax=1))
+        self.ax_h.set(xlabel="activation value", ylabel="layer", title="activations per layer")
+        t = self.ax_t
+        (self.l_train,) = t.plot([], [], color=OKABE_ITO["vermillion"], lw=2, label="this network")
+        (self.l_ref,) = t.plot([], [], color=OKABE_ITO["green"], lw=1.5, ls="--", label="ReLU + He, residual")
+        t.set(xlabel="gradient step", ylabel="training loss (BCE)", title="training on the circle problem")
+        t.grid(alpha=0.3)
+        self.hint = t.text(0.5, 0.5, "tick “train” to run\nthis network and a\nresidual ReLU network",
+                           transform=t.transAxes, ha="center", va="center", fontsize=9, color="0.35")
+        self.verdict = fig.suptitle("", fontsize=10)
+        self._train_cache = {}
+
+    def _curve(self, s):
+        key = tuple(s[k] for k in ("depth", "width", "scale", "activation", "init", "residual", "batch", "seed"))
+        if key not in self._train_cache:
+            if len(self._train_cache) > 32:
+                self._train_cache.clear()
+            steps = train_steps(s["depth"], s["width"], s["batch"])
+            self._train_cache[key] = gradflow.train(s["depth"], s["width"], s["activation"], s["init"], s["scale"],
+                                                    s["residual"], steps=steps, batch=s["batch"], seed=s["seed"])
+        return self._train_cache[key]
+
+    def compute(self, s):
+        flow = gradflow.gradient_flow(s["depth"], s["width"], s["activation"], s["init"], s["scale"], s["residual"],
+                                      batch=s["batch"], seed=s["seed"])
+        curves = None
+        if s["train"]:
+            curves = (self._curve(s), self._curve({**s, **REFERENCE}))
+        return SimpleNamespace(flow=flow, curves=curves)
+
+    def draw(self, r):
+        f = r.flow
+        layers = np.arange(1, len(f.grad_W) + 1)
+        gw = np.where(np.isfinite(f.grad_W) & (f.grad_W > 0), f.grad_W, np.nan)
+        ga = np.where(np.isfinite(f.grad_A) & (f.grad_A > 0), f.grad_A, np.nan)
+        self.l_w.set_data(layers, gw)
+        self.l_a.set_data(layers, ga)
+        self.ax_g.set_xlim(0.5, len(layers) + 0.5)
+        vals = np.r_[gw, ga]
+        vals = vals[np.isfinite(vals)]
+        if vals.size:
+            lo, hi = vals.min(), vals.max()
+            self.ax_g.set_ylim(max(lo / 5, 1e-300), min(hi * 5, 1e300))
+        H = f.histograms / np.maximum(f.histograms.sum(1, keepdims=True), 1)
+        self.heat.set_data(H)
+        self.heat.set_extent((f.bin_edges[0], f.bin_edges[-1], 0.5, len(layers) + 0.5))
+        self.heat.set_clim(0, max(H.max(), 1e-12))
+        self.ax_h.set_xlim(f.bin_edges[0], f.bin_edges[-1])
+        self.ax_h.set_ylim(0.5, len(layers) + 0.5)
+        if r.curves is None:
+            self.hint.set_visible(True)
+            for line in (self.l_train, self.l_ref):
+                line.set_data([], [])
+            self.ax_t.set_xlim(0, TRAIN_STEPS)
+            self.ax_t.set_ylim(0, 1)
+            legend = self.ax_t.get_legend()
+            if legend is not None:
+                legend.remove()
+        else:
+            self.hint.set_visible(False)
+            mine, ref = r.curves
+            self.l_train.set_data(np.arange(len(mine.loss)), mine.loss)
+            self.l_ref.set_data(np.arange(len(ref.loss)), ref.loss)
+            top = max(max(mine.loss, default=1), max(ref.loss, default=1))
+            self.ax_t.set_xlim(0, max(len(mine.loss), 1))
+            self.ax_t.set_ylim(0, 1.05 * top)
+            self.ax_t.legend(fontsize=7.5, loc="best")
+        self.verdict.set_text(f.headline())
+
+    def describe(self):
+        s, f = self._state, self.result.flow
+        net = (f"{s['depth']} {'residual blocks' if s['residual'] else 'layers'} of {s['width']} {s['activation']} "
+               f"units, {s['init']} init x{s['scale']:g}")
+        text = f"{net}: {f.verdict()}"
+        if s["activation"] == "relu":
+            text += f"; {100 * np.nanmean(f.dead):.0f}% of units dead on this batch"
+        elif s["activation"] in ("sigmoid", "tanh"):
+            text += f"; {100 * np.nanmean(f.saturated):.0f}% of activations saturated"
+        if self.result.curves is not None:
+            mine, ref = self.result.curves
+            end = mine.diverged or f"loss {mine.loss[0]:.3f} -> {mine.loss[-1]:.3f} in {len(mine.loss)} steps"
+            text += f"; training: {end} (residual ReLU reference: {ref.loss[-1]:.3f})"
+        return text + "."
