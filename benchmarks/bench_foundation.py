@@ -154,6 +154,18 @@ def main(argv=None):
         t, slow, t_slow = explorer_latency(cls, 1 if args.quick else 3)
         print(f"{cls.__name__:<24}{t * 1000:12.1f}{t / ref:7.2f}   {slow:<18}{t_slow * 1000:7.1f}{t_slow / ref:7.2f}")
 
+    from nnlab.views import GradientFlowExplorer
+
+    e = GradientFlowExplorer(depth=50, width=64, batch=128)
+    cycle = ["relu", "tanh", "sigmoid", "linear"]
+    times = []
+    for i in range(8 if args.quick else 20):
+        t0 = time.perf_counter()
+        e.controls["activation"].value = cycle[i % 4]
+        times.append(time.perf_counter() - t0)
+    t = statistics.median(times)
+    print(f"{'GradientFlow 50x64, b128':<24}{t * 1000:12.1f}{t / ref:7.2f}   (issue 5's setting: activation changes)")
+
     iters = 1000 if args.quick else 3000
     print(f"\ncircle problem, 2-8-1, N = 200, full batch ({iters} iterations timed)")
     results = circle_training(iters)

@@ -62,12 +62,8 @@ def _clipped_text(e):
             continue
         texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label,
                   ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text(), *ax.texts]
-        for axis in (ax.xaxis, ax.yaxis):  # only the ticks inside the view are drawn
-            locs = axis.get_majorticklocs()
-            lo, hi = sorted(axis.get_view_interval())
-            slack = 1e-9 * (hi - lo)
-            texts += [tick.label1 for loc, tick in zip(locs, axis.get_major_ticks(len(locs)))
-                      if lo - slack <= loc <= hi + slack]
+        for axis in (ax.xaxis, ax.yaxis):  # the ticks matplotlib draws (those inside the view)
+            texts += [tick.label1 for tick in axis._update_ticks()]
         if ax.get_legend() is not None:
             texts += ax.get_legend().get_texts()
     W, H = fig.bbox.width, fig.bbox.height

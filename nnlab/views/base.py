@@ -262,20 +262,21 @@ class Explorer:
 def _layout_key(fig):
     """What decides how much room the layout must leave around the axes: how many lines each
     title, label and figure text has (their height, not their wording), the legends' sizes,
-    the offset texts, and the width of the widest tick label on each axis."""
+    the offset texts, and the width of the widest y tick label of each axes."""
     texts, widths = [], []
     for ax in fig.axes:
         if not ax.get_visible():
             texts.append(None)
             continue
         texts += [_lines(ax.get_title()), _lines(ax.get_xlabel()), ax.get_ylabel()]
-        for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
-            lo, hi = min(lo, hi), max(lo, hi)
-            locs = [t for t in axis.get_majorticklocs() if lo <= t <= hi]
-            formatter = axis.get_major_formatter()
-            labels = formatter.format_ticks(locs)
-            widths.append(max((_label_width(t) for t in labels), default=0))
-            texts.append(formatter.get_offset())
+        # the width of the y tick labels decides the left margin; x tick labels only change
+        # their own width, not the height the layout reserves for them
+        lo, hi = sorted(ax.get_ylim())
+        locs = [t for t in ax.yaxis.get_majorticklocs() if lo <= t <= hi]
+        formatter = ax.yaxis.get_major_formatter()
+        widths.append(max((_label_width(t) for t in formatter.format_ticks(locs)), default=0))
+        texts.append(formatter.get_offset())
+        texts.append(ax.xaxis.get_major_formatter().get_offset())
     texts += [_lines(t.get_text()) for t in fig.texts]
     texts += [len(legend.get_texts()) for legend in fig.legends]
     return tuple(texts), tuple(widths)

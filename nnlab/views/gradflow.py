@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import PowerNorm
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .. import _validate as v
 from .. import gradflow
@@ -73,6 +73,10 @@ class GradientFlowExplorer(Explorer):
         g.set(xlabel="layer (1 = next to the input)", ylabel="gradient norm (log scale)", title="gradient per layer")
         g.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))
         g.yaxis.set_minor_locator(NullLocator())
+        g.yaxis.set_major_locator(LogLocator(numticks=6))
+        for axis in (g.xaxis, ) + (self.ax_h.yaxis, self.ax_h.xaxis, self.ax_t.xaxis, self.ax_t.yaxis):
+            axis.set_major_locator(MaxNLocator(nbins=5, integer=axis is not self.ax_h.xaxis and
+                                               axis is not self.ax_t.yaxis))
         g.grid(alpha=0.3)
         g.legend(fontsize=7.5, loc="best")
         # square-root colour scale, so a spike of zeros (dead ReLUs) does not hide everything else
