@@ -13,6 +13,7 @@ sigmoid each factor g' is at most 1/4, so the signal shrinks geometrically with 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -58,15 +59,26 @@ def build(depth, width, activation="relu", init="he", scale=1.0, residual=False,
     activation = v.choice("activation", activation, ACTS)
     init = v.choice("init", init, INITS)
     scale = v.real("scale", scale, low=0.0, low_open=True)
+    inp, layers, out = _weights(depth, width, init, scale, bool(residual), d_in, seed)
+    return DeepNet(activation, bool(residual), inp, list(layers), out)
+
+
+@lru_cache(maxsize=8)
+def _weights(depth, width, init, scale, residual, d_in, seed):
+    """The random draw behind ``build`` (cached: the activation does not change the weights).
+    The arrays are shared, so nothing may update them in place (``train`` makes new ones)."""
     rng = np.random.default_rng(seed)
     inp = (init_weight(d_in, width, "xavier", 1.0, rng), np.zeros(width))
     if residual:
-        layers = [(init_weight(width, width, init, scale, rng), np.zeros(width),
-                   init_weight(width, width, init, scale, rng)) for _ in range(depth)]
+        layers = tuple((init_weight(width, width, init, scale, rng), np.zeros(width),
+                        init_weight(width, width, init, scale, rng)) for _ in range(depth))
     else:
-        layers = [(init_weight(width, width, init, scale, rng), np.zeros(width)) for _ in range(depth)]
+        layers = tuple((init_weight(width, width, init, scale, rng), np.zeros(width)) for _ in range(depth))
     out = (init_weight(width, 1, "xavier", 1.0, rng), np.zeros(1))
-    return DeepNet(activation, bool(residual), inp, layers, out)
+    for arrays in (inp, out, *layers):
+        for a in arrays:
+            a.flags.writeable = False
+    return inp, layers, out
 
 
 def forward(net, X):
@@ -213,7 +225,10 @@ def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residua
             lo, hi = (float(np.percentile(finite, 1)), float(np.percentile(finite, 99))) if finite.size else (0, 1)
             hi = max(hi, lo + 1e-6)
         edges = np.linspace(lo, hi, bins + 1)
-        hist = np.array([np.histogram(np.clip(a, lo, hi), edges)[0] for a in hidden])
+        stacked = np.clip(np.stack(hidden), lo, hi).reshape(len(hidden), -1)
+        idx = np.minimum(((stacked - lo) / (hi - lo) * bins).astype(int), bins - 1)
+        idx += bins * np.arange(len(hidden))[:, None]       # one bin range per layer
+        hist = np.bincount(idx.ravel(), minlength=len(hidden) * bins).reshape(len(hidden), bins)
         dg = ACTIVATIONS[activation][1]
         pre = Z[1:] if not residual else Z[1:]
         if activation in ("sigmoid", "tanh"):

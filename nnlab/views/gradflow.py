@@ -78,7 +78,7 @@ class GradientFlowExplorer(Explorer):
             axis.set_major_locator(MaxNLocator(nbins=5, integer=axis is not self.ax_h.xaxis and
                                                axis is not self.ax_t.yaxis))
         g.grid(alpha=0.3)
-        g.legend(fontsize=7.5, loc="best")
+        g.legend(fontsize=7.5, loc="upper left")
         # square-root colour scale, so a spike of zeros (dead ReLUs) does not hide everything else
         self.heat = self.ax_h.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", cmap="cividis",
                                      interpolation="nearest", norm=PowerNorm(0.5, vmin=0, vmax=1))
@@ -88,10 +88,14 @@ class GradientFlowExplorer(Explorer):
         (self.l_ref,) = t.plot([], [], color=OKABE_ITO["green"], lw=1.5, ls="--", label="ReLU + He, residual")
         t.set(xlabel="gradient step", ylabel="training loss (BCE)", title="training on the circle problem")
         t.grid(alpha=0.3)
-        self.hint = t.text(0.5, 0.5, "tick “train” to run\nthis network and a\nresidual ReLU network",
+        self.hint = t.text(0.5, 0.5, "tick “compare training”\nto train this network\nand a residual ReLU one",
                            transform=t.transAxes, ha="center", va="center", fontsize=9, color="0.35")
         self.verdict = fig.suptitle("", fontsize=10)
         self._train_cache = {}
+        # the two left panels and the verdict change with every setting; the training panel only
+        # when training is shown, so it stays in the cached background otherwise
+        self.animated = (self.ax_g, self.ax_h, self.verdict)
+        self._train_key = None
 
     def _curve(self, s):
         key = tuple(s[k] for k in ("depth", "width", "scale", "activation", "init", "residual", "batch", "seed"))
@@ -130,6 +134,10 @@ class GradientFlowExplorer(Explorer):
         self.heat.set_clim(0, max(H.max(), 1e-12))
         self.ax_h.set_xlim(f.bin_edges[0], f.bin_edges[-1])
         self.ax_h.set_ylim(0.5, len(layers) + 0.5)
+        train_key = None if r.curves is None else tuple(id(c) for c in r.curves)
+        if train_key != self._train_key:
+            self._train_key = train_key
+            self.static_changed()
         if r.curves is None:
             self.hint.set_visible(True)
             for line in (self.l_train, self.l_ref):
@@ -147,7 +155,7 @@ class GradientFlowExplorer(Explorer):
             top = max(max(mine.loss, default=1), max(ref.loss, default=1))
             self.ax_t.set_xlim(0, max(len(mine.loss), 1))
             self.ax_t.set_ylim(0, 1.05 * top)
-            self.ax_t.legend(fontsize=7.5, loc="best")
+            self.ax_t.legend(fontsize=7.5, loc="upper right")
         self.verdict.set_text(f.headline())
 
     def describe(self):
