@@ -1,0 +1,316 @@
+"""Optimisers as small explicit state machines, with torch.optim's names, defaults and arithmetic.
+
+Each optimiser is a pair of pure functions (the optax pattern):
+
+    opt = adam(lr=1e-3)
+    state = opt.init(params)                      # a NamedTuple you can print and plot
+    params, state = opt.update(grads, state, params)
+
+``params`` and ``grads`` are a NumPy array or a list of arrays of any shapes. Nothing is
+updated in place. ``lr`` may be a number or a schedule ``lr(step)`` (step counts from 0).
+The update rules follow PyTorch's single-tensor implementations operation by operation,
+so one update agrees with ``torch.optim`` to rounding (tested at 1e-12 in float64).
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import _validate as v
+
+
+class Optimizer(NamedTuple):
+    name: str
+    init: Callable
+    update: Callable
+    hyper: dict
+
+
+class SGDState(NamedTuple):
+    step: int
+    momentum_buffer: list | None
+
+
+class AdagradState(NamedTuple):
+    step: int
+    sum: list
+
+
+class RMSpropState(NamedTuple):
+    step: int
+    square_avg: list
+    momentum_buffer: list | None
+    grad_avg: list | None
+
+
+class AdamState(NamedTuple):
+    step: int
+    exp_avg: list
+    exp_avg_sq: list
+    max_exp_avg_sq: list | None
+
+
+class HeavyBallState(NamedTuple):
+    step: int
+    previous: list | None
+
+
+def _as_list(x):
+    single = isinstance(x, np.ndarray) or np.isscalar(x)
+    arrays = [np.asarray(x, float)] if single else [np.asarray(a, float) for a in x]
+    return arrays, single
+
+
+def _out(arrays, single):
+    return arrays[0] if single else arrays
+
+
+def _lr(lr, step):
+    return float(lr(step)) if callable(lr) else lr
+
+
+def _check_lr(lr):
+    return lr if callable(lr) else v.real("lr", lr, low=0.0)
+
+
+def _pairs(grads, params):
+    g, single = _as_list(grads)
+    p, _ = _as_list(params)
+    if len(g) != len(p) or any(a.shape != b.shape for a, b in zip(g, p)):
+        raise ValueError(f"grads: expected the same shapes as params {[a.shape for a in p]}, "
+                         f"got {[a.shape for a in g]}")
+    return g, p, single
+
+
+# ------------------------------------------------------------------------ SGD
+
+
+def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    """SGD with optional momentum (torch.optim.SGD):
+        g = grad + weight_decay p;  buf = momentum buf + (1 - dampening) g  (buf = g at step 0)
+        g = g + momentum buf if nesterov else buf;   p = p - lr g
+    With momentum rho this is the lecture's v <- rho v + grad(f), x <- x - alpha v."""
+    lr = _check_lr(lr)
+    momentum = v.real("momentum", momentum, low=0.0)
+    dampening = v.real("dampening", dampening, low=0.0)
+    weight_decay = v.real("weight_decay", weight_decay, low=0.0)
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError(f"nesterov: needs momentum > 0 and dampening = 0, got momentum={momentum}, "
+                         f"dampening={dampening}")
+
+    def init(params):
+        p, _ = _as_list(params)
+        return SGDState(0, None)
+
+    def update(grads, state, params):
+        g, p, single = _pairs(grads, params)
+        rate = _lr(lr, state.step)
+        new_p, bufs = [], []
+        for i, (gi, pi) in enumerate(zip(g, p)):
+            d = gi + weight_decay * pi if weight_decay else gi
+            if momentum:
+                if state.momentum_buffer is None:
+                    buf = d.copy()
+                else:
+                    buf = state.momentum_buffer[i] * momentum + (1 - dampening) * d
+                bufs.append(buf)
+                d = d + momentum * buf if nesterov else buf
+            new_p.append(pi - rate * d)
+        return _out(new_p, single), SGDState(state.step + 1, bufs if momentum else None)
+
+    return Optimizer("SGD (Nesterov)" if nesterov else "SGD + momentum" if momentum else "SGD", init, update,
+                     dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                          nesterov=nesterov))
+
+
+def heavy_ball(lr=1e-3, eta=0.9):
+    """Momentum written the lecture's other way: theta_{k+1} = theta_k - lr grad + eta (theta_k - theta_{k-1}).
+    Identical to ``sgd(lr, momentum=eta)`` (the notebook shows the two paths coincide)."""
+    lr = _check_lr(lr)
+    eta = v.real("eta", eta, low=0.0)
+
+    def init(params):
+        return HeavyBallState(0, None)
+
+    def update(grads, state, params):
+        g, p, single = _pairs(grads, params)
+        rate = _lr(lr, state.step)
+        prev = state.previous if state.previous is not None else p
+        new_p = [pi - rate * gi + eta * (pi - qi) for gi, pi, qi in zip(g, p, prev)]
+        return _out(new_p, single), HeavyBallState(state.step + 1, [pi.copy() for pi in p])
+
+    return Optimizer("heavy ball", init, update, dict(lr=lr, eta=eta))
+
+
+# -------------------------------------------------------------------- AdaGrad
+
+
+def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+    """AdaGrad (torch.optim.Adagrad): sum += g^2;  p = p - lr_t g / (sqrt(sum) + eps),
+    lr_t = lr / (1 + (t - 1) lr_decay)."""
+    lr = _check_lr(lr)
+    lr_decay = v.real("lr_decay", lr_decay, low=0.0)
+    weight_decay = v.real("weight_decay", weight_decay, low=0.0)
+    acc0 = v.real("initial_accumulator_value", initial_accumulator_value, low=0.0)
+    eps = v.real("eps", eps, low=0.0)
+
+    def init(params):
+        p, _ = _as_list(params)
+        return AdagradState(0, [np.full_like(pi, acc0) for pi in p])
+
+    def update(grads, state, params):
+        g, p, single = _pairs(grads, params)
+        t = state.step + 1
+        clr = _lr(lr, state.step) / (1 + (t - 1) * lr_decay)
+        new_p, sums = [], []
+        for gi, pi, si in zip(g, p, state.sum):
+            d = gi + weight_decay * pi if weight_decay else gi
+            s = si + d * d
+            sums.append(s)
+            new_p.append(pi - clr * (d / (np.sqrt(s) + eps)))
+        return _out(new_p, single), AdagradState(t, sums)
+
+    return Optimizer("AdaGrad", init, update, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                                   initial_accumulator_value=acc0, eps=eps))
+
+
+# -------------------------------------------------------------------- RMSprop
+
+
+def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    """RMSProp (torch.optim.RMSprop): sq = alpha sq + (1 - alpha) g^2;  avg = sqrt(sq) + eps
+    (centred: sqrt(sq - mean(g)^2) + eps);  p = p - lr g / avg (or through a momentum buffer)."""
+    lr = _check_lr(lr)
+    alpha = v.real("alpha", alpha, low=0.0, high=1.0)
+    eps = v.real("eps", eps, low=0.0)
+    weight_decay = v.real("weight_decay", weight_decay, low=0.0)
+    momentum = v.real("momentum", momentum, low=0.0)
+
+    def init(params):
+        p, _ = _as_list(params)
+        z = [np.zeros_like(pi) for pi in p]
+        return RMSpropState(0, z, [np.zeros_like(pi) for pi in p] if momentum else None,
+                            [np.zeros_like(pi) for pi in p] if centered else None)
+
+    def update(grads, state, params):
+        g, p, single = _pairs(grads, params)
+        rate = _lr(lr, state.step)
+        new_p, sqs, bufs, gavgs = [], [], [], []
+        for i, (gi, pi) in enumerate(zip(g, p)):
+            d = gi + weight_decay * pi if weight_decay else gi
+            sq = state.square_avg[i] * alpha + (1 - alpha) * d * d
+            sqs.append(sq)
+            if centered:
+                ga = state.grad_avg[i] + (d - state.grad_avg[i]) * (1 - alpha)   # torch's lerp
+                gavgs.append(ga)
+                avg = np.sqrt(sq - ga * ga) + eps
+            else:
+                avg = np.sqrt(sq) + eps
+            if momentum:
+                buf = state.momentum_buffer[i] * momentum + d / avg
+                bufs.append(buf)
+                new_p.append(pi - rate * buf)
+            else:
+                new_p.append(pi - rate * (d / avg))
+        return _out(new_p, single), RMSpropState(state.step + 1, sqs, bufs if momentum else None,
+                                                 gavgs if centered else None)
+
+    return Optimizer("RMSProp", init, update, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                                   momentum=momentum, centered=centered))
+
+
+# ----------------------------------------------------------------------- Adam
+
+
+def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, bias_correction=True):
+    """Adam (torch.optim.Adam): m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+    p = p - lr/(1 - b1^t) * m / (sqrt(v)/sqrt(1 - b2^t) + eps).
+    ``bias_correction=False`` gives the lecture's "almost Adam" (momentum + RMSProp), whose first
+    steps are far too small because m and v start at zero."""
+    lr = _check_lr(lr)
+    try:
+        b1, b2 = (v.real(f"betas[{i}]", b, low=0.0, high=1.0) for i, b in enumerate(betas))
+    except TypeError:
+        raise ValueError(f"betas: expected a pair (beta1, beta2), got {betas!r}") from None
+    if b1 >= 1 or b2 >= 1:
+        raise ValueError(f"betas: expected values in [0, 1), got {betas!r}")
+    eps = v.real("eps", eps, low=0.0)
+    weight_decay = v.real("weight_decay", weight_decay, low=0.0)
+
+    def init(params):
+        p, _ = _as_list(params)
+        return AdamState(0, [np.zeros_like(pi) for pi in p], [np.zeros_like(pi) for pi in p],
+                         [np.zeros_like(pi) for pi in p] if amsgrad else None)
+
+    def update(grads, state, params):
+        g, p, single = _pairs(grads, params)
+        t = state.step + 1
+        rate = _lr(lr, state.step)
+        bc1 = 1 - b1**t if bias_correction else 1.0
+        bc2_sqrt = np.sqrt(1 - b2**t) if bias_correction else 1.0
+        new_p, ms, vs, maxes = [], [], [], []
+        for i, (gi, pi) in enumerate(zip(g, p)):
+            d = gi + weight_decay * pi if weight_decay else gi
+            m = state.exp_avg[i] + (d - state.exp_avg[i]) * (1 - b1)      # torch's lerp
+            s = state.exp_avg_sq[i] * b2 + (1 - b2) * d * d
+            ms.append(m)
+            vs.append(s)
+            if amsgrad:
+                mx = np.maximum(state.max_exp_avg_sq[i], s)
+                maxes.append(mx)
+                denom = np.sqrt(mx) / bc2_sqrt + eps
+            else:
+                denom = np.sqrt(s) / bc2_sqrt + eps
+            new_p.append(pi - (rate / bc1) * (m / denom))
+        return _out(new_p, single), AdamState(t, ms, vs, maxes if amsgrad else None)
+
+    return Optimizer("Adam" if bias_correction else "Adam without bias correction", init, update,
+                     dict(lr=lr, betas=(b1, b2), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                          bias_correction=bias_correction))
+
+
+# ------------------------------------------------------------------ schedules
+
+
+def step_lr(lr, step_size, gamma=0.1):
+    """lr * gamma^(floor(t / step_size)) (torch.optim.lr_scheduler.StepLR)."""
+    step_size = v.integer("step_size", step_size, low=1)
+    return lambda t: lr * gamma ** (t // step_size)
+
+
+def exponential_lr(lr, gamma):
+    """lr * gamma^t (ExponentialLR)."""
+    return lambda t: lr * gamma**t
+
+
+def cosine_lr(lr, T_max, eta_min=0.0):
+    """eta_min + (lr - eta_min) (1 + cos(pi t / T_max)) / 2 (CosineAnnealingLR's closed form)."""
+    T_max = v.integer("T_max", T_max, low=1)
+    return lambda t: eta_min + (lr - eta_min) * (1 + np.cos(np.pi * t / T_max)) / 2
+
+
+# -------------------------------------------------------------- Gauss-Newton
+
+
+def gauss_newton_step(J, r):
+    """Delta = -(J^T J)^{-1} J^T r for residuals r(theta) with Jacobian J = dr/dtheta."""
+    J = v.as_array("J", J, ndim=2)
+    r = v.as_array("r", r, shape=(J.shape[0],))
+    return -np.linalg.solve(J.T @ J, J.T @ r)
+
+
+def fit_exponential_gauss_newton(x, y, theta0=(1.0, 0.0), steps=20):
+    """Fit y = a exp(b x) by Gauss-Newton; returns the list of (a, b) iterates (theta0 first)."""
+    x = v.as_array("x", x, ndim=1)
+    y = v.as_array("y", y, shape=x.shape)
+    theta = np.array(theta0, float)
+    path = [theta.copy()]
+    for _ in range(v.integer("steps", steps, low=0)):
+        a, b = theta
+        e = np.exp(b * x)
+        r = a * e - y
+        J = np.c_[e, a * x * e]
+        theta = theta + gauss_newton_step(J, r)
+        path.append(theta.copy())
+    return path
