@@ -314,3 +314,22 @@ def fit_exponential_gauss_newton(x, y, theta0=(1.0, 0.0), steps=20):
         theta = theta + gauss_newton_step(J, r)
         path.append(theta.copy())
     return path
+
+
+# ------------------------------------------------------------- the race line-up
+
+RACE = ("SGD", "momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")
+
+
+def race_optimizers(lr=0.01, lr_adaptive=0.05, rho=0.9, beta1=0.9, beta2=0.999):
+    """The six optimisers of the lecture with shared settings: the SGD family takes ``lr`` and
+    momentum ``rho``; AdaGrad, RMSProp and Adam take ``lr_adaptive`` (their steps do not scale
+    with the gradient), RMSProp decays with ``beta2`` and Adam uses (beta1, beta2)."""
+    return {
+        "SGD": sgd(lr=lr),
+        "momentum": sgd(lr=lr, momentum=rho),
+        "Nesterov": sgd(lr=lr, momentum=rho, nesterov=rho > 0) if rho > 0 else sgd(lr=lr),
+        "AdaGrad": adagrad(lr=lr_adaptive),
+        "RMSProp": rmsprop(lr=lr_adaptive, alpha=beta2),
+        "Adam": adam(lr=lr_adaptive, betas=(beta1, beta2)),
+    }

@@ -217,3 +217,16 @@ def measured_rate(path, k0, k1, x_star=(0.0, 0.0)):
     """(|x_k1 - x*| / |x_k0 - x*|)^(1/(k1 - k0)): the average contraction per step."""
     e = np.linalg.norm(np.asarray(path) - np.asarray(x_star), axis=1)
     return float((e[k1] / e[k0]) ** (1.0 / (k1 - k0)))
+
+
+def race(optimizers, surface, x0, steps, noise=0.0, seed=0):
+    """One trajectory per named optimiser, all from x0 with the same gradient noise seed."""
+    return {name: trajectory(opt, surface, x0, steps, noise, seed) for name, opt in optimizers.items()}
+
+
+def grid_minimum(surface, n=201):
+    """The lowest value of f on an n x n grid over the surface's plotting window (a floor for log plots)."""
+    gx, gy = np.meshgrid(np.linspace(*surface.xlim, n), np.linspace(*surface.ylim, n))
+    values = surface.f(np.stack([gx, gy], -1))
+    known = [float(surface.f(np.array(m))) for m in surface.minima]
+    return float(min([values.min()] + known))

@@ -383,3 +383,37 @@ def test_gradient_flow_resample_and_training():
 
     assert train_steps(6, 16, 128) == 150 and train_steps(100, 256, 128) == 10
     np.testing.assert_allclose(mine.loss, expected.loss, rtol=1e-12)
+
+
+# ------------------------------------------------------------------- OptimizerRace
+
+from nnlab import optim, surfaces  # noqa: E402
+from nnlab.views import OptimizerRace  # noqa: E402
+
+
+def test_race_draws_the_model_trajectories_and_scrubs_them():
+    e = OptimizerRace(kappa=50.0, theta=20.0, lr=0.02, steps=100)
+    bowl = surfaces.quadratic(50.0, np.deg2rad(20.0))
+    tr = surfaces.trajectory(optim.sgd(lr=0.02, momentum=0.9), bowl, (e.state["x0"], e.state["y0"]), 100)
+    x, y = e.lines["momentum"].get_data()
+    np.testing.assert_allclose(np.c_[x, y], tr.path, rtol=1e-12)
+    e.controls["frame"].value = 10
+    assert len(e.lines["momentum"].get_data()[0]) == 11
+    assert e.n_renders == 2 and _same_as_fresh(e)
+    # eigenvector view: |error| along the eigenvectors of the bowl
+    V = surfaces.eigvecs(50.0, np.deg2rad(20.0))
+    np.testing.assert_allclose(e.e2["momentum"].get_data()[1], np.maximum(np.abs(tr.path @ V)[:, 1], 1e-16))
+
+
+def test_race_reports_divergence_and_steps_to_tolerance():
+    e = OptimizerRace(kappa=100.0, lr=0.03, steps=300)   # lr > 2 / 100: plain GD must diverge
+    assert "SGD: diverged at step" in e.describe()
+    e.set(lr=0.015)
+    assert "SGD: final f − min" in e.describe() and "reached f − min ≤ 1e-6 at step" in e.describe()
+
+
+def test_race_surface_change_moves_the_start_and_disables_kappa():
+    e = OptimizerRace()
+    e.controls["surface"].value = "beale"
+    assert (e.state["x0"], e.state["y0"]) == (0.5, 1.5)
+    assert e.controls["kappa"].disabled and "eigenvector view" in e.note.get_text()

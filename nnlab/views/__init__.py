@@ -4,6 +4,7 @@ from .base import Explorer
 from .gradflow import GradientFlowExplorer
 from .hidden import HiddenUnitsExplorer
 from .perceptron import PerceptronStepper
+from .race import OptimizerRace
 from .towers import TowerDesigner, TowerExplorer
 
 # Every explorer, with example settings that differ from its defaults; the generic
@@ -16,7 +17,9 @@ EXPLORERS = {
     TowerDesigner: {"target": "abs", "n": 10, "h0": 0.75, "h1": 0.25, "h2": 0.25, "h3": 0.75},
     HiddenUnitsExplorer: {"wh1": 2.0, "bh2": -1.0, "wo3": -3.0, "bo": 0.5},
     GradientFlowExplorer: {"depth": 12, "activation": "relu", "init": "he", "residual": True},
+    OptimizerRace: {"surface": "rosenbrock", "lr": 0.001, "lr_adaptive": 0.05, "steps": 300, "show_RMSProp": True},
 }
 
 __all__ = ["Explorer", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
-           "HiddenUnitsExplorer", "GradientFlowExplorer", "EXPLORERS"]
+           "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace",
+           "EXPLORERS"]

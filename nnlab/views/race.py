@@ -1,0 +1,225 @@
+"""OptimizerRace: six optimisers from one start point on one surface."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+from .. import _validate as v
+from .. import optim, surfaces
+from .base import PALETTE, Explorer, slider
+
+COLOURS = dict(zip(optim.RACE, PALETTE))
+STYLES = dict(zip(optim.RACE, ["-", "--", "-.", ":", "-", "--"]))
+GRID = 160
+
+
+class OptimizerRace(Explorer):
+    """Optimisers racing downhill. The bowl is 1/2 x^T H x with eigenvalues 1 and kappa, rotated by theta."""
+
+    figsize = (10.0, 3.9)
+
+    @classmethod
+    def defaults(cls):
+        return {"surface": "quadratic", "kappa": 20.0, "theta": 30.0, "lr": 0.05, "lr_adaptive": 0.1, "rho": 0.9,
+                "beta1": 0.9, "beta2": 0.999, "noise": 0.0, "steps": 200, "x0": None, "y0": None, "frame": None,
+                **{f"show_{name}": name in ("SGD", "momentum", "Adam") for name in optim.RACE}}
+
+    def validate(self, state):
+        s = dict(state)
+        s["surface"] = v.choice("surface", s["surface"], tuple(surfaces.SURFACES))
+        s["kappa"] = v.real("kappa", s["kappa"], low=1.0, high=1000.0)
+        s["theta"] = v.real("theta", s["theta"], low=0.0, high=90.0)
+        s["lr"] = v.real("lr", s["lr"], low=1e-4, high=2.0)
+        s["lr_adaptive"] = v.real("lr_adaptive", s["lr_adaptive"], low=1e-4, high=2.0)
+        s["rho"] = v.real("rho", s["rho"], low=0.0, high=0.999)
+        s["beta1"] = v.real("beta1", s["beta1"], low=0.0, high=0.999)
+        s["beta2"] = v.real("beta2", s["beta2"], low=0.9, high=0.9999)
+        s["noise"] = v.real("noise", s["noise"], low=0.0, high=5.0)
+        s["steps"] = v.integer("steps", s["steps"], low=10, high=1000)
+        surf = self._surface(s)
+        for key, lim, k in (("x0", surf.xlim, 0), ("y0", surf.ylim, 1)):
+            s[key] = float(np.round(surf.start[k], 2)) if s[key] is None else v.real(key, s[key], low=-4.0, high=4.0)
+        old = getattr(self, "_state", None)
+        if old is not None and old["surface"] != s["surface"] and (s["x0"], s["y0"]) == (old["x0"], old["y0"]):
+            s["x0"], s["y0"] = (float(np.round(t, 2)) for t in surf.start)  # a new surface starts at its own start
+        if old is not None and s["steps"] != old["steps"] and s["frame"] == old["frame"]:
+            s["frame"] = s["steps"]
+        s["frame"] = s["steps"] if s["frame"] is None else v.integer("frame", s["frame"], low=0, high=s["steps"])
+        for name in optim.RACE:
+            s[f"show_{name}"] = bool(s[f"show_{name}"])
+        return s
+
+    @staticmethod
+    def _surface(s):
+        if s["surface"] == "quadratic":
+            return surfaces.quadratic(s["kappa"], np.deg2rad(s["theta"]))
+        return surfaces.make(s["surface"])
+
+    def make_controls(self):
+        s = self._state
+        self.play = widgets.Play(value=s["frame"], min=0, max=s["steps"], step=2, interval=60, description="play")
+        frame = slider(widgets.IntSlider, "show steps up to", s["frame"], min=0, max=s["steps"])
+        widgets.jslink((self.play, "value"), (frame, "value"))
+        log = lambda name, label, lo, hi: slider(widgets.FloatLogSlider, label, s[name], min=lo, max=hi,  # noqa: E731
+                                                 step=0.05, base=10, expensive=True)
+        lin = lambda name, label, lo, hi, step: slider(widgets.FloatSlider, label, s[name], min=lo, max=hi,  # noqa: E731
+                                                       step=step, expensive=True)
+        c = {
+            "surface": widgets.Dropdown(options=list(surfaces.SURFACES), value=s["surface"], description="surface",
+                                        style={"description_width": "initial"}, layout={"width": "200px"}),
+            "kappa": log("kappa", "condition number κ", 0, 3),
+            "theta": lin("theta", "rotation θ (degrees)", 0, 90, 1),
+            **{f"show_{n}": widgets.Checkbox(value=s[f"show_{n}"], description=n, indent=False,
+                                             layout={"width": "105px"}) for n in optim.RACE},
+            "lr": log("lr", "lr (SGD family)", -4, np.log10(2)),
+            "lr_adaptive": log("lr_adaptive", "lr (adaptive)", -4, np.log10(2)),
+            "rho": lin("rho", "momentum ρ", 0, 0.999, 0.001),
+            "beta1": lin("beta1", "Adam β1", 0, 0.999, 0.001),
+            "beta2": lin("beta2", "β2 (RMSProp, Adam)", 0.9, 0.9999, 0.0001),
+            "noise": lin("noise", "gradient noise σ", 0, 5, 0.05),
+            "steps": slider(widgets.IntSlider, "steps", s["steps"], min=10, max=1000, expensive=True),
+            "x0": lin("x0", "start x", -4, 4, 0.05),
+            "y0": lin("y0", "start y", -4, 4, 0.05),
+            "frame": frame,
+            "play": self.play,
+        }
+        return c
+
+    def refresh_controls(self):
+        s, c = self._state, self.controls
+        c["frame"].max = s["steps"]
+        self.play.max = s["steps"]
+        if self.play.value > s["steps"] or self.play.value != s["frame"] and getattr(self, "result", None) is None:
+            self.play.value = s["frame"]
+        quad = s["surface"] == "quadratic"
+        c["kappa"].disabled = c["theta"].disabled = not quad
+
+    def layout(self):
+        c = self.controls
+        row = lambda *names: widgets.HBox([c[n] for n in names], layout={"flex_flow": "row wrap"})  # noqa: E731
+        return widgets.VBox([row("surface", "kappa", "theta"), row(*[f"show_{n}" for n in optim.RACE]),
+                             row("lr", "lr_adaptive", "rho"), row("beta1", "beta2", "noise"),
+                             row("steps", "x0", "y0"), widgets.HBox([c["frame"], widgets.Label("race:"), c["play"]]),
+                             self.image, self.caption])
+
+    # ----------------------------------------------------------------- figure
+    def setup(self, fig):
+        self.ax, self.ax_l, self.ax_e = fig.subplots(1, 3, width_ratios=[1.15, 1, 1])
+        self.lines, self.heads, self.loss_lines, self.e1, self.e2 = {}, {}, {}, {}, {}
+        for n in optim.RACE:
+            col, ls = COLOURS[n], STYLES[n]
+            self.lines[n] = self.ax.plot([], [], color=col, ls=ls, lw=1.6, label=n)[0]
+            self.heads[n] = self.ax.plot([], [], "o", color=col, ms=5)[0]
+            self.loss_lines[n] = self.ax_l.plot([], [], color=col, ls=ls, lw=1.6, label=n)[0]
+            self.e1[n] = self.ax_e.plot([], [], color=col, ls="-", lw=1.4)[0]
+            self.e2[n] = self.ax_e.plot([], [], color=col, ls=":", lw=1.4)[0]
+        self.start = self.ax.plot([], [], "k*", ms=10, label="start")[0]
+        self.minima = self.ax.plot([], [], "kx", ms=8, mew=2, label="minimum")[0]
+        self.ax.set(xlabel="x", ylabel="y", title="trajectories on the contours")
+        self.ax_l.set(xlabel="step", ylabel="f − (lowest f on the plot)", yscale="log", title="loss")
+        self.ax_e.set(xlabel="step", ylabel="|error| along eigenvector (log)", yscale="log",
+                      title="solid: eigenvalue 1, dotted: κ")
+        for ax in (self.ax_l, self.ax_e):
+            ax.yaxis.set_major_locator(LogLocator(numticks=6))
+            ax.yaxis.set_minor_locator(NullLocator())
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))
+            ax.grid(alpha=0.3)
+        self.settings = fig.suptitle("", fontsize=9, color="0.25")
+        self.note = self.ax_e.text(0.5, 0.5, "", transform=self.ax_e.transAxes, ha="center", va="center", fontsize=9,
+                                   color="0.35")
+        self.contours = None
+        self._static_key = None
+        self.animated = tuple(self.lines.values()) + tuple(self.heads.values())
+        self.legend = fig.legend(handles=[self.lines[n] for n in optim.RACE] + [self.start, self.minima],
+                                 loc="outside lower center", ncol=8, fontsize=8, frameon=False)
+        self._races = {}
+
+    def _race(self, s):
+        key = tuple((k, s[k]) for k in sorted(s) if k != "frame" and not k.startswith("show_"))
+        if key not in self._races:
+            self._races = {}
+            opts = optim.race_optimizers(s["lr"], s["lr_adaptive"], s["rho"], s["beta1"], s["beta2"])
+            surf = self._surface(s)
+            self._races[key] = (surf, surfaces.race(opts, surf, (s["x0"], s["y0"]), s["steps"], s["noise"], seed=0),
+                                surfaces.grid_minimum(surf))
+        return self._races[key]
+
+    def compute(self, s):
+        surf, runs, floor = self._race(s)
+        shown = [n for n in optim.RACE if s[f"show_{n}"]]
+        return SimpleNamespace(surface=surf, runs=runs, floor=floor, shown=shown, frame=s["frame"],
+                               key=tuple((k, s[k]) for k in sorted(s) if k != "frame"))
+
+    def _draw_static(self, r):
+        s, surf = self._state, r.surface
+        self.static_changed()
+        self.settings.set_text(f"{surf.name}; lr {s['lr']:.3g} (SGD family), {s['lr_adaptive']:.3g} (adaptive); "
+                               f"ρ {s['rho']:g}; β1 {s['beta1']:g}, β2 {s['beta2']:g}; gradient noise σ {s['noise']:g}")
+        ax = self.ax
+        if self.contours is not None:
+            self.contours.remove()
+        gx, gy = np.meshgrid(np.linspace(*surf.xlim, GRID), np.linspace(*surf.ylim, GRID))
+        F = surf.f(np.stack([gx, gy], -1)) - r.floor
+        levels = np.quantile(F, np.linspace(0.02, 0.98, 14) ** 2)
+        self.contours = ax.contour(gx, gy, F, levels=np.unique(levels), colors="0.55", linewidths=0.7)
+        ax.set_xlim(*surf.xlim)
+        ax.set_ylim(*surf.ylim)
+        self.start.set_data([s["x0"]], [s["y0"]])
+        mins = np.array(surf.minima) if surf.minima else np.empty((0, 2))
+        self.minima.set_data(mins[:, 0], mins[:, 1])
+        steps = s["steps"]
+        lo = np.inf
+        quad = s["surface"] == "quadratic"
+        V = surfaces.eigvecs(s["kappa"], np.deg2rad(s["theta"]))
+        for n in optim.RACE:
+            tr = r.runs[n]
+            on = n in r.shown
+            gap = np.maximum(tr.loss - r.floor, 1e-16)
+            self.loss_lines[n].set_data(np.arange(len(gap)), gap)
+            self.loss_lines[n].set_visible(on)
+            if on:
+                lo = min(lo, gap.min())
+            proj = np.abs(tr.path @ V) if quad else np.empty((0, 2))
+            self.e1[n].set_data(np.arange(len(proj)), np.maximum(proj[:, 0], 1e-16) if quad else [])
+            self.e2[n].set_data(np.arange(len(proj)), np.maximum(proj[:, 1], 1e-16) if quad else [])
+            self.e1[n].set_visible(on and quad)
+            self.e2[n].set_visible(on and quad)
+        self.note.set_text("" if quad else "the eigenvector view\nis for the quadratic bowl")
+        top = max([float(np.max(np.maximum(r.runs[n].loss - r.floor, 1e-16))) for n in r.shown] + [1.0])
+        self.ax_l.set_xlim(0, steps)
+        self.ax_l.set_ylim(max(min(lo, top) / 3, 1e-16), top * 3)
+        self.ax_e.set_xlim(0, steps)
+        self.ax_e.set_ylim(1e-12, 10 * max(abs(s["x0"]), abs(s["y0"]), 1.0))
+
+    def draw(self, r):
+        static_key = tuple(kv for kv in r.key)
+        if static_key != self._static_key:
+            self._static_key = static_key
+            self._draw_static(r)
+        for n in optim.RACE:
+            tr = r.runs[n]
+            on = n in r.shown
+            upto = min(r.frame, tr.steps)
+            self.lines[n].set_data(tr.path[:upto + 1, 0], tr.path[:upto + 1, 1])
+            self.heads[n].set_data([tr.path[upto, 0]], [tr.path[upto, 1]])
+            self.lines[n].set_visible(on)
+            self.heads[n].set_visible(on)
+
+    def readout(self, name):
+        tr = self.result.runs[name]
+        if tr.diverged:
+            return f"{name}: {tr.diverged}"
+        hit = tr.steps_to(1e-6, self.result.floor)
+        reach = f"reached f − min ≤ 1e-6 at step {hit}" if hit is not None else "never within 1e-6"
+        return f"{name}: final f − min {tr.loss[-1] - self.result.floor:.2g}, {reach}"
+
+    def describe(self):
+        r, s = self.result, self._state
+        where = r.surface.name
+        if not r.shown:
+            return f"{where}: no optimiser selected; tick one of the boxes."
+        return f"{where}, {s['steps']} steps from ({s['x0']:g}, {s['y0']:g}): " + "; ".join(
+            self.readout(n) for n in r.shown) + "."
