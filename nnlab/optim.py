@@ -226,8 +226,9 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
 def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, bias_correction=True):
     """Adam (torch.optim.Adam): m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
     p = p - lr/(1 - b1^t) * m / (sqrt(v)/sqrt(1 - b2^t) + eps).
-    ``bias_correction=False`` gives the lecture's "almost Adam" (momentum + RMSProp), whose first
-    steps are far too small because m and v start at zero."""
+    ``bias_correction=False`` gives the lecture's "almost Adam" (momentum + RMSProp). As m and v
+    start at zero, its first steps are badly sized: step 1 is (1 - b1)/sqrt(1 - b2) = 3.2 times lr
+    with the default betas, instead of lr."""
     lr = _check_lr(lr)
     try:
         b1, b2 = (v.real(f"betas[{i}]", b, low=0.0, high=1.0) for i, b in enumerate(betas))
