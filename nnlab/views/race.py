@@ -161,12 +161,15 @@ class OptimizerRace(Explorer):
         ax = self.ax
         if self.contours is not None:
             self.contours.remove()
-        gx, gy = np.meshgrid(np.linspace(*surf.xlim, GRID), np.linspace(*surf.ylim, GRID))
+        # the surface's window, widened to keep the start point in view
+        xlim = (min(surf.xlim[0], s["x0"] - 0.25), max(surf.xlim[1], s["x0"] + 0.25))
+        ylim = (min(surf.ylim[0], s["y0"] - 0.25), max(surf.ylim[1], s["y0"] + 0.25))
+        gx, gy = np.meshgrid(np.linspace(*xlim, GRID), np.linspace(*ylim, GRID))
         F = surf.f(np.stack([gx, gy], -1)) - r.floor
         levels = np.quantile(F, np.linspace(0.02, 0.98, 14) ** 2)
         self.contours = ax.contour(gx, gy, F, levels=np.unique(levels), colors="0.55", linewidths=0.7)
-        ax.set_xlim(*surf.xlim)
-        ax.set_ylim(*surf.ylim)
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
         self.start.set_data([s["x0"]], [s["y0"]])
         mins = np.array(surf.minima) if surf.minima else np.empty((0, 2))
         self.minima.set_data(mins[:, 0], mins[:, 1])
