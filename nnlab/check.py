@@ -1,0 +1,308 @@
+"""Checks for exercises: call one with your function and read the diagnosis.
+
+    from nnlab import check
+    check.sigmoid(my_sigmoid)            # shows a short report in the notebook
+    check.backprop(my_backprop, strict=True)   # raises AssertionError with the diagnosis (for graders)
+
+Every check calls your function on seeded float64 inputs (kept away from ReLU kinks), compares
+with an independent oracle (a closed form, PyTorch autograd, central differences), and names
+the mistake when it recognises one: a sign error, a missing or extra 1/N, transposed shapes,
+overflow in exp, inputs changed in place, integer arrays, a function that ignores its inputs.
+A check never crashes on your code: exceptions, wrong types, NaNs and endless loops (a time
+limit per call) become messages; warnings are captured, never printed.
+"""
+from __future__ import annotations
+
+import html
+import signal
+import threading
+import time
+import traceback
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+TIME_LIMIT = 10.0  # seconds per call of the student's function
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: passed, a score in [0, 1] and messages (the first one is the diagnosis)."""
+
+    name: str
+    passed: bool
+    score: float
+    messages: list = field(default_factory=list)
+
+    def __str__(self):
+        head = f"{self.name}: {'passed' if self.passed else 'not yet'} (score {self.score:.2f})"
+        return "\n".join([head] + [f"  - {m}" for m in self.messages])
+
+    def __repr__(self):
+        return str(self)
+
+    def _repr_html_(self):
+        colour = "#009E73" if self.passed else "#D55E00"
+        mark = "✔" if self.passed else "✘"
+        items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
+        return (f'<div class="nnlab-check" role="status" style="border-left:4px solid {colour};padding:4px 10px">'
+                f"<b>{mark} {html.escape(self.name)}</b>: {'passed' if self.passed else 'not yet'} "
+                f"(score {self.score:.2f})<ul>{items}</ul></div>")
+
+    def raise_if_failed(self):
+        if not self.passed:
+            raise AssertionError(self.messages[0] if self.messages else f"{self.name} failed")
+        return self
+
+
+class StudentError(Exception):
+    """The student's function raised, hung, or returned something unusable; the message says which."""
+
+
+@contextmanager
+def _time_limit(seconds):
+    """SIGALRM-based limit in the main thread (where notebook cells run); no limit elsewhere."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise TimeoutError(f"your function did not return within {seconds:g} s (an endless loop?)")
+
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def call(fn, *args, time_limit=None):
+    """Call the student's function on copies of ``args``; returns (result, warnings, mutated arg indices)."""
+    copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with _time_limit(time_limit or TIME_LIMIT), np.errstate(all="warn"):
+                out = fn(*copies)
+        except NotImplementedError:
+            raise StudentError("your function raises NotImplementedError: replace the stub with your code") from None
+        except TimeoutError as exc:
+            raise StudentError(str(exc)) from None
+        except Exception as exc:  # the student's bug, reported, never re-raised
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f" (line {tb[-1].lineno}: {tb[-1].line})" if tb else ""
+            raise StudentError(f"your function raised {type(exc).__name__}: {exc}{where}") from None
+    mutated = [i for i, (a, c) in enumerate(zip(args, copies))
+               if isinstance(a, np.ndarray) and not np.array_equal(a, c, equal_nan=True)]
+    return out, [str(w.message) for w in caught], mutated
+
+
+def _as_array(name, out, shape):
+    if out is None:
+        raise StudentError(f"{name} is None: did you forget to return it?")
+    try:
+        arr = np.asarray(out)
+    except Exception:
+        raise StudentError(f"{name} should be a NumPy array, got {type(out).__name__}") from None
+    if arr.dtype == object:
+        raise StudentError(f"{name} should be an array of numbers, got {type(out).__name__}")
+    if arr.shape != shape:
+        if arr.shape == shape[::-1] and len(shape) == 2:
+            raise StudentError(f"{name} has shape {arr.shape}, expected {shape}: transposed? (batch-first: rows "
+                               "are examples, W has shape (fan_in, fan_out))")
+        raise StudentError(f"{name} has shape {arr.shape}, expected {shape}")
+    if arr.dtype.kind in "iub":
+        raise StudentError(f"{name} has integer dtype {arr.dtype}: use floats (np.exp, / and 1.0 keep float64)")
+    return arr.astype(float)
+
+
+def _ratio_hint(mine, ref):
+    """Recognise a constant factor between the student's answer and the right one."""
+    m, r = mine.ravel(), ref.ravel()
+    ok = np.abs(r) > 1e-12 * max(1.0, np.abs(r).max())
+    if not ok.any():
+        return None
+    ratios = m[ok] / r[ok]
+    k = np.median(ratios)
+    if np.allclose(ratios, k, rtol=1e-6):
+        return float(k)
+    return None
+
+
+def _result(name, problems, total, notes=()):
+    passed = not problems
+    score = 1.0 if passed else max(0.0, 1.0 - len(problems) / max(total, 1))
+    msgs = list(problems) + list(notes)
+    if passed:
+        msgs.insert(0, "all tests agree with the oracle")
+    return CheckResult(name, passed, round(score, 3), msgs)
+
+
+def _finish(result, strict):
+    return result.raise_if_failed() if strict else result
+
+
+# ------------------------------------------------------------------------ sigmoid
+
+
+def _sigmoid_ref(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid(f, strict=False):
+    """sigma(z) = 1/(1 + e^-z), elementwise, without overflow warnings for |z| up to 1000."""
+    name = "sigmoid"
+    rng = np.random.default_rng(0)
+    tests = [("small values", rng.normal(0, 2, (4, 5))), ("a vector", np.linspace(-6, 6, 13)),
+             ("large values", np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0]))]
+    problems, notes = [], []
+    outputs = []
+    for label, z in tests:
+        try:
+            out, warns, mutated = call(f, z)
+            y = _as_array("the result", out, z.shape)
+        except StudentError as exc:
+            problems.append(f"on {label}: {exc}")
+            outputs.append(None)
+            continue
+        outputs.append(y)
+        ref = _sigmoid_ref(z)
+        if mutated:
+            problems.append(f"on {label}: your function changed its input array in place; compute a new array")
+        if any("overflow" in w for w in warns):
+            problems.append(f"on {label}: np.exp overflowed (RuntimeWarning). Use a stable form: for z < 0 write "
+                            "e^z / (1 + e^z), for z >= 0 write 1 / (1 + e^-z)")
+        if not np.all(np.isfinite(y)):
+            problems.append(f"on {label}: the result contains nan or inf")
+        elif np.allclose(y, 1 - ref, rtol=1e-9, atol=1e-12) and not np.allclose(y, ref):
+            problems.append(f"on {label}: you computed 1 / (1 + e^z), which is sigma(-z): check the sign of z")
+        elif not np.allclose(y, ref, rtol=1e-9, atol=1e-12):
+            i = np.unravel_index(np.argmax(np.abs(y - ref)), z.shape)
+            problems.append(f"on {label}: at z = {z[i]:.4g} you return {y[i]:.6g}, expected {ref[i]:.6g}")
+    if outputs[0] is not None and outputs[1] is not None and outputs[0].size and np.allclose(
+            np.ravel(outputs[0])[:5], np.ravel(outputs[1])[:5]) and not np.allclose(tests[0][1].ravel()[:5],
+                                                                                     tests[1][1][:5]):
+        problems.append("your function returns the same numbers for different inputs: does it use a global "
+                        "variable instead of its argument?")
+    return _finish(_result(name, problems, len(tests), notes), strict)
+
+
+# ---------------------------------------------------------------- 2-layer network
+
+
+def _two_layer_inputs(seed=0, N=7, d=3, h=5):
+    """Seeded inputs for the 2-layer exercises, with every hidden pre-activation away from the ReLU kink."""
+    rng = np.random.default_rng(seed)
+    while True:
+        X = rng.normal(size=(N, d))
+        W1, b1 = rng.normal(size=(d, h)), rng.normal(0, 0.5, h)
+        W2, b2 = rng.normal(size=(h, 1)), rng.normal(0, 0.5, 1)
+        Y = rng.integers(0, 2, (N, 1)).astype(float)
+        if np.abs(X @ W1 + b1).min() > 0.05:
+            return X, Y, W1, b1, W2, b2
+
+
+def _forward_ref(X, W1, b1, W2, b2):
+    Z1 = X @ W1 + b1
+    A1 = np.maximum(Z1, 0)
+    return _sigmoid_ref(A1 @ W2 + b2), A1
+
+
+def forward(f, strict=False):
+    """f(X, W1, b1, W2, b2) -> A2: ReLU hidden layer, sigmoid output, batch-first (X @ W + b)."""
+    name = "forward pass"
+    problems = []
+    for seed in range(3):
+        X, _, W1, b1, W2, b2 = _two_layer_inputs(seed)
+        args = (X, W1, b1, W2, b2)
+        try:
+            out, warns, mutated = call(f, *args)
+            A2 = _as_array("A2", out, (X.shape[0], 1))
+        except StudentError as exc:
+            problems.append(f"test {seed + 1}: {exc}")
+            continue
+        ref, _ = _forward_ref(*args)
+        if mutated:
+            names = ["X", "W1", "b1", "W2", "b2"]
+            problems.append(f"test {seed + 1}: your function changed {', '.join(names[i] for i in mutated)} in place")
+        if np.allclose(A2, ref, rtol=1e-9, atol=1e-12):
+            continue
+        alternatives = {
+            "sigmoid in the hidden layer instead of ReLU": _sigmoid_ref(_sigmoid_ref(X @ W1 + b1) @ W2 + b2),
+            "no output sigmoid (you returned the logits)": np.maximum(X @ W1 + b1, 0) @ W2 + b2,
+            "the biases are missing": _sigmoid_ref(np.maximum(X @ W1, 0) @ W2),
+            "no ReLU on the hidden layer": _sigmoid_ref((X @ W1 + b1) @ W2 + b2),
+        }
+        hint = next((k for k, alt in alternatives.items() if np.allclose(A2, alt, rtol=1e-9, atol=1e-12)), None)
+        if hint:
+            problems.append(f"test {seed + 1}: your output matches a network with {hint}")
+        else:
+            i = int(np.argmax(np.abs(A2 - ref)))
+            problems.append(f"test {seed + 1}: example {i} gives {A2[i, 0]:.6g}, expected {ref[i, 0]:.6g}")
+    return _finish(_result(name, problems, 3), strict)
+
+
+def _backprop_ref(X, Y, W1, b1, W2, b2):
+    """Gradients of the summed BCE by PyTorch autograd (the oracle)."""
+    import torch
+
+    T = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (W1, b1, W2, b2)]
+    Xt, Yt = torch.tensor(X), torch.tensor(Y)
+    logits = torch.relu(Xt @ T[0] + T[1]) @ T[2] + T[3]
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, Yt, reduction="sum")
+    loss.backward()
+    return [t.grad.numpy() for t in T]
+
+
+def backprop(f, strict=False):
+    """f(X, Y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2) for the curriculum's network (ReLU hidden, sigmoid
+    output) and the binary cross-entropy summed over the batch (dZ2 = A2 - Y, no 1/N)."""
+    name = "backprop"
+    problems = []
+    names = ["dW1", "db1", "dW2", "db2"]
+    for seed in range(3):
+        X, Y, W1, b1, W2, b2 = _two_layer_inputs(seed)
+        try:
+            out, warns, mutated = call(f, X, Y, W1, b1, W2, b2)
+            if not isinstance(out, (tuple, list)) or len(out) != 4:
+                raise StudentError(f"return the four gradients (dW1, db1, dW2, db2) as a tuple, got "
+                                   f"{type(out).__name__}{'' if not hasattr(out, '__len__') else f' of length {len(out)}'}")
+            shapes = [W1.shape, b1.shape, W2.shape, b2.shape]
+            grads = [_as_array(n, o, s) for n, o, s in zip(names, out, shapes)]
+        except StudentError as exc:
+            problems.append(f"test {seed + 1}: {exc}")
+            continue
+        refs = _backprop_ref(X, Y, W1, b1, W2, b2)
+        if mutated:
+            problems.append(f"test {seed + 1}: your function changed its inputs in place")
+        N = X.shape[0]
+        for n, g, r in zip(names, grads, refs):
+            if np.allclose(g, r, rtol=1e-7, atol=1e-10):
+                continue
+            k = _ratio_hint(g, r)
+            if k is not None and abs(k - 1 / N) < 1e-6:
+                problems.append(f"test {seed + 1}: {n} is 1/N = 1/{N} of the right value: this exercise sums the "
+                                "loss over the batch, so do not divide by N")
+            elif k is not None and abs(k - N) < 1e-6:
+                problems.append(f"test {seed + 1}: {n} is N = {N} times too large")
+            elif k is not None and abs(k + 1) < 1e-6:
+                problems.append(f"test {seed + 1}: {n} has the wrong sign (dZ2 = A2 - Y, not Y - A2)")
+            elif g.ndim == 2:
+                bad = [j for j in range(g.shape[1]) if not np.allclose(g[:, j], r[:, j], rtol=1e-7, atol=1e-10)]
+                good = [j for j in range(g.shape[1]) if j not in bad]
+                unit = "hidden unit" if n == "dW1" else "output"
+                msg = f"test {seed + 1}: {n} column{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} " \
+                      f"({unit} {', '.join(str(j + 1) for j in bad)}) differ{'' if len(bad) > 1 else 's'} from autograd"
+                if good:
+                    err = max(np.abs(g[:, good] - r[:, good]).max(), 1e-16)
+                    msg += f"; the other columns agree to {err:.0e}"
+                problems.append(msg)
+            else:
+                i = int(np.argmax(np.abs(g - r)))
+                problems.append(f"test {seed + 1}: {n}[{i}] is {g[i]:.6g}, autograd says {r[i]:.6g}")
+    return _finish(_result(name, problems, 3 * 4), strict)

@@ -1,0 +1,119 @@
+"""nnlab.check: right answers pass, common mistakes are named, broken code never crashes a check."""
+import numpy as np
+import pytest
+
+from nnlab import check
+
+
+def good_sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda z: 1 / (1 + np.exp(-z)), ["overflow", "stable form"]),
+    (lambda z: 1 / (1 + np.exp(z)), ["sigma(-z)", "sign"]),
+    (lambda z: None, ["None", "return"]),
+    (lambda z: z.T, ["transposed"]),
+    (lambda z: (z > 0).astype(int), ["integer dtype"]),
+    (lambda z: 1 / 0, ["ZeroDivisionError"]),
+    (lambda z: (_ for _ in ()).throw(NotImplementedError()), ["NotImplementedError", "stub"]),
+])
+def test_sigmoid_mistakes_are_named(fn, words):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a check never lets a warning through
+        r = check.sigmoid(fn)
+    assert not r.passed and r.score < 1
+    text = " ".join(r.messages)
+    for w in words:
+        assert w in text, text
+
+
+def test_sigmoid_passes_and_detects_in_place_changes_and_globals():
+    assert check.sigmoid(good_sigmoid).passed
+    assert check.sigmoid(good_sigmoid, strict=True).passed
+
+    def in_place(z):
+        z *= -1
+        return good_sigmoid(-z)
+
+    assert "in place" in " ".join(check.sigmoid(in_place).messages)
+    frozen = np.linspace(-6, 6, 13)
+
+    def ignores_input(z):
+        return good_sigmoid(np.resize(frozen, z.shape))
+
+    assert "global" in " ".join(check.sigmoid(ignores_input).messages)
+
+
+def test_strict_mode_raises_with_the_diagnosis_first():
+    with pytest.raises(AssertionError, match="sigma\\(-z\\)"):
+        check.sigmoid(lambda z: 1 / (1 + np.exp(z)), strict=True)
+
+
+def test_hanging_code_hits_the_time_limit(monkeypatch):
+    monkeypatch.setattr(check, "TIME_LIMIT", 0.3)
+
+    def forever(z):
+        while True:
+            pass
+
+    r = check.sigmoid(forever)
+    assert "did not return within 0.3 s" in r.messages[0]
+
+
+def relu_forward(X, W1, b1, W2, b2):
+    return good_sigmoid(np.maximum(X @ W1 + b1, 0) @ W2 + b2)
+
+
+def test_forward_check_and_its_diagnoses():
+    assert check.forward(relu_forward).passed
+    cases = {
+        "sigmoid in the hidden layer": lambda X, W1, b1, W2, b2: good_sigmoid(good_sigmoid(X @ W1 + b1) @ W2 + b2),
+        "logits": lambda X, W1, b1, W2, b2: np.maximum(X @ W1 + b1, 0) @ W2 + b2,
+        "biases are missing": lambda X, W1, b1, W2, b2: good_sigmoid(np.maximum(X @ W1, 0) @ W2),
+        "transposed": lambda X, W1, b1, W2, b2: relu_forward(X, W1, b1, W2, b2).T,
+    }
+    for words, fn in cases.items():
+        r = check.forward(fn)
+        assert not r.passed and words in " ".join(r.messages), (words, r.messages)
+
+
+def good_backprop(X, Y, W1, b1, W2, b2):
+    Z1 = X @ W1 + b1
+    A1 = np.maximum(Z1, 0)
+    A2 = good_sigmoid(A1 @ W2 + b2)
+    dZ2 = A2 - Y
+    dW2, db2 = A1.T @ dZ2, dZ2.sum(0)
+    dZ1 = (dZ2 @ W2.T) * (Z1 > 0)
+    return X.T @ dZ1, dZ1.sum(0), dW2, db2
+
+
+def test_backprop_check_against_autograd_and_numerical_structure():
+    assert check.backprop(good_backprop).passed
+
+    def averaged(*a):
+        N = a[0].shape[0]
+        return tuple(g / N for g in good_backprop(*a))
+
+    def wrong_sign(*a):
+        return tuple(-g for g in good_backprop(*a))
+
+    def one_unit_wrong(*a):
+        dW1, db1, dW2, db2 = good_backprop(*a)
+        dW1 = dW1.copy()
+        dW1[:, 1] *= 1.5
+        return dW1, db1, dW2, db2
+
+    assert "1/N" in " ".join(check.backprop(averaged).messages)
+    assert "wrong sign" in " ".join(check.backprop(wrong_sign).messages)
+    text = " ".join(check.backprop(one_unit_wrong).messages)
+    assert "dW1 column 1 (hidden unit 2) differs from autograd" in text and "other columns agree to" in text
+    assert "tuple" in check.backprop(lambda *a: good_backprop(*a)[0]).messages[0]
+
+
+def test_result_renders_as_html():
+    html = check.sigmoid(good_sigmoid)._repr_html_()
+    assert "nnlab-check" in html and "passed" in html
