@@ -11,6 +11,8 @@ def main(argv=None):
     b = sub.add_parser("build", help="build (and execute) notebooks/NAME.ipynb from notebooks/src/NAME.py")
     b.add_argument("names", nargs="*", help="notebook names without extension (default: all)")
     b.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
+    a = sub.add_parser("assign", help="write the student version of notebooks/exercises/src/NAME.py")
+    a.add_argument("names", nargs="*", help="exercise names (default: all)")
     sub.add_parser("env", help="check the packages the course needs")
     args = parser.parse_args(argv)
 
@@ -23,6 +25,16 @@ def main(argv=None):
             parser.error(f"names: no source notebooks/src/<name>.py for {unknown}; known: {authoring.sources()}")
         for name in names:
             print("built", authoring.build(name, execute=not args.no_execute))
+        return 0
+    if args.command == "assign":
+        from . import authoring
+
+        names = args.names or authoring.exercises()
+        unknown = sorted(set(names) - set(authoring.exercises()))
+        if unknown:
+            parser.error(f"names: no exercise source for {unknown}; known: {authoring.exercises()}")
+        for name in names:
+            print("wrote", authoring.assign(name))
         return 0
     if args.command == "env":
         from .env import check_environment

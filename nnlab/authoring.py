@@ -81,3 +81,52 @@ def build(name: str, execute: bool = True, timeout: int = 300) -> Path:
 
 def sources():
     return sorted(p.stem for p in SRC.glob("*.py"))
+
+
+# ------------------------------------------------------------------ exercises
+
+EXERCISE_SRC = OUT / "exercises" / "src"
+EXERCISE_OUT = OUT / "exercises"
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+STUB = "raise NotImplementedError(\"write your solution here\")"
+
+
+def strip_solutions(source: str) -> str:
+    """The student version of a code cell: each solution region becomes a stub at its indentation."""
+    out, skipping = [], False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if skipping:
+                raise ValueError(f"source: nested '{BEGIN}'")
+            skipping = True
+            out.append(line[: len(line) - len(line.lstrip())] + STUB)
+        elif stripped == END:
+            if not skipping:
+                raise ValueError(f"source: '{END}' without '{BEGIN}'")
+            skipping = False
+        elif not skipping:
+            out.append(line)
+    if skipping:
+        raise ValueError(f"source: '{BEGIN}' without '{END}'")
+    return "\n".join(out)
+
+
+def exercise_cells(name: str, solution: bool):
+    cells = parse_percent((EXERCISE_SRC / f"{name}.py").read_text(encoding="utf-8"))
+    if solution:
+        return [(k, "\n".join(l for l in s.splitlines() if l.strip() not in (BEGIN, END))) for k, s in cells]
+    return [(k, strip_solutions(s) if k == "code" else s) for k, s in cells]
+
+
+def assign(name: str) -> Path:
+    """Write the student version notebooks/exercises/<name>.ipynb (stubs, no outputs)."""
+    import nbformat
+
+    out = EXERCISE_OUT / f"{name}.ipynb"
+    out.write_text(nbformat.writes(to_notebook(exercise_cells(name, solution=False))) + "\n", encoding="utf-8")
+    return out
+
+
+def exercises():
+    return sorted(p.stem for p in EXERCISE_SRC.glob("*.py"))
