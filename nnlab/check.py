@@ -306,3 +306,173 @@ def backprop(f, strict=False):
                 i = int(np.argmax(np.abs(g - r)))
                 problems.append(f"test {seed + 1}: {n}[{i}] is {g[i]:.6g}, autograd says {r[i]:.6g}")
     return _finish(_result(name, problems, 3 * 4), strict)
+
+
+# ------------------------------------------------------------------ perceptron
+
+
+def perceptron_update(f, strict=False):
+    """f(w, b, x, y) -> (w, b) after presenting one point with label y in {-1, +1}: on a mistake
+    (y (w.x + b) <= 0) w <- w + y x and b <- b + y; otherwise nothing changes."""
+    name = "perceptron update"
+    rng = np.random.default_rng(3)
+    problems, cases = [], []
+    for k in range(8):
+        w, b, x = rng.normal(size=3), float(rng.normal()), rng.normal(size=3)
+        y = 1 if k % 2 else -1
+        if k == 6:  # a point exactly on the line counts as a mistake
+            w, b = np.zeros(3), 0.0
+        cases.append((w, b, x, y))
+    for k, (w, b, x, y) in enumerate(cases):
+        mistake = y * (w @ x + b) <= 0
+        want_w, want_b = (w + y * x, b + y) if mistake else (w, b)
+        try:
+            out, warns, mutated = call(f, w, b, x, y)
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise StudentError(f"return the pair (w, b), got {type(out).__name__}")
+            new_w = _as_array("w", out[0], (3,))
+            new_b = float(np.asarray(out[1], float).reshape(-1)[0]) if np.size(out[1]) == 1 else None
+            if new_b is None:
+                raise StudentError(f"b should be a number, got shape {np.shape(out[1])}")
+        except StudentError as exc:
+            problems.append(f"case {k + 1}: {exc}")
+            continue
+        if mutated:
+            problems.append(f"case {k + 1}: you changed w in place; return a new array (w + y * x)")
+        if np.allclose(new_w, want_w) and np.isclose(new_b, want_b):
+            continue
+        if not mistake and not np.allclose(new_w, w):
+            problems.append(f"case {k + 1}: the point was classified correctly (y (w.x + b) = "
+                            f"{y * (w @ x + b):.3g} > 0) but you changed w: update only on mistakes")
+        elif mistake and np.allclose(new_w, w) and np.isclose(new_b, b):
+            problems.append(f"case {k + 1}: this point is a mistake (y (w.x + b) = {y * (w @ x + b):.3g} <= 0) "
+                            "but nothing changed" + (" (a score of exactly 0 counts as a mistake)" if k == 6 else ""))
+        elif mistake and np.allclose(new_w, w - y * x):
+            problems.append(f"case {k + 1}: wrong sign: the update is w + y x, not w - y x")
+        elif mistake and np.allclose(new_w, w + (y + 1) / 2 * x):
+            problems.append(f"case {k + 1}: you used labels in {{0, 1}}; the perceptron rule needs y in {{-1, +1}}")
+        else:
+            problems.append(f"case {k + 1}: got w = {np.round(new_w, 4)}, b = {new_b:.4g}; expected "
+                            f"w = {np.round(want_w, 4)}, b = {want_b:.4g}")
+    return _finish(_result(name, problems, len(cases)), strict)
+
+
+# ------------------------------------------------------------------- optimisers
+
+
+def momentum(f, strict=False):
+    """f(x, v, grad, lr, rho) -> (x, v): v <- rho v + grad, x <- x - lr v (torch.optim.SGD's form)."""
+    import torch
+
+    name = "momentum step"
+    problems = []
+    rng = np.random.default_rng(4)
+    x0, g_seq = rng.normal(size=4), [rng.normal(size=4) for _ in range(5)]
+    lr, rho = 0.1, 0.9
+    xt = torch.tensor(x0.copy(), requires_grad=True)
+    topt = torch.optim.SGD([xt], lr=lr, momentum=rho)
+    x, v = x0.copy(), np.zeros(4)
+    for k, g in enumerate(g_seq):
+        xt.grad = torch.tensor(g)
+        topt.step()
+        try:
+            out, warns, mutated = call(f, x, v, g, lr, rho)
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise StudentError(f"return the pair (x, v), got {type(out).__name__}")
+            new_x, new_v = _as_array("x", out[0], (4,)), _as_array("v", out[1], (4,))
+        except StudentError as exc:
+            problems.append(f"step {k + 1}: {exc}")
+            break
+        want = xt.detach().numpy()
+        want_v = topt.state[xt]["momentum_buffer"].numpy()
+        if not (np.allclose(new_x, want, rtol=1e-10, atol=1e-12) and np.allclose(new_v, want_v, rtol=1e-10,
+                                                                                 atol=1e-12)):
+            other_v = rho * v - lr * g
+            if np.allclose(new_v, other_v):
+                problems.append(f"step {k + 1}: you used the other form, v <- rho v - lr grad, x <- x + v: the same "
+                                "method (your x is right), but this exercise keeps v <- rho v + grad, x <- x - lr v "
+                                "(as torch.optim.SGD), so v differs by the factor -lr")
+            elif np.allclose(new_x, x - lr * g) and np.allclose(new_v, v):
+                problems.append(f"step {k + 1}: your step ignores the velocity: that is plain gradient descent")
+            elif np.allclose(new_v, v + g) or np.allclose(new_v, rho * v + (1 - rho) * g):
+                problems.append(f"step {k + 1}: the velocity update should be v <- rho v + grad")
+            else:
+                problems.append(f"step {k + 1}: x = {np.round(new_x, 5)}, torch.optim.SGD gives {np.round(want, 5)}")
+            break
+        x, v = new_x, new_v
+    return _finish(_result(name, problems, 1), strict)
+
+
+def adam(f, strict=False):
+    """f(x, m, v, grad, t, lr, beta1, beta2, eps) -> (x, m, v) for Adam's step number t (t = 1 first),
+    with bias correction m / (1 - beta1^t), v / (1 - beta2^t) (torch.optim.Adam)."""
+    import torch
+
+    name = "Adam step"
+    problems = []
+    rng = np.random.default_rng(5)
+    x0, g_seq = rng.normal(size=3), [rng.normal(size=3) for _ in range(6)]
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    xt = torch.tensor(x0.copy(), requires_grad=True)
+    topt = torch.optim.Adam([xt], lr=lr, betas=(b1, b2), eps=eps, foreach=False)
+    x, m, s = x0.copy(), np.zeros(3), np.zeros(3)
+    for t, g in enumerate(g_seq, start=1):
+        xt.grad = torch.tensor(g)
+        topt.step()
+        try:
+            out, warns, mutated = call(f, x, m, s, g, t, lr, b1, b2, eps)
+            if not isinstance(out, (tuple, list)) or len(out) != 3:
+                raise StudentError(f"return (x, m, v), got {type(out).__name__}")
+            new_x = _as_array("x", out[0], (3,))
+            new_m, new_s = _as_array("m", out[1], (3,)), _as_array("v", out[2], (3,))
+        except StudentError as exc:
+            problems.append(f"step {t}: {exc}")
+            break
+        want = xt.detach().numpy()
+        if not np.allclose(new_x, want, rtol=1e-9, atol=1e-12):
+            m_ok = b1 * m + (1 - b1) * g
+            s_ok = b2 * s + (1 - b2) * g * g
+            raw = x - lr * m_ok / (np.sqrt(s_ok) + eps)
+            t0 = t - 1
+            if not np.all(np.isfinite(new_x)):
+                problems.append(f"step {t}: x is not finite: with t starting at 0 the correction 1 - beta^0 is "
+                                "0 and you divide by zero; the first step has t = 1")
+            elif np.allclose(new_x, raw, rtol=1e-9):
+                problems.append(f"step {t}: you skipped the bias correction: divide m by (1 - beta1^t) and v by "
+                                "(1 - beta2^t); without it the first steps are about 3 times too large")
+            elif t0 > 0 and np.allclose(new_x, x - lr * (m_ok / (1 - b1**t0)) /
+                                        (np.sqrt(s_ok / (1 - b2**t0)) + eps), rtol=1e-9):
+                problems.append(f"step {t}: your bias correction uses t - 1: the first step has t = 1")
+            else:
+                problems.append(f"step {t}: x = {np.round(new_x, 6)}, torch.optim.Adam gives {np.round(want, 6)}")
+            break
+        x, m, s = new_x, new_m, new_s
+    return _finish(_result(name, problems, 1), strict)
+
+
+# ------------------------------------------------------------------------ towers
+
+
+def tower(f, strict=False):
+    """f(x, left, right, w) -> sigma(w (x - left)) - sigma(w (x - right)): about 1 on [left, right]."""
+    name = "tower"
+    problems = []
+    x = np.linspace(-1, 2, 61)
+    for k, (left, right, w) in enumerate([(0.2, 0.7, 30.0), (-0.5, 1.5, 8.0), (1.0, 1.2, 100.0)]):
+        ref = _sigmoid_ref(w * (x - left)) - _sigmoid_ref(w * (x - right))
+        try:
+            out, warns, mutated = call(f, x, left, right, w)
+            y = _as_array("the tower", out, x.shape)
+        except StudentError as exc:
+            problems.append(f"tower {k + 1}: {exc}")
+            continue
+        if np.allclose(y, ref, rtol=1e-9, atol=1e-12):
+            continue
+        if np.allclose(y, -ref, rtol=1e-9, atol=1e-12):
+            problems.append(f"tower {k + 1}: your tower points down: subtract the step at right from the step at left")
+        elif np.allclose(y, _sigmoid_ref(w * x + w * left) - _sigmoid_ref(w * x + w * right), rtol=1e-9):
+            problems.append(f"tower {k + 1}: your steps sit at -left and -right: the bias of a step at s is -w s")
+        else:
+            i = int(np.argmax(np.abs(y - ref)))
+            problems.append(f"tower {k + 1}: at x = {x[i]:.3g} you return {y[i]:.4g}, expected {ref[i]:.4g}")
+    return _finish(_result(name, problems, 3), strict)

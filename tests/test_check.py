@@ -117,3 +117,52 @@ def test_backprop_check_against_autograd_and_numerical_structure():
 def test_result_renders_as_html():
     html = check.sigmoid(good_sigmoid)._repr_html_()
     assert "nnlab-check" in html and "passed" in html
+
+
+def test_perceptron_update_check():
+    def good(w, b, x, y):
+        return (w + y * x, b + y) if y * (w @ x + b) <= 0 else (w, b)
+
+    assert check.perceptron_update(good).passed
+    always = lambda w, b, x, y: (w + y * x, b + y)  # noqa: E731
+    assert "update only on mistakes" in " ".join(check.perceptron_update(always).messages)
+    strict_less = lambda w, b, x, y: (w + y * x, b + y) if y * (w @ x + b) < 0 else (w, b)  # noqa: E731
+    assert "exactly 0 counts as a mistake" in " ".join(check.perceptron_update(strict_less).messages)
+    minus = lambda w, b, x, y: (w - y * x, b - y) if y * (w @ x + b) <= 0 else (w, b)  # noqa: E731
+    assert "wrong sign" in " ".join(check.perceptron_update(minus).messages)
+
+
+def test_momentum_check_names_the_other_form():
+    good = lambda x, v, g, lr, rho: (x - lr * (rho * v + g), rho * v + g)  # noqa: E731
+    assert check.momentum(good).passed
+    other = lambda x, v, g, lr, rho: (x + (rho * v - lr * g), rho * v - lr * g)  # noqa: E731
+    assert "other form" in check.momentum(other).messages[0]
+    plain = lambda x, v, g, lr, rho: (x - lr * g, v)  # noqa: E731
+    assert "plain gradient descent" in check.momentum(plain).messages[0]
+
+
+def test_adam_check_names_missing_bias_correction_and_t_from_zero():
+    def good(x, m, v, g, t, lr, b1, b2, eps):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        return x - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps), m, v
+
+    def no_correction(x, m, v, g, t, lr, b1, b2, eps):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        return x - lr * m / (np.sqrt(v) + eps), m, v
+
+    def from_zero(x, m, v, g, t, lr, b1, b2, eps):
+        return good(x, m, v, g, t - 1, lr, b1, b2, eps)
+
+    assert check.adam(good).passed
+    assert "bias correction" in check.adam(no_correction).messages[0]
+    assert "t starting at 0" in check.adam(from_zero).messages[0]
+
+
+def test_tower_check():
+    good = lambda x, l, r, w: good_sigmoid(w * (x - l)) - good_sigmoid(w * (x - r))  # noqa: E731
+    assert check.tower(good).passed
+    assert "points down" in check.tower(lambda x, l, r, w: -good(x, l, r, w)).messages[0]
+    shifted = lambda x, l, r, w: good_sigmoid(w * x + w * l) - good_sigmoid(w * x + w * r)  # noqa: E731
+    assert "-w s" in check.tower(shifted).messages[0]
