@@ -417,3 +417,45 @@ def test_race_surface_change_moves_the_start_and_disables_kappa():
     e.controls["surface"].value = "beale"
     assert (e.state["x0"], e.state["y0"]) == (0.5, 1.5)
     assert e.controls["kappa"].disabled and "eigenvector view" in e.note.get_text()
+
+
+def test_updates_from_several_threads_are_serialised(monkeypatch):
+    """ipykernel 7 can run widget callbacks on more than one thread; renders must not overlap
+    (FreeType is not thread-safe: overlapping renders crashed the kernel in a browser run)."""
+    import threading
+    import time
+
+    from nnlab.views.base import Explorer
+
+    active, most = [0], [0]
+    render = Explorer.render_png
+
+    def watched(self):
+        active[0] += 1
+        most[0] = max(most[0], active[0])
+        time.sleep(0.002)  # lets another thread in, if nothing stops it
+        try:
+            return render(self)
+        finally:
+            active[0] -= 1
+
+    monkeypatch.setattr(Explorer, "render_png", watched)
+    e = PerceptronStepper(dataset="xor", n=24, max_epochs=10)
+    a = ActivationExplorer()
+    failures = []
+
+    def hammer(k):
+        try:
+            for i in range(25):
+                e.controls["position"].value = (7 * i + k) % len(e.run)
+                a.controls["w"].value = float((i % 20) - 10 + k)
+        except Exception as exc:  # noqa: BLE001
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=hammer, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures and not e.errors and not a.errors
+    assert most[0] == 1, f"{most[0]} renders ran at the same time"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import threading
 from contextlib import contextmanager
 
 import ipywidgets as widgets
@@ -32,6 +33,12 @@ from PIL import Image
 # zlib level for the PNG frames: 1 is several times faster to encode than the default 6,
 # and the frames of these flat-colour plots grow by only a few percent.
 PNG_COMPRESSION = 1
+
+# One lock for every explorer: ipykernel 7 may run widget callbacks on more than one thread,
+# and matplotlib's Agg/FreeType rendering is not thread-safe (concurrent renders corrupted
+# glyphs and crashed the kernel in the browser tests). Re-entrant, because a change can set
+# other controls, whose callbacks run in the same thread.
+RENDER_LOCK = threading.RLock()
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -138,6 +145,10 @@ class Explorer:
                              self.image, self.caption])
 
     def _on_control(self, change):
+        with RENDER_LOCK:
+            self._apply_control(change)
+
+    def _apply_control(self, change):
         name = next(k for k, c in self.controls.items() if c is change["owner"])
         try:
             self.set(**{name: change["new"]})
@@ -156,6 +167,10 @@ class Explorer:
 
     def set(self, **changes):
         """Change settings (as a control would) and redraw once."""
+        with RENDER_LOCK:
+            self._set(**changes)
+
+    def _set(self, **changes):
         unknown = sorted(set(changes) - set(self._state))
         if unknown:
             raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; expected some of {sorted(self._state)}")
@@ -185,6 +200,10 @@ class Explorer:
         """Recompute the model for the current state and render a new image."""
         if self._holding:
             return
+        with RENDER_LOCK:
+            self._update()
+
+    def _update(self):
         self.result = self.compute(self.state)
         self.draw(self.result)
         self.image.value = self.render_png()

@@ -159,15 +159,18 @@ class OptimizerRace(Explorer):
         self.settings.set_text(f"{surf.name}; lr {s['lr']:.3g} (SGD family), {s['lr_adaptive']:.3g} (adaptive); "
                                f"ρ {s['rho']:g}; β1 {s['beta1']:g}, β2 {s['beta2']:g}; gradient noise σ {s['noise']:g}")
         ax = self.ax
-        if self.contours is not None:
-            self.contours.remove()
         # the surface's window, widened to keep the start point in view
         xlim = (min(surf.xlim[0], s["x0"] - 0.25), max(surf.xlim[1], s["x0"] + 0.25))
         ylim = (min(surf.ylim[0], s["y0"] - 0.25), max(surf.ylim[1], s["y0"] + 0.25))
-        gx, gy = np.meshgrid(np.linspace(*xlim, GRID), np.linspace(*ylim, GRID))
-        F = surf.f(np.stack([gx, gy], -1)) - r.floor
-        levels = np.quantile(F, np.linspace(0.02, 0.98, 14) ** 2)
-        self.contours = ax.contour(gx, gy, F, levels=np.unique(levels), colors="0.55", linewidths=0.7)
+        contour_key = (surf.name, s["kappa"], s["theta"], xlim, ylim)
+        if contour_key != getattr(self, "_contour_key", None):  # contours depend on the surface alone
+            self._contour_key = contour_key
+            if self.contours is not None:
+                self.contours.remove()
+            gx, gy = np.meshgrid(np.linspace(*xlim, GRID), np.linspace(*ylim, GRID))
+            F = surf.f(np.stack([gx, gy], -1)) - r.floor
+            levels = np.quantile(F, np.linspace(0.02, 0.98, 14) ** 2)
+            self.contours = ax.contour(gx, gy, F, levels=np.unique(levels), colors="0.55", linewidths=0.7)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         self.start.set_data([s["x0"]], [s["y0"]])

@@ -163,6 +163,8 @@ def test_notebook_runs_and_explorers_respond(page, lab, name):
 
     state = page.evaluate(RUN_STATE_JS)
     assert not _bad_outputs(state), _bad_outputs(state)
+    dialogs = page.locator(".jp-Dialog").all_inner_texts()
+    assert not dialogs, f"a dialog appeared (did the kernel die?): {dialogs}"
     failed = page.locator(f"[id='{panel}'] .nnlab-error").all_inner_texts()
     assert not failed, f"explorers reported errors: {failed}"
     errors = [m for m in page.console_errors if not any(b in m for b in BENIGN_CONSOLE)]
