@@ -70,7 +70,9 @@ class GradientFlowExplorer(Explorer):
         g = self.ax_g
         (self.l_w,) = g.semilogy([], [], "o-", ms=2.5, color=OKABE_ITO["vermillion"], label="‖∂L/∂W‖ (weights)")
         (self.l_a,) = g.semilogy([], [], "s-", ms=2.5, color=OKABE_ITO["blue"], label="‖∂L/∂a‖ (signal)")
-        g.set(xlabel="layer (1 = next to the input)", ylabel="gradient norm (log scale)", title="gradient per layer")
+        g.set(xlabel="layer (1 = next to the input)", ylabel="gradient norm (log scale)")
+        # titles at a fixed height: matplotlib otherwise re-places them around the ticks on every draw
+        g.set_title("gradient per layer", y=1.0, pad=6)
         g.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))
         g.yaxis.set_minor_locator(NullLocator())
         g.yaxis.set_major_locator(LogLocator(numticks=6))
@@ -78,11 +80,11 @@ class GradientFlowExplorer(Explorer):
             axis.set_major_locator(MaxNLocator(nbins=5, integer=axis is not self.ax_h.xaxis and
                                                axis is not self.ax_t.yaxis))
         g.grid(alpha=0.3)
-        g.legend(fontsize=7.5, loc="upper left")
         # square-root colour scale, so a spike of zeros (dead ReLUs) does not hide everything else
         self.heat = self.ax_h.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", cmap="cividis",
                                      interpolation="nearest", norm=PowerNorm(0.5, vmin=0, vmax=1))
-        self.ax_h.set(xlabel="activation value", ylabel="layer", title="activations per layer")
+        self.ax_h.set(xlabel="activation value", ylabel="layer")
+        self.ax_h.set_title("activations per layer", y=1.0, pad=6)
         t = self.ax_t
         (self.l_train,) = t.plot([], [], color=OKABE_ITO["vermillion"], lw=2, label="this network")
         (self.l_ref,) = t.plot([], [], color=OKABE_ITO["green"], lw=1.5, ls="--", label="ReLU + He, residual")
@@ -91,6 +93,8 @@ class GradientFlowExplorer(Explorer):
         self.hint = t.text(0.5, 0.5, "tick “compare training”\nto train this network\nand a residual ReLU one",
                            transform=t.transAxes, ha="center", va="center", fontsize=9, color="0.35")
         self.verdict = fig.suptitle("", fontsize=10)
+        # the key to the gradient panel lives in the static background, below the figure
+        fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=8, frameon=False)
         self._train_cache = {}
         # the two left panels and the verdict change with every setting; the training panel only
         # when training is shown, so it stays in the cached background otherwise
