@@ -1,4 +1,5 @@
-"""Command line: ``nnlab build [NAME ...]`` rebuilds notebooks; ``nnlab env`` checks the set-up."""
+"""Command line: ``nnlab build [NAME ...]`` rebuilds lecture notebooks, ``nnlab assign [NAME ...]`` writes
+student versions of exercises, ``nnlab env`` checks the set-up."""
 from __future__ import annotations
 
 import argparse
@@ -16,25 +17,19 @@ def main(argv=None):
     sub.add_parser("env", help="check the packages the course needs")
     args = parser.parse_args(argv)
 
-    if args.command == "build":
+    if args.command in ("build", "assign"):
         from . import authoring
 
-        names = args.names or authoring.sources()
-        unknown = sorted(set(names) - set(authoring.sources()))
+        known = authoring.sources() if args.command == "build" else authoring.exercises()
+        names = args.names or known
+        unknown = sorted(set(names) - set(known))
         if unknown:
-            parser.error(f"names: no source notebooks/src/<name>.py for {unknown}; known: {authoring.sources()}")
+            parser.error(f"names: no source for {unknown} (looked in notebooks/src or notebooks/exercises/src); "
+                         f"known: {known}")
         for name in names:
-            print("built", authoring.build(name, execute=not args.no_execute))
-        return 0
-    if args.command == "assign":
-        from . import authoring
-
-        names = args.names or authoring.exercises()
-        unknown = sorted(set(names) - set(authoring.exercises()))
-        if unknown:
-            parser.error(f"names: no exercise source for {unknown}; known: {authoring.exercises()}")
-        for name in names:
-            print("wrote", authoring.assign(name))
+            out = authoring.build(name, execute=not args.no_execute) if args.command == "build" \
+                else authoring.assign(name)
+            print("wrote", out)
         return 0
     if args.command == "env":
         from .env import check_environment

@@ -58,3 +58,11 @@ def test_committed_notebook_matches_its_source(name):
 def test_parse_percent():
     cells = authoring.parse_percent("# %% [markdown]\n# # Title\n# text\n\n# %%\nx = 1\n\n# %%\nprint(x)\n")
     assert cells == [("markdown", "# Title\ntext"), ("code", "x = 1"), ("code", "print(x)")]
+
+
+def test_command_line_names_unknown_sources(capsys):
+    from nnlab.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["assign", "no_such_exercise"])
+    assert "no_such_exercise" in capsys.readouterr().err
