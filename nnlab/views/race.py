@@ -127,15 +127,18 @@ class OptimizerRace(Explorer):
             ax.yaxis.set_minor_locator(NullLocator())
             ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))
             ax.grid(alpha=0.3)
-        self.settings = fig.suptitle("", fontsize=9, color="0.25")
+        self.settings = fig.suptitle("settings", fontsize=9, color="0.25")
         self.note = self.ax_e.text(0.5, 0.5, "", transform=self.ax_e.transAxes, ha="center", va="center", fontsize=9,
                                    color="0.35")
         self.contours = None
         self._static_key = None
-        self.animated = tuple(self.lines.values()) + tuple(self.heads.values())
+        # everything that depends on the optimiser settings is drawn over a cached background
+        # that depends only on the surface, the start point and the number of steps
+        self.animated = (tuple(self.lines.values()) + tuple(self.heads.values()) + tuple(self.loss_lines.values())
+                         + tuple(self.e1.values()) + tuple(self.e2.values()) + (self.settings,))
         self.legend = fig.legend(handles=[self.lines[n] for n in optim.RACE] + [self.start, self.minima],
                                  loc="outside lower center", ncol=8, fontsize=8, frameon=False)
-        self._races = {}
+        self._races, self._floors = {}, {}
 
     def _race(self, s):
         key = tuple((k, s[k]) for k in sorted(s) if k != "frame" and not k.startswith("show_"))
@@ -143,8 +146,11 @@ class OptimizerRace(Explorer):
             self._races = {}
             opts = optim.race_optimizers(s["lr"], s["lr_adaptive"], s["rho"], s["beta1"], s["beta2"])
             surf = self._surface(s)
+            floor_key = (surf.name, s["kappa"], s["theta"])
+            if floor_key not in self._floors:
+                self._floors = {floor_key: surfaces.grid_minimum(surf)}
             self._races[key] = (surf, surfaces.race(opts, surf, (s["x0"], s["y0"]), s["steps"], s["noise"], seed=0),
-                                surfaces.grid_minimum(surf))
+                                self._floors[floor_key])
         return self._races[key]
 
     def compute(self, s):
@@ -154,65 +160,58 @@ class OptimizerRace(Explorer):
                                key=tuple((k, s[k]) for k in sorted(s) if k != "frame"))
 
     def _draw_static(self, r):
+        """The background: contours, start and minima, axis ranges (surface, start and steps only)."""
         s, surf = self._state, r.surface
         self.static_changed()
-        self.settings.set_text(f"{surf.name}; lr {s['lr']:.3g} (SGD family), {s['lr_adaptive']:.3g} (adaptive); "
-                               f"ρ {s['rho']:g}; β1 {s['beta1']:g}, β2 {s['beta2']:g}; gradient noise σ {s['noise']:g}")
         ax = self.ax
         # the surface's window, widened to keep the start point in view
         xlim = (min(surf.xlim[0], s["x0"] - 0.25), max(surf.xlim[1], s["x0"] + 0.25))
         ylim = (min(surf.ylim[0], s["y0"] - 0.25), max(surf.ylim[1], s["y0"] + 0.25))
-        contour_key = (surf.name, s["kappa"], s["theta"], xlim, ylim)
-        if contour_key != getattr(self, "_contour_key", None):  # contours depend on the surface alone
-            self._contour_key = contour_key
-            if self.contours is not None:
-                self.contours.remove()
-            gx, gy = np.meshgrid(np.linspace(*xlim, GRID), np.linspace(*ylim, GRID))
-            F = surf.f(np.stack([gx, gy], -1)) - r.floor
-            levels = np.quantile(F, np.linspace(0.02, 0.98, 14) ** 2)
-            self.contours = ax.contour(gx, gy, F, levels=np.unique(levels), colors="0.55", linewidths=0.7)
+        if self.contours is not None:
+            self.contours.remove()
+        gx, gy = np.meshgrid(np.linspace(*xlim, GRID), np.linspace(*ylim, GRID))
+        F = surf.f(np.stack([gx, gy], -1)) - r.floor
+        levels = np.quantile(F, np.linspace(0.02, 0.98, 14) ** 2)
+        self.contours = ax.contour(gx, gy, F, levels=np.unique(levels), colors="0.55", linewidths=0.7)
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         self.start.set_data([s["x0"]], [s["y0"]])
         mins = np.array(surf.minima) if surf.minima else np.empty((0, 2))
         self.minima.set_data(mins[:, 0], mins[:, 1])
-        steps = s["steps"]
-        lo = np.inf
         quad = s["surface"] == "quadratic"
-        V = surfaces.eigvecs(s["kappa"], np.deg2rad(s["theta"]))
-        for n in optim.RACE:
-            tr = r.runs[n]
-            on = n in r.shown
-            gap = np.maximum(tr.loss - r.floor, 1e-16)
-            self.loss_lines[n].set_data(np.arange(len(gap)), gap)
-            self.loss_lines[n].set_visible(on)
-            if on:
-                lo = min(lo, gap.min())
-            proj = np.abs(tr.path @ V) if quad else np.empty((0, 2))
-            self.e1[n].set_data(np.arange(len(proj)), np.maximum(proj[:, 0], 1e-16) if quad else [])
-            self.e2[n].set_data(np.arange(len(proj)), np.maximum(proj[:, 1], 1e-16) if quad else [])
-            self.e1[n].set_visible(on and quad)
-            self.e2[n].set_visible(on and quad)
         self.note.set_text("" if quad else "the eigenvector view\nis for the quadratic bowl")
-        top = max([float(np.max(np.maximum(r.runs[n].loss - r.floor, 1e-16))) for n in r.shown] + [1.0])
-        self.ax_l.set_xlim(0, steps)
-        self.ax_l.set_ylim(max(min(lo, top) / 3, 1e-16), top * 3)
-        self.ax_e.set_xlim(0, steps)
+        f0 = max(float(surf.f(np.array([s["x0"], s["y0"]]))) - r.floor, 1e-6)
+        self.ax_l.set_xlim(0, s["steps"])
+        self.ax_l.set_ylim(1e-12, 1e4 * f0)  # a fixed range: settings change the curves, not the axes
+        self.ax_e.set_xlim(0, s["steps"])
         self.ax_e.set_ylim(1e-12, 10 * max(abs(s["x0"]), abs(s["y0"]), 1.0))
 
     def draw(self, r):
-        static_key = tuple(kv for kv in r.key)
+        s = self._state
+        static_key = (s["surface"], s["kappa"], s["theta"], s["x0"], s["y0"], s["steps"])
         if static_key != self._static_key:
             self._static_key = static_key
             self._draw_static(r)
+        self.settings.set_text(f"{r.surface.name}; lr {s['lr']:.3g} (SGD family), {s['lr_adaptive']:.3g} "
+                               f"(adaptive); ρ {s['rho']:g}; β1 {s['beta1']:g}, β2 {s['beta2']:g}; "
+                               f"gradient noise σ {s['noise']:g}")
+        quad = s["surface"] == "quadratic"
+        V = surfaces.eigvecs(s["kappa"], np.deg2rad(s["theta"]))
         for n in optim.RACE:
             tr = r.runs[n]
             on = n in r.shown
             upto = min(r.frame, tr.steps)
             self.lines[n].set_data(tr.path[:upto + 1, 0], tr.path[:upto + 1, 1])
             self.heads[n].set_data([tr.path[upto, 0]], [tr.path[upto, 1]])
-            self.lines[n].set_visible(on)
-            self.heads[n].set_visible(on)
+            gap = np.maximum(tr.loss - r.floor, 1e-16)
+            self.loss_lines[n].set_data(np.arange(len(gap)), gap)
+            proj = np.abs(tr.path @ V) if quad else np.empty((0, 2))
+            self.e1[n].set_data(np.arange(len(proj)), np.maximum(proj[:, 0], 1e-16))
+            self.e2[n].set_data(np.arange(len(proj)), np.maximum(proj[:, 1], 1e-16))
+            for artist in (self.lines[n], self.heads[n], self.loss_lines[n]):
+                artist.set_visible(on)
+            self.e1[n].set_visible(on and quad)
+            self.e2[n].set_visible(on and quad)
 
     def readout(self, name):
         tr = self.result.runs[name]
