@@ -476,3 +476,88 @@ def tower(f, strict=False):
             i = int(np.argmax(np.abs(y - ref)))
             problems.append(f"tower {k + 1}: at x = {x[i]:.3g} you return {y[i]:.4g}, expected {ref[i]:.4g}")
     return _finish(_result(name, problems, 3), strict)
+
+
+# --------------------------------------------------------------- mini-batch SGD
+
+
+def sgd_epoch(f, strict=False):
+    """f(X, Y, w, grad_fn, lr, batch_size, rng) -> w after one epoch of mini-batch SGD: shuffle the
+    examples with ``rng.permutation(N)``, walk the shuffled order in batches of ``batch_size`` (the
+    last batch may be smaller), and after each batch set w <- w - lr * grad_fn(w, X_batch, Y_batch).
+
+    The oracle is the definition itself, checked by recording every call to ``grad_fn``: the batches
+    must cover every example exactly once, in a random order that changes from epoch to epoch, and
+    each step must start where the previous one ended."""
+    name = "SGD epoch"
+    rng_data = np.random.default_rng(6)
+    N, d, B, lr = 23, 3, 5, 0.1
+    X = rng_data.normal(size=(N, d))
+    Y = rng_data.normal(size=(N, 1))
+    w0 = rng_data.normal(size=(d, 1))
+    problems = []
+    orders = []
+    rng = np.random.default_rng(100)  # one generator for both epochs, as a training loop would pass it
+    for epoch in range(2):
+        calls = []
+
+        def grad_fn(w, Xb, Yb, calls=calls):
+            w, Xb, Yb = np.array(w, float), np.array(Xb, float), np.array(Yb, float)
+            g = Xb.T @ (Xb @ w - Yb)          # least-squares gradient, summed over the batch
+            calls.append((w, Xb, g))
+            return g
+
+        try:
+            out, warns, mutated = call(f, X, Y, w0, grad_fn, lr, B, rng)
+            w = _as_array("w", out, w0.shape)
+        except StudentError as exc:
+            problems.append(f"epoch {epoch + 1}: {exc}")
+            break
+        if mutated:
+            problems.append(f"epoch {epoch + 1}: your function changed X, Y or w in place")
+        rows = {tuple(np.round(x, 12)): i for i, x in enumerate(X)}
+        try:
+            batches = [[rows[tuple(np.round(x, 12))] for x in Xb] for _, Xb, _ in calls]
+        except KeyError:
+            problems.append(f"epoch {epoch + 1}: grad_fn received rows that are not rows of X")
+            break
+        order = [i for b in batches for i in b]
+        orders.append(order)
+        sizes = [len(b) for b in batches]
+        if sorted(order) != list(range(N)):
+            missing = sorted(set(range(N)) - set(order))
+            twice = sorted({i for i in order if order.count(i) > 1})
+            if missing and len(missing) == N % B:
+                problems.append(f"epoch {epoch + 1}: the last {len(missing)} examples were never used: keep the final, "
+                                "smaller batch")
+            else:
+                problems.append(f"epoch {epoch + 1}: every example must be used exactly once per epoch; missing "
+                                f"{missing[:5]}, used twice {twice[:5]}")
+            break
+        if any(s != B for s in sizes[:-1]) or sizes[-1] > B:
+            problems.append(f"epoch {epoch + 1}: batch sizes were {sizes}; expected {B} each, the last one smaller")
+        if order == list(range(N)):
+            problems.append(f"epoch {epoch + 1}: the batches follow the original order: shuffle each epoch with "
+                            "rng.permutation(N)")
+        for k in range(1, len(calls)):
+            w_prev, _, g_prev = calls[k - 1]
+            if not np.allclose(calls[k][0], w_prev - lr * g_prev, rtol=1e-10, atol=1e-12):
+                if np.allclose(calls[k][0], w_prev + lr * g_prev, rtol=1e-10):
+                    problems.append(f"epoch {epoch + 1}: step {k}: you moved uphill: use w - lr * gradient")
+                elif np.allclose(calls[k][0], w_prev):
+                    problems.append(f"epoch {epoch + 1}: w did not change between batches: update after every batch, "
+                                    "not once per epoch")
+                else:
+                    problems.append(f"epoch {epoch + 1}: batch {k + 1} did not start from w - lr * (the previous "
+                                    "batch's gradient)")
+                break
+        else:
+            w_last, _, g_last = calls[-1]
+            if not np.allclose(w, w_last - lr * g_last, rtol=1e-10, atol=1e-12):
+                problems.append(f"epoch {epoch + 1}: the returned w is not the result of the last step")
+        if problems:
+            break
+    if not problems and len(orders) == 2 and orders[0] == orders[1]:
+        problems.append("both epochs used the same order: draw a new permutation from rng every epoch "
+                        "(do not create a new generator with a fixed seed inside the function)")
+    return _finish(_result(name, problems, 2), strict)

@@ -166,3 +166,43 @@ def test_tower_check():
     assert "points down" in check.tower(lambda x, l, r, w: -good(x, l, r, w)).messages[0]
     shifted = lambda x, l, r, w: good_sigmoid(w * x + w * l) - good_sigmoid(w * x + w * r)  # noqa: E731
     assert "-w s" in check.tower(shifted).messages[0]
+
+
+def good_epoch(X, Y, w, grad_fn, lr, batch_size, rng):
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        idx = order[start:start + batch_size]
+        w = w - lr * grad_fn(w, X[idx], Y[idx])
+    return w
+
+
+def test_sgd_epoch_check_and_its_diagnoses():
+    assert check.sgd_epoch(good_epoch).passed
+
+    def no_shuffle(X, Y, w, grad_fn, lr, B, rng):
+        for s in range(0, len(X), B):
+            w = w - lr * grad_fn(w, X[s:s + B], Y[s:s + B])
+        return w
+
+    def drops_last(X, Y, w, grad_fn, lr, B, rng):
+        order = rng.permutation(len(X))
+        for s in range(0, len(X) - B + 1, B):
+            w = w - lr * grad_fn(w, X[order[s:s + B]], Y[order[s:s + B]])
+        return w
+
+    def fixed_seed(X, Y, w, grad_fn, lr, B, rng):
+        return good_epoch(X, Y, w, grad_fn, lr, B, np.random.default_rng(0))
+
+    def once_per_epoch(X, Y, w, grad_fn, lr, B, rng):
+        order = rng.permutation(len(X))
+        total = sum(grad_fn(w, X[order[s:s + B]], Y[order[s:s + B]]) for s in range(0, len(X), B))
+        return w - lr * total
+
+    def uphill(X, Y, w, grad_fn, lr, B, rng):
+        return good_epoch(X, Y, w, grad_fn, -lr, B, rng)
+
+    expectations = {no_shuffle: "original order", drops_last: "last 3 examples were never used",
+                    fixed_seed: "same order", once_per_epoch: "update after every batch", uphill: "uphill"}
+    for fn, words in expectations.items():
+        r = check.sgd_epoch(fn)
+        assert not r.passed and words in " ".join(r.messages), (fn.__name__, r.messages)

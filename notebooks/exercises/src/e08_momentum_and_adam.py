@@ -1,7 +1,7 @@
 # %% [markdown]
-# # Exercise: the perceptron update, towers, momentum and Adam
+# # Exercise: the perceptron update, towers, momentum, Adam and a mini-batch epoch
 #
-# Four short functions from lectures 1, 3 and 8. Each check compares your function with an
+# Five short functions from lectures 1, 3, 5 and 8. Each check compares your function with an
 # independent oracle (the rule itself, `torch.optim`) and names the mistake if it finds one.
 
 # %%
@@ -75,3 +75,23 @@ def adam_step(x, m, v, grad, t, lr, beta1, beta2, eps):
 
 
 check.adam(adam_step)
+
+# %% [markdown]
+# ## 5. One epoch of mini-batch SGD (lecture 5)
+#
+# Shuffle the examples with `rng.permutation(N)` (a new order every epoch), walk the shuffled
+# order in batches of `batch_size` (the last batch may be smaller), and after each batch set
+# `w = w - lr * grad_fn(w, X_batch, Y_batch)`. Return the final `w`.
+
+# %%
+def sgd_epoch(X, Y, w, grad_fn, lr, batch_size, rng):
+    ### BEGIN SOLUTION
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        batch = order[start:start + batch_size]
+        w = w - lr * grad_fn(w, X[batch], Y[batch])
+    return w
+    ### END SOLUTION
+
+
+check.sgd_epoch(sgd_epoch)
