@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -80,13 +81,60 @@ def _time_limit(seconds):
         signal.signal(signal.SIGALRM, old)
 
 
-def call(fn, *args, time_limit=None):
-    """Call the student's function on copies of ``args``; returns (result, warnings, mutated arg indices)."""
+@contextmanager
+def _watch_calls(forbidden, used):
+    """Record which of the ``forbidden`` functions run (however the student imported them)."""
+    if not forbidden:
+        yield
+        return
+    codes = {getattr(f, "__code__", None): name for name, f in forbidden.items() if hasattr(f, "__code__")}
+    builtins = {id(f): name for name, f in forbidden.items() if not hasattr(f, "__code__")}
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            used.add(codes[frame.f_code])
+        elif event == "c_call" and id(arg) in builtins:
+            used.add(builtins[id(arg)])
+
+    old = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(old)
+
+
+def shortcuts(kind):
+    """Functions a "write it yourself" exercise may not call, by exercise kind."""
+    from . import nn as reference
+
+    found = {}
+    if kind in ("sigmoid", "forward", "backprop"):
+        found["nnlab.nn.sigmoid"] = reference.sigmoid
+        found["nnlab.nn.MLP.forward"] = reference.MLP.forward
+    if kind == "backprop":
+        found["nnlab.nn.MLP.gradients"] = reference.MLP.gradients
+        found["nnlab.nn.MLP.backward"] = reference.MLP.backward
+    try:
+        import torch
+    except ImportError:
+        return found
+    found["torch.sigmoid"] = torch.sigmoid
+    if kind == "backprop":
+        found["torch.Tensor.backward (autograd)"] = torch.Tensor.backward
+        found["torch.autograd.grad"] = torch.autograd.grad
+    return found
+
+
+def call(fn, *args, time_limit=None, forbid=None):
+    """Call the student's function on copies of ``args``; returns (result, warnings, mutated arg indices).
+    ``forbid`` maps names to functions the exercise asks the student not to use."""
     copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+    used = set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            with _time_limit(time_limit or TIME_LIMIT), np.errstate(all="warn"):
+            with _time_limit(time_limit or TIME_LIMIT), np.errstate(all="warn"), _watch_calls(forbid, used):
                 out = fn(*copies)
         except NotImplementedError:
             raise StudentError("your function raises NotImplementedError: replace the stub with your code") from None
@@ -96,6 +144,9 @@ def call(fn, *args, time_limit=None):
             tb = traceback.extract_tb(exc.__traceback__)
             where = f" (line {tb[-1].lineno}: {tb[-1].line})" if tb else ""
             raise StudentError(f"your function raised {type(exc).__name__}: {exc}{where}") from None
+    if used:
+        raise StudentError(f"this exercise asks you to write it yourself, but your function called "
+                           f"{', '.join(sorted(used))}")
     mutated = [i for i, (a, c) in enumerate(zip(args, copies))
                if isinstance(a, np.ndarray) and not np.array_equal(a, c, equal_nan=True)]
     return out, [str(w.message) for w in caught], mutated
@@ -164,7 +215,7 @@ def sigmoid(f, strict=False):
     outputs = []
     for label, z in tests:
         try:
-            out, warns, mutated = call(f, z)
+            out, warns, mutated = call(f, z, forbid=shortcuts("sigmoid"))
             y = _as_array("the result", out, z.shape)
         except StudentError as exc:
             problems.append(f"on {label}: {exc}")
@@ -221,7 +272,7 @@ def forward(f, strict=False):
         X, _, W1, b1, W2, b2 = _two_layer_inputs(seed)
         args = (X, W1, b1, W2, b2)
         try:
-            out, warns, mutated = call(f, *args)
+            out, warns, mutated = call(f, *args, forbid=shortcuts("forward"))
             A2 = _as_array("A2", out, (X.shape[0], 1))
         except StudentError as exc:
             problems.append(f"test {seed + 1}: {exc}")
@@ -268,7 +319,7 @@ def backprop(f, strict=False):
     for seed in range(3):
         X, Y, W1, b1, W2, b2 = _two_layer_inputs(seed)
         try:
-            out, warns, mutated = call(f, X, Y, W1, b1, W2, b2)
+            out, warns, mutated = call(f, X, Y, W1, b1, W2, b2, forbid=shortcuts("backprop"))
             if not isinstance(out, (tuple, list)) or len(out) != 4:
                 raise StudentError(f"return the four gradients (dW1, db1, dW2, db2) as a tuple, got "
                                    f"{type(out).__name__}{'' if not hasattr(out, '__len__') else f' of length {len(out)}'}")

@@ -206,3 +206,24 @@ def test_sgd_epoch_check_and_its_diagnoses():
     for fn, words in expectations.items():
         r = check.sgd_epoch(fn)
         assert not r.passed and words in " ".join(r.messages), (fn.__name__, r.messages)
+
+
+def test_write_it_yourself_exercises_refuse_shortcuts():
+    import torch
+
+    from nnlab import nn
+    from nnlab.nn import sigmoid as imported_early  # a reference taken before the check runs
+
+    r = check.sigmoid(lambda z: nn.sigmoid(z))
+    assert "write it yourself" in r.messages[0] and "nnlab.nn.sigmoid" in r.messages[0]
+    assert "nnlab.nn.sigmoid" in check.sigmoid(lambda z: imported_early(z)).messages[0]
+    assert "torch.sigmoid" in check.sigmoid(lambda z: torch.sigmoid(torch.tensor(z)).numpy()).messages[0]
+
+    def autograd_backprop(X, Y, W1, b1, W2, b2):
+        T = [torch.tensor(a, requires_grad=True) for a in (W1, b1, W2, b2)]
+        logits = torch.relu(torch.tensor(X) @ T[0] + T[1]) @ T[2] + T[3]
+        torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor(Y), reduction="sum").backward()
+        return tuple(t.grad.numpy() for t in T)
+
+    assert "autograd" in check.backprop(autograd_backprop).messages[0]
+    assert check.backprop(good_backprop).passed and check.sigmoid(good_sigmoid).passed
