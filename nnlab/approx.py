@@ -187,9 +187,7 @@ def tower_network_2d(f, k, xlim=(0.0, 1.0), ylim=(0.0, 1.0), steepness=50.0, thr
     ex, ey = tower_edges(k, xlim), tower_edges(k, ylim)
     wx, wy = tower_weight(k, xlim, steepness), tower_weight(k, ylim, steepness)
     t = v.real("threshold_steepness", threshold_steepness, low=0.0, low_open=True)
-    cx = xlim[0] + (np.arange(k) + 0.5) * (xlim[1] - xlim[0]) / k
-    cy = ylim[0] + (np.arange(k) + 0.5) * (ylim[1] - ylim[0]) / k
-    CX, CY = np.meshgrid(cx, cy, indexing="ij")
+    CX, CY = np.meshgrid(tower_centres(k, xlim), tower_centres(k, ylim), indexing="ij")
     try:
         heights = np.asarray(f(CX, CY), dtype=float)
     except Exception as exc:

@@ -85,8 +85,8 @@ def forward(net, X):
     """All pre-activations Z and activations A; A[0] is the input layer's output, A[l] layer l's."""
     g = ACTIVATIONS[net.activation][0]
     W0, b0 = net.inp
-    Z, A = [None], [g(X @ W0 + b0)]
-    Z[0] = X @ W0 + b0
+    z0 = X @ W0 + b0
+    Z, A = [z0], [g(z0)]
     L = net.depth
     for p in net.layers:
         if net.residual:
@@ -232,7 +232,7 @@ def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residua
         idx += bins * np.arange(len(hidden))[:, None]       # one bin range per layer
         hist = np.bincount(idx.ravel(), minlength=len(hidden) * bins).reshape(len(hidden), bins)
         dg = ACTIVATIONS[activation][1]
-        pre = Z[1:] if not residual else Z[1:]
+        pre = Z[1:]  # the hidden layers' (or blocks') pre-activations
         if activation in ("sigmoid", "tanh"):
             peak = 0.25 if activation == "sigmoid" else 1.0
             saturated = np.array([np.mean(dg(z) < 0.05 * peak) for z in pre])

@@ -313,8 +313,8 @@ class MLP:
     # -- input checks
     def _check_X(self, X):
         X = v.as_array("X", X, ndim=(1, 2))
-        if X.ndim == 1:
-            X = X[None, :] if self.sizes[0] != 1 or X.size == 1 else X[:, None]
+        if X.ndim == 1:  # one input per row for a 1-input network, else a single example
+            X = X[:, None] if self.sizes[0] == 1 else X[None, :]
         if X.shape[1] != self.sizes[0]:
             raise ValueError(f"X: expected shape (n_samples, {self.sizes[0]}), got shape {X.shape}")
         return X

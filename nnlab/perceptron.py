@@ -119,6 +119,11 @@ class MistakeBound:
     bound: float   # (R / gamma)^2, inf when gamma <= 0
 
 
+def data_radius(X):
+    """R = max ||(x, 1)||: the radius of the data with the bias folded in as a constant input 1."""
+    return float(np.max(np.linalg.norm(np.c_[X, np.ones(len(X))], axis=1)))
+
+
 def mistake_bound(X, y, w, b):
     """Novikoff's bound (R / gamma)^2 on the number of mistakes, for the separator (w, b).
 
@@ -131,7 +136,7 @@ def mistake_bound(X, y, w, b):
     w = v.as_array("w", w, shape=(X.shape[1],))
     Xa = np.c_[X, np.ones(len(X))]
     wa = np.r_[w, v.real("b", b)]
-    R = float(np.max(np.linalg.norm(Xa, axis=1)))
+    R = data_radius(X)
     norm = float(np.linalg.norm(wa))
     gamma = float(np.min(y * (Xa @ wa)) / norm) if norm > 0 else 0.0
     return MistakeBound(R, gamma, (R / gamma) ** 2 if gamma > 0 else np.inf)
@@ -183,6 +188,5 @@ def record_run(X, y, lr=1.0, max_epochs=100, shuffle=False, seed=None) -> Percep
     if result.converged:
         bound = mistake_bound(X, y, result.w, result.b)
     else:
-        R = float(np.max(np.linalg.norm(np.c_[X, np.ones(len(X))], axis=1)))
-        bound = MistakeBound(R, 0.0, np.inf)
+        bound = MistakeBound(data_radius(X), 0.0, np.inf)
     return PerceptronRun(X, y, steps, result, bound)

@@ -34,9 +34,7 @@ def quadratic(kappa=10.0, theta=0.0):
     """f = 1/2 x^T H x with H = R diag(1, kappa) R^T, R a rotation by theta (radians):
     Hessian eigenvalues 1 and kappa, condition number kappa."""
     kappa = v.real("kappa", kappa, low=1.0)
-    theta = v.real("theta", theta)
-    c, s = np.cos(theta), np.sin(theta)
-    R = np.array([[c, -s], [s, c]])
+    R = eigvecs(v.real("theta", theta))
     H = R @ np.diag([1.0, kappa]) @ R.T
     span = 2.0
     return Surface(f"quadratic bowl (kappa = {kappa:g})",
@@ -46,8 +44,8 @@ def quadratic(kappa=10.0, theta=0.0):
                    (-span, span), (-span, span), ((0.0, 0.0),), tuple(R @ np.array([1.5, 1.0])))
 
 
-def eigvecs(kappa, theta):
-    """The bowl's eigenvectors (columns) for eigenvalues 1 and kappa."""
+def eigvecs(theta):
+    """The bowl's eigenvectors (columns, for eigenvalues 1 and kappa): a rotation by theta."""
     c, s = np.cos(theta), np.sin(theta)
     return np.array([[c, -s], [s, c]])
 

@@ -196,7 +196,7 @@ class OptimizerRace(Explorer):
                                f"(adaptive); ρ {s['rho']:g}; β1 {s['beta1']:g}, β2 {s['beta2']:g}; "
                                f"gradient noise σ {s['noise']:g}")
         quad = s["surface"] == "quadratic"
-        V = surfaces.eigvecs(s["kappa"], np.deg2rad(s["theta"]))
+        V = surfaces.eigvecs(np.deg2rad(s["theta"]))
         for n in optim.RACE:
             tr = r.runs[n]
             on = n in r.shown
