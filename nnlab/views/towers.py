@@ -75,7 +75,7 @@ class TowerExplorer(Explorer):
             "target": widgets.Dropdown(options=options, value=s["target"], description="target f",
                                        style={"description_width": "initial"}, layout={"width": "200px"}),
             "kind": widgets.ToggleButtons(options=[("sigmoid towers", "sigmoid"), ("ReLU spline", "relu")],
-                                          value=s["kind"], description="units", style={"button_width": "110px"}),
+                                          value=s["kind"], description="units", style={"button_width": "135px"}),
             "n": slider(widgets.IntSlider, "towers / units n", s["n"], min=1, max=100),
             "steepness": slider(widgets.FloatLogSlider, "steepness", s["steepness"], min=np.log10(0.5),
                                 max=np.log10(200.0), step=0.05, base=10),
