@@ -1,5 +1,6 @@
 """Command line: ``nnlab build [NAME ...]`` rebuilds lecture notebooks, ``nnlab assign [NAME ...]`` writes
-student versions of exercises, ``nnlab env`` checks the set-up."""
+student versions of exercises, ``nnlab env`` checks the set-up,
+``nnlab grade SUBMISSIONS --assignment NAME`` grades submitted notebooks into a CSV gradebook."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,20 @@ def main(argv=None):
     a = sub.add_parser("assign", help="write the student version of notebooks/exercises/src/NAME.py")
     a.add_argument("names", nargs="*", help="exercise names (default: all)")
     sub.add_parser("env", help="check the packages the course needs")
+    g = sub.add_parser("grade", help="grade submitted notebooks in sandboxes; write a CSV gradebook",
+                       description="Grade a folder of submitted notebooks (or nbgrader's submitted/<student>/"
+                                   "<assignment>/ layout). Each runs in a fresh sandboxed process; its functions "
+                                   "are called on grading inputs and judged here.")
+    g.add_argument("submissions", help="folder of .ipynb files, nbgrader's submitted/ folder, or one notebook")
+    g.add_argument("--assignment", required=True,
+                   help="exercise name (e.g. e02_forward_and_backprop) or its source .py/.ipynb")
+    g.add_argument("--out", default="gradebook.csv", help="CSV gradebook to write (default: gradebook.csv)")
+    g.add_argument("--gradescope", metavar="DIR", help="also write DIR/<student>/results.json (Gradescope format)")
+    g.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
+    g.add_argument("--time-limit", type=float, default=120, help="wall-clock seconds per submission (default 120)")
+    g.add_argument("--cpu-limit", type=float, default=60, help="CPU seconds per submission (default 60)")
+    g.add_argument("--memory-limit", type=float, default=2048, help="MiB of memory per submission (default 2048)")
+    g.add_argument("--seed", type=int, default=2026, help="seed of the grading inputs (default 2026)")
     args = parser.parse_args(argv)
 
     if args.command in ("build", "assign"):
@@ -31,6 +46,13 @@ def main(argv=None):
                 else authoring.assign(name)
             print("wrote", out)
         return 0
+    if args.command == "grade":
+        from . import grading
+
+        try:
+            return grading.main(args)
+        except ValueError as exc:
+            parser.error(str(exc))
     if args.command == "env":
         from .env import check_environment
 

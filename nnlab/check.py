@@ -14,6 +14,8 @@ limit per call) become messages; warnings are captured, never printed.
 from __future__ import annotations
 
 import html
+import json
+import os
 import signal
 import sys
 import threading
@@ -115,6 +117,8 @@ def shortcuts(kind):
     if kind == "backprop":
         found["nnlab.nn.MLP.gradients"] = reference.MLP.gradients
         found["nnlab.nn.MLP.backward"] = reference.MLP.backward
+    if os.environ.get("NNLAB_GRADING") == "1" and sys.modules.get("torch") is None:
+        return found  # the grading sandbox blocks torch when the notebook did not load it
     try:
         import torch
     except ImportError:
@@ -140,6 +144,8 @@ def call(fn, *args, time_limit=None, forbid=None):
             raise StudentError("your function raises NotImplementedError: replace the stub with your code") from None
         except TimeoutError as exc:
             raise StudentError(str(exc)) from None
+        except MemoryError:
+            raise StudentError("your function ran out of memory (MemoryError)") from None
         except Exception as exc:  # the student's bug, reported, never re-raised
             tb = traceback.extract_tb(exc.__traceback__)
             where = f" (line {tb[-1].lineno}: {tb[-1].line})" if tb else ""
@@ -152,15 +158,220 @@ def call(fn, *args, time_limit=None, forbid=None):
     return out, [str(w.message) for w in caught], mutated
 
 
+# ------------------------------------------------------ cases, outcomes, judges
+#
+# Every check has three parts, so that a grader can keep the trusted ones to itself:
+#   cases(rng)               the inputs (drawn by the trusted side),
+#   run(f, cases, forbid)    calls the student's function and records plain outcomes (may run untrusted),
+#   judge(cases, outcomes)   compares with the oracle and names the mistakes (trusted side only).
+# In a notebook all three run in one process; ``nnlab grade`` runs ``run`` in a sandbox and gets back
+# only arrays, numbers and strings (see ``encode``/``decode``).
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test input: ``label`` prefixes its messages; ``args`` are passed to the student's function
+    (in a chain, ``None`` stands for "what your previous call returned")."""
+
+    label: str
+    args: tuple
+
+
+@dataclass
+class Outcome:
+    """What one call of the student's function did, in plain data: ``value`` is the return value as
+    nested lists of arrays (other objects become ``{"type": name}``), ``error`` a message or None."""
+
+    value: object = None
+    error: str | None = None
+    warnings: list = field(default_factory=list)
+    mutated: list = field(default_factory=list)
+    record: dict = field(default_factory=dict)
+
+
+def plain(obj, depth=0):
+    """A return value as plain data: numbers and arrays become float/int arrays, tuples and lists become
+    lists (two levels deep), anything else its type name."""
+    if obj is None:
+        return None
+    if isinstance(obj, (tuple, list)) and depth < 2 and len(obj) <= 64:
+        return [plain(o, depth + 1) for o in obj]
+    try:
+        arr = np.asarray(obj)
+    except Exception:
+        return {"type": type(obj).__name__}
+    if arr.dtype.kind in "biufc" and arr.size <= 10**6:
+        return np.array(arr, copy=True)
+    return {"type": type(obj).__name__}
+
+
+def run_calls(f, cases, forbid=None):
+    """Call ``f`` on each case independently."""
+    outcomes = []
+    for case in cases:
+        try:
+            out, warns, mutated = call(f, *case.args, forbid=forbid)
+            outcomes.append(Outcome(plain(out), None, warns, mutated))
+        except StudentError as exc:
+            outcomes.append(Outcome(error=str(exc)))
+    return outcomes
+
+
+def run_chain(f, cases, forbid=None):
+    """Call ``f`` step by step, feeding back what it returned where a case has ``None``; stops at an
+    error or at a return value that cannot be fed back."""
+    outcomes, previous = [], None
+    for case in cases:
+        carry = sum(a is None for a in case.args)
+        args = list(case.args)
+        if carry:
+            args[:carry] = previous
+        try:
+            out, warns, mutated = call(f, *args, forbid=forbid)
+        except StudentError as exc:
+            outcomes.append(Outcome(error=str(exc)))
+            break
+        outcomes.append(Outcome(plain(out), None, warns, mutated))
+        nxt = cases[len(outcomes)] if len(outcomes) < len(cases) else None
+        need = sum(a is None for a in nxt.args) if nxt else 0
+        if need and not (isinstance(out, (tuple, list)) and len(out) == need):
+            break
+        previous = [np.array(o, dtype=float, copy=True) for o in out] if need else None
+    return outcomes
+
+
+# The wire format between a grading sandbox and the grader: arrays in an .npz (numbers only; loaded with
+# allow_pickle=False) plus one JSON skeleton in which {"@": k} stands for array k.
+
+MAX_ITEMS = 100_000  # JSON nodes and arrays a grader accepts from one submission
+
+
+def encode(tree):
+    """Plain data (None, bool, int, float, str, lists, dicts with str keys, numeric arrays) -> dict of arrays."""
+    arrays = {}
+
+    def walk(obj):
+        if isinstance(obj, np.ndarray):
+            arrays[f"a{len(arrays)}"] = obj
+            return {"@": len(arrays) - 1}
+        if isinstance(obj, Outcome):
+            return {"outcome": walk(obj.__dict__)}
+        if isinstance(obj, Case):
+            return {"case": [obj.label, walk(list(obj.args))]}
+        if isinstance(obj, dict):
+            return {str(k): walk(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [walk(v) for v in obj]
+        if isinstance(obj, (np.integer, np.floating, np.bool_)):
+            return obj.item()
+        return obj
+
+    skeleton = json.dumps(walk(tree))
+    return {"skeleton": np.array(skeleton), **arrays}
+
+
+def decode(files):
+    """The inverse of ``encode`` for data from an untrusted process: only numeric arrays, bounded sizes,
+    and Outcome fields of the right kinds; anything else raises ValueError."""
+    skeleton = files["skeleton"]
+    if skeleton.dtype.kind != "U" or skeleton.shape != ():
+        raise ValueError("skeleton is not a string")
+    count = [0]
+
+    def walk(obj, depth=0):
+        count[0] += 1
+        if count[0] > MAX_ITEMS or depth > 12:
+            raise ValueError("results too large or too deep")
+        if isinstance(obj, dict):
+            if set(obj) == {"@"}:
+                arr = files[f"a{int(obj['@'])}"]
+                if arr.dtype.kind not in "biufc":
+                    raise ValueError(f"array of dtype {arr.dtype}")
+                return arr
+            if set(obj) == {"outcome"}:
+                fields = walk(obj["outcome"], depth + 1)
+                if not isinstance(fields, dict) or not set(fields) <= set(Outcome.__dataclass_fields__):
+                    raise ValueError("malformed outcome")
+                out = Outcome(**fields)
+                if not (out.error is None or isinstance(out.error, str)) or not isinstance(out.record, dict) \
+                        or not all(isinstance(w, str) for w in out.warnings) \
+                        or not all(isinstance(i, int) for i in out.mutated):
+                    raise ValueError("malformed outcome")
+                return out
+            if set(obj) == {"case"}:
+                label, args = obj["case"]
+                return Case(str(label), tuple(walk(args, depth + 1)))
+            return {str(k): walk(v, depth + 1) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [walk(v, depth + 1) for v in obj]
+        return obj
+
+    return walk(json.loads(str(skeleton)))
+
+
+class Spec:
+    """A registered check: how to draw cases, run the student's function and judge the outcomes."""
+
+    def __init__(self, name, title, cases, judge, run=run_calls, forbid=None, total=None):
+        self.name, self.title = name, title
+        self.cases, self.judge, self.run, self.forbid, self.total = cases, judge, run, forbid, total
+
+    def result(self, cases, outcomes, points=1):
+        """Judge plain outcomes (trusted side) into a CheckResult."""
+        problems = self.judge(cases, outcomes)
+        return _result(self.title, problems, self.total or len(cases))
+
+
+CHECKS: dict = {}
+SEED = 0  # the notebook checks' inputs; a grader draws its own
+
+
+def _register(name, title, cases, judge, **kw):
+    CHECKS[name] = Spec(name, title, cases, judge, **kw)
+
+
+def _check(name, f, strict):
+    spec = CHECKS[name]
+    if os.environ.get("NNLAB_GRADING") == "1":  # inside ``nnlab grade``: the grader calls the function itself
+        return CheckResult(spec.title, False, 0.0, ["not run while grading"])
+    if not callable(f):
+        return _finish(_result(spec.title, [f"check: expected your function, got {type(f).__name__}"], 1), strict)
+    cases = spec.cases(np.random.default_rng(SEED))
+    forbid = shortcuts(spec.forbid) if spec.forbid else None
+    return _finish(spec.result(cases, spec.run(f, cases, forbid)), strict)
+
+
+def _returned(outcomes, k):
+    """The k-th outcome's value, or StudentError with what went wrong."""
+    if k >= len(outcomes):
+        raise StudentError("not run (an earlier step failed)")
+    if outcomes[k].error:
+        raise StudentError(outcomes[k].error)
+    return outcomes[k].value
+
+
+def _parts(value, n, what):
+    if not isinstance(value, list) or len(value) != n:
+        got = value["type"] if isinstance(value, dict) else "None" if value is None else \
+            "ndarray" if isinstance(value, np.ndarray) else f"a sequence of length {len(value)}"
+        raise StudentError(f"return {what}, got {got}")
+    return value
+
+
 def _as_array(name, out, shape):
+    """A plain return value (see ``plain``) as a float array of ``shape``, or StudentError saying why not."""
     if out is None:
         raise StudentError(f"{name} is None: did you forget to return it?")
-    try:
-        arr = np.asarray(out)
-    except Exception:
-        raise StudentError(f"{name} should be a NumPy array, got {type(out).__name__}") from None
-    if arr.dtype == object:
-        raise StudentError(f"{name} should be an array of numbers, got {type(out).__name__}")
+    if isinstance(out, dict):
+        raise StudentError(f"{name} should be a NumPy array, got {out.get('type', 'something else')}")
+    if isinstance(out, list):
+        try:
+            out = np.array(out)
+        except Exception:
+            raise StudentError(f"{name} should be a NumPy array, got a list of mixed things") from None
+        if out.dtype == object:
+            raise StudentError(f"{name} should be an array of numbers, got a list")
+    arr = np.asarray(out)
     if arr.shape != shape:
         if arr.shape == shape[::-1] and len(shape) == 2:
             raise StudentError(f"{name} has shape {arr.shape}, expected {shape}: transposed? (batch-first: rows "
@@ -168,6 +379,8 @@ def _as_array(name, out, shape):
         raise StudentError(f"{name} has shape {arr.shape}, expected {shape}")
     if arr.dtype.kind in "iub":
         raise StudentError(f"{name} has integer dtype {arr.dtype}: use floats (np.exp, / and 1.0 keep float64)")
+    if arr.dtype.kind == "c":
+        raise StudentError(f"{name} has complex numbers")
     return arr.astype(float)
 
 
@@ -200,6 +413,7 @@ def _finish(result, strict):
     return result.raise_if_failed() if strict else result
 
 
+
 # ------------------------------------------------------------------------ sigmoid
 
 
@@ -208,50 +422,56 @@ def _sigmoid_ref(z):
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def sigmoid(f, strict=False):
-    """sigma(z) = 1/(1 + e^-z), elementwise, without overflow warnings for |z| up to 1000."""
-    name = "sigmoid"
-    rng = np.random.default_rng(0)
-    tests = [("small values", rng.normal(0, 2, (4, 5))), ("a vector", np.linspace(-6, 6, 13)),
-             ("large values", np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0]))]
-    problems, notes = [], []
-    outputs = []
-    for label, z in tests:
+def _sigmoid_cases(rng):
+    return [Case("on small values", (rng.normal(0, 2, (4, 5)),)),
+            Case("on a vector", (np.linspace(-6, 6, 13) + rng.uniform(-0.2, 0.2),)),
+            Case("on large values", (np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0]),))]
+
+
+def _sigmoid_judge(cases, outcomes):
+    problems, ys = [], []
+    for k, case in enumerate(cases):
+        z = case.args[0]
         try:
-            out, warns, mutated = call(f, z, forbid=shortcuts("sigmoid"))
-            y = _as_array("the result", out, z.shape)
+            y = _as_array("the result", _returned(outcomes, k), z.shape)
         except StudentError as exc:
-            problems.append(f"on {label}: {exc}")
-            outputs.append(None)
+            problems.append(f"{case.label}: {exc}")
+            ys.append(None)
             continue
-        outputs.append(y)
+        ys.append(y)
         ref = _sigmoid_ref(z)
-        if mutated:
-            problems.append(f"on {label}: your function changed its input array in place; compute a new array")
-        if any("overflow" in w for w in warns):
-            problems.append(f"on {label}: np.exp overflowed (RuntimeWarning). Use a stable form: for z < 0 write "
+        if outcomes[k].mutated:
+            problems.append(f"{case.label}: your function changed its input array in place; compute a new array")
+        if any("overflow" in w for w in outcomes[k].warnings):
+            problems.append(f"{case.label}: np.exp overflowed (RuntimeWarning). Use a stable form: for z < 0 write "
                             "e^z / (1 + e^z), for z >= 0 write 1 / (1 + e^-z)")
         if not np.all(np.isfinite(y)):
-            problems.append(f"on {label}: the result contains nan or inf")
+            problems.append(f"{case.label}: the result contains nan or inf")
         elif np.allclose(y, 1 - ref, rtol=1e-9, atol=1e-12) and not np.allclose(y, ref):
-            problems.append(f"on {label}: you computed 1 / (1 + e^z), which is sigma(-z): check the sign of z")
+            problems.append(f"{case.label}: you computed 1 / (1 + e^z), which is sigma(-z): check the sign of z")
         elif not np.allclose(y, ref, rtol=1e-9, atol=1e-12):
             i = np.unravel_index(np.argmax(np.abs(y - ref)), z.shape)
-            problems.append(f"on {label}: at z = {z[i]:.4g} you return {y[i]:.6g}, expected {ref[i]:.6g}")
-    if outputs[0] is not None and outputs[1] is not None and outputs[0].size and np.allclose(
-            np.ravel(outputs[0])[:5], np.ravel(outputs[1])[:5]) and not np.allclose(tests[0][1].ravel()[:5],
-                                                                                     tests[1][1][:5]):
+            problems.append(f"{case.label}: at z = {z[i]:.4g} you return {y[i]:.6g}, expected {ref[i]:.6g}")
+    if ys[0] is not None and ys[1] is not None and np.allclose(ys[0].ravel()[:5], ys[1].ravel()[:5]) \
+            and not np.allclose(cases[0].args[0].ravel()[:5], cases[1].args[0][:5]):
         problems.append("your function returns the same numbers for different inputs: does it use a global "
                         "variable instead of its argument?")
-    return _finish(_result(name, problems, len(tests), notes), strict)
+    return problems
+
+
+_register("sigmoid", "sigmoid", _sigmoid_cases, _sigmoid_judge, forbid="sigmoid")
+
+
+def sigmoid(f, strict=False):
+    """sigma(z) = 1/(1 + e^-z), elementwise, without overflow warnings for |z| up to 1000."""
+    return _check("sigmoid", f, strict)
 
 
 # ---------------------------------------------------------------- 2-layer network
 
 
-def _two_layer_inputs(seed=0, N=7, d=3, h=5):
+def _two_layer_inputs(rng, N=7, d=3, h=5):
     """Seeded inputs for the 2-layer exercises, with every hidden pre-activation away from the ReLU kink."""
-    rng = np.random.default_rng(seed)
     while True:
         X = rng.normal(size=(N, d))
         W1, b1 = rng.normal(size=(d, h)), rng.normal(0, 0.5, h)
@@ -267,23 +487,28 @@ def _forward_ref(X, W1, b1, W2, b2):
     return _sigmoid_ref(A1 @ W2 + b2), A1
 
 
-def forward(f, strict=False):
-    """f(X, W1, b1, W2, b2) -> A2: ReLU hidden layer, sigmoid output, batch-first (X @ W + b)."""
-    name = "forward pass"
+def _forward_cases(rng):
+    cases = []
+    for k in range(3):
+        X, _, W1, b1, W2, b2 = _two_layer_inputs(rng)
+        cases.append(Case(f"test {k + 1}", (X, W1, b1, W2, b2)))
+    return cases
+
+
+def _forward_judge(cases, outcomes):
     problems = []
-    for seed in range(3):
-        X, _, W1, b1, W2, b2 = _two_layer_inputs(seed)
-        args = (X, W1, b1, W2, b2)
+    for k, case in enumerate(cases):
+        X, W1, b1, W2, b2 = case.args
         try:
-            out, warns, mutated = call(f, *args, forbid=shortcuts("forward"))
-            A2 = _as_array("A2", out, (X.shape[0], 1))
+            A2 = _as_array("A2", _returned(outcomes, k), (X.shape[0], 1))
         except StudentError as exc:
-            problems.append(f"test {seed + 1}: {exc}")
+            problems.append(f"{case.label}: {exc}")
             continue
-        ref, _ = _forward_ref(*args)
-        if mutated:
+        ref, _ = _forward_ref(*case.args)
+        if outcomes[k].mutated:
             names = ["X", "W1", "b1", "W2", "b2"]
-            problems.append(f"test {seed + 1}: your function changed {', '.join(names[i] for i in mutated)} in place")
+            problems.append(f"{case.label}: your function changed "
+                            f"{', '.join(names[i] for i in outcomes[k].mutated if i < 5)} in place")
         if np.allclose(A2, ref, rtol=1e-9, atol=1e-12):
             continue
         alternatives = {
@@ -294,11 +519,19 @@ def forward(f, strict=False):
         }
         hint = next((k for k, alt in alternatives.items() if np.allclose(A2, alt, rtol=1e-9, atol=1e-12)), None)
         if hint:
-            problems.append(f"test {seed + 1}: your output matches a network with {hint}")
+            problems.append(f"{case.label}: your output matches a network with {hint}")
         else:
             i = int(np.argmax(np.abs(A2 - ref)))
-            problems.append(f"test {seed + 1}: example {i} gives {A2[i, 0]:.6g}, expected {ref[i, 0]:.6g}")
-    return _finish(_result(name, problems, 3), strict)
+            problems.append(f"{case.label}: example {i} gives {A2[i, 0]:.6g}, expected {ref[i, 0]:.6g}")
+    return problems
+
+
+_register("forward", "forward pass", _forward_cases, _forward_judge, forbid="forward")
+
+
+def forward(f, strict=False):
+    """f(X, W1, b1, W2, b2) -> A2: ReLU hidden layer, sigmoid output, batch-first (X @ W + b)."""
+    return _check("forward", f, strict)
 
 
 def _backprop_ref(X, Y, W1, b1, W2, b2):
@@ -313,44 +546,41 @@ def _backprop_ref(X, Y, W1, b1, W2, b2):
     return [t.grad.numpy() for t in T]
 
 
-def backprop(f, strict=False):
-    """f(X, Y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2) for the curriculum's network (ReLU hidden, sigmoid
-    output) and the binary cross-entropy summed over the batch (dZ2 = A2 - Y, no 1/N)."""
-    name = "backprop"
+def _backprop_cases(rng):
+    return [Case(f"test {k + 1}", _two_layer_inputs(rng)) for k in range(3)]
+
+
+def _backprop_judge(cases, outcomes):
     problems = []
     names = ["dW1", "db1", "dW2", "db2"]
-    for seed in range(3):
-        X, Y, W1, b1, W2, b2 = _two_layer_inputs(seed)
+    for k, case in enumerate(cases):
+        X, Y, W1, b1, W2, b2 = case.args
         try:
-            out, warns, mutated = call(f, X, Y, W1, b1, W2, b2, forbid=shortcuts("backprop"))
-            if not isinstance(out, (tuple, list)) or len(out) != 4:
-                raise StudentError(f"return the four gradients (dW1, db1, dW2, db2) as a tuple, got "
-                                   f"{type(out).__name__}{'' if not hasattr(out, '__len__') else f' of length {len(out)}'}")
-            shapes = [W1.shape, b1.shape, W2.shape, b2.shape]
-            grads = [_as_array(n, o, s) for n, o, s in zip(names, out, shapes)]
+            out = _parts(_returned(outcomes, k), 4, "the four gradients (dW1, db1, dW2, db2) as a tuple")
+            grads = [_as_array(n, o, s) for n, o, s in zip(names, out, [W1.shape, b1.shape, W2.shape, b2.shape])]
         except StudentError as exc:
-            problems.append(f"test {seed + 1}: {exc}")
+            problems.append(f"{case.label}: {exc}")
             continue
-        refs = _backprop_ref(X, Y, W1, b1, W2, b2)
-        if mutated:
-            problems.append(f"test {seed + 1}: your function changed its inputs in place")
+        refs = _backprop_ref(*case.args)
+        if outcomes[k].mutated:
+            problems.append(f"{case.label}: your function changed its inputs in place")
         N = X.shape[0]
         for n, g, r in zip(names, grads, refs):
             if np.allclose(g, r, rtol=1e-7, atol=1e-10):
                 continue
-            k = _ratio_hint(g, r)
-            if k is not None and abs(k - 1 / N) < 1e-6:
-                problems.append(f"test {seed + 1}: {n} is 1/N = 1/{N} of the right value: this exercise sums the "
+            ratio = _ratio_hint(g, r)
+            if ratio is not None and abs(ratio - 1 / N) < 1e-6:
+                problems.append(f"{case.label}: {n} is 1/N = 1/{N} of the right value: this exercise sums the "
                                 "loss over the batch, so do not divide by N")
-            elif k is not None and abs(k - N) < 1e-6:
-                problems.append(f"test {seed + 1}: {n} is N = {N} times too large")
-            elif k is not None and abs(k + 1) < 1e-6:
-                problems.append(f"test {seed + 1}: {n} has the wrong sign (dZ2 = A2 - Y, not Y - A2)")
+            elif ratio is not None and abs(ratio - N) < 1e-6:
+                problems.append(f"{case.label}: {n} is N = {N} times too large")
+            elif ratio is not None and abs(ratio + 1) < 1e-6:
+                problems.append(f"{case.label}: {n} has the wrong sign (dZ2 = A2 - Y, not Y - A2)")
             elif g.ndim == 2:
                 bad = [j for j in range(g.shape[1]) if not np.allclose(g[:, j], r[:, j], rtol=1e-7, atol=1e-10)]
                 good = [j for j in range(g.shape[1]) if j not in bad]
                 unit = "hidden unit" if n == "dW1" else "output"
-                msg = f"test {seed + 1}: {n} column{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} " \
+                msg = f"{case.label}: {n} column{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} " \
                       f"({unit} {', '.join(str(j + 1) for j in bad)}) differ{'' if len(bad) > 1 else 's'} from autograd"
                 if good:
                     err = max(np.abs(g[:, good] - r[:, good]).max(), 1e-16)
@@ -358,181 +588,320 @@ def backprop(f, strict=False):
                 problems.append(msg)
             else:
                 i = int(np.argmax(np.abs(g - r)))
-                problems.append(f"test {seed + 1}: {n}[{i}] is {g[i]:.6g}, autograd says {r[i]:.6g}")
-    return _finish(_result(name, problems, 3), strict)
+                problems.append(f"{case.label}: {n}[{i}] is {g[i]:.6g}, autograd says {r[i]:.6g}")
+    return problems
+
+
+_register("backprop", "backprop", _backprop_cases, _backprop_judge, forbid="backprop")
+
+
+def backprop(f, strict=False):
+    """f(X, Y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2) for the curriculum's network (ReLU hidden, sigmoid
+    output) and the binary cross-entropy summed over the batch (dZ2 = A2 - Y, no 1/N)."""
+    return _check("backprop", f, strict)
 
 
 # ------------------------------------------------------------------ perceptron
 
 
-def perceptron_update(f, strict=False):
-    """f(w, b, x, y) -> (w, b) after presenting one point with label y in {-1, +1}: on a mistake
-    (y (w.x + b) <= 0) w <- w + y x and b <- b + y; otherwise nothing changes."""
-    name = "perceptron update"
-    rng = np.random.default_rng(3)
-    problems, cases = [], []
+def _perceptron_cases(rng):
+    cases = []
     for k in range(8):
         w, b, x = rng.normal(size=3), float(rng.normal()), rng.normal(size=3)
         y = 1 if k % 2 else -1
         if k == 6:  # a point exactly on the line counts as a mistake
             w, b = np.zeros(3), 0.0
-        cases.append((w, b, x, y))
-    for k, (w, b, x, y) in enumerate(cases):
+        cases.append(Case(f"case {k + 1}", (w, b, x, y)))
+    return cases
+
+
+def _perceptron_judge(cases, outcomes):
+    problems = []
+    for k, case in enumerate(cases):
+        w, b, x, y = case.args
         mistake = y * (w @ x + b) <= 0
         want_w, want_b = (w + y * x, b + y) if mistake else (w, b)
         try:
-            out, warns, mutated = call(f, w, b, x, y)
-            if not isinstance(out, (tuple, list)) or len(out) != 2:
-                raise StudentError(f"return the pair (w, b), got {type(out).__name__}")
+            out = _parts(_returned(outcomes, k), 2, "the pair (w, b)")
             new_w = _as_array("w", out[0], (3,))
-            new_b = float(np.asarray(out[1], float).reshape(-1)[0]) if np.size(out[1]) == 1 else None
-            if new_b is None:
-                raise StudentError(f"b should be a number, got shape {np.shape(out[1])}")
+            new_b = _as_array("b", out[1], np.shape(out[1]) if isinstance(out[1], np.ndarray) else ())
+            if new_b.size != 1:
+                raise StudentError(f"b should be a number, got shape {new_b.shape}")
+            new_b = float(new_b.reshape(-1)[0])
         except StudentError as exc:
-            problems.append(f"case {k + 1}: {exc}")
+            problems.append(f"{case.label}: {exc}")
             continue
-        if mutated:
-            problems.append(f"case {k + 1}: you changed w in place; return a new array (w + y * x)")
+        if outcomes[k].mutated:
+            problems.append(f"{case.label}: you changed w in place; return a new array (w + y * x)")
         if np.allclose(new_w, want_w) and np.isclose(new_b, want_b):
             continue
+        score = y * (w @ x + b)
         if not mistake and not np.allclose(new_w, w):
-            problems.append(f"case {k + 1}: the point was classified correctly (y (w.x + b) = "
-                            f"{y * (w @ x + b):.3g} > 0) but you changed w: update only on mistakes")
+            problems.append(f"{case.label}: the point was classified correctly (y (w.x + b) = "
+                            f"{score:.3g} > 0) but you changed w: update only on mistakes")
         elif mistake and np.allclose(new_w, w) and np.isclose(new_b, b):
-            problems.append(f"case {k + 1}: this point is a mistake (y (w.x + b) = {y * (w @ x + b):.3g} <= 0) "
-                            "but nothing changed" + (" (a score of exactly 0 counts as a mistake)" if k == 6 else ""))
+            problems.append(f"{case.label}: this point is a mistake (y (w.x + b) = {score:.3g} <= 0) but nothing "
+                            "changed" + (" (a score of exactly 0 counts as a mistake)" if score == 0 else ""))
         elif mistake and np.allclose(new_w, w - y * x):
-            problems.append(f"case {k + 1}: wrong sign: the update is w + y x, not w - y x")
+            problems.append(f"{case.label}: wrong sign: the update is w + y x, not w - y x")
         elif mistake and np.allclose(new_w, w + (y + 1) / 2 * x):
-            problems.append(f"case {k + 1}: you used labels in {{0, 1}}; the perceptron rule needs y in {{-1, +1}}")
+            problems.append(f"{case.label}: you used labels in {{0, 1}}; the perceptron rule needs y in {{-1, +1}}")
         else:
-            problems.append(f"case {k + 1}: got w = {np.round(new_w, 4)}, b = {new_b:.4g}; expected "
+            problems.append(f"{case.label}: got w = {np.round(new_w, 4)}, b = {new_b:.4g}; expected "
                             f"w = {np.round(want_w, 4)}, b = {want_b:.4g}")
-    return _finish(_result(name, problems, len(cases)), strict)
+    return problems
+
+
+_register("perceptron_update", "perceptron update", _perceptron_cases, _perceptron_judge)
+
+
+def perceptron_update(f, strict=False):
+    """f(w, b, x, y) -> (w, b) after presenting one point with label y in {-1, +1}: on a mistake
+    (y (w.x + b) <= 0) w <- w + y x and b <- b + y; otherwise nothing changes."""
+    return _check("perceptron_update", f, strict)
 
 
 # ------------------------------------------------------------------- optimisers
 
 
-def momentum(f, strict=False):
-    """f(x, v, grad, lr, rho) -> (x, v): v <- rho v + grad, x <- x - lr v (torch.optim.SGD's form)."""
+def _torch_steps(make, x0, grads):
+    """x after each step of a torch.optim optimiser (and its state) from x0 with the given gradients."""
     import torch
 
-    name = "momentum step"
-    problems = []
-    rng = np.random.default_rng(4)
-    x0, g_seq = rng.normal(size=4), [rng.normal(size=4) for _ in range(5)]
-    lr, rho = 0.1, 0.9
-    xt = torch.tensor(x0.copy(), requires_grad=True)
-    topt = torch.optim.SGD([xt], lr=lr, momentum=rho)
-    x, v = x0.copy(), np.zeros(4)
-    for k, g in enumerate(g_seq):
+    xt = torch.tensor(np.array(x0, float), requires_grad=True)
+    opt = make([xt])
+    states = []
+    for g in grads:
         xt.grad = torch.tensor(g)
-        topt.step()
+        opt.step()
+        states.append((xt.detach().numpy().copy(), {k: v.numpy().copy() if hasattr(v, "numpy") else v
+                                                    for k, v in opt.state[xt].items()}))
+    return states
+
+
+def _momentum_cases(rng):
+    x0, grads = rng.normal(size=4), [rng.normal(size=4) for _ in range(5)]
+    lr, rho = 0.1, 0.9
+    return [Case("step 1", (x0, np.zeros(4), grads[0], lr, rho))] + \
+        [Case(f"step {k + 1}", (None, None, g, lr, rho)) for k, g in enumerate(grads[1:], start=1)]
+
+
+def _momentum_judge(cases, outcomes):
+    import torch
+
+    x0, _, _, lr, rho = cases[0].args
+    grads = [c.args[2] for c in cases]
+    ref = _torch_steps(lambda p: torch.optim.SGD(p, lr=lr, momentum=rho), x0, grads)
+    x, v = x0, np.zeros_like(x0)
+    for k, (case, (want, state)) in enumerate(zip(cases, ref)):
+        g = grads[k]
         try:
-            out, warns, mutated = call(f, x, v, g, lr, rho)
-            if not isinstance(out, (tuple, list)) or len(out) != 2:
-                raise StudentError(f"return the pair (x, v), got {type(out).__name__}")
-            new_x, new_v = _as_array("x", out[0], (4,)), _as_array("v", out[1], (4,))
+            out = _parts(_returned(outcomes, k), 2, "the pair (x, v)")
+            new_x, new_v = _as_array("x", out[0], x.shape), _as_array("v", out[1], x.shape)
         except StudentError as exc:
-            problems.append(f"step {k + 1}: {exc}")
-            break
-        want = xt.detach().numpy()
-        want_v = topt.state[xt]["momentum_buffer"].numpy()
-        if not (np.allclose(new_x, want, rtol=1e-10, atol=1e-12) and np.allclose(new_v, want_v, rtol=1e-10,
-                                                                                 atol=1e-12)):
-            other_v = rho * v - lr * g
-            if np.allclose(new_v, other_v):
-                problems.append(f"step {k + 1}: you used the other form, v <- rho v - lr grad, x <- x + v: the same "
-                                "method (your x is right), but this exercise keeps v <- rho v + grad, x <- x - lr v "
-                                "(as torch.optim.SGD), so v differs by the factor -lr")
-            elif np.allclose(new_x, x - lr * g) and np.allclose(new_v, v):
-                problems.append(f"step {k + 1}: your step ignores the velocity: that is plain gradient descent")
-            elif np.allclose(new_v, v + g) or np.allclose(new_v, rho * v + (1 - rho) * g):
-                problems.append(f"step {k + 1}: the velocity update should be v <- rho v + grad")
-            else:
-                problems.append(f"step {k + 1}: x = {np.round(new_x, 5)}, torch.optim.SGD gives {np.round(want, 5)}")
-            break
-        x, v = new_x, new_v
-    return _finish(_result(name, problems, 1), strict)
+            return [f"{case.label}: {exc}"]
+        want_v = state["momentum_buffer"]
+        if np.allclose(new_x, want, rtol=1e-10, atol=1e-12) and np.allclose(new_v, want_v, rtol=1e-10, atol=1e-12):
+            x, v = want, want_v
+            continue
+        if np.allclose(new_v, rho * v - lr * g):
+            return [f"{case.label}: you used the other form, v <- rho v - lr grad, x <- x + v: the same method "
+                    "(your x is right), but this exercise keeps v <- rho v + grad, x <- x - lr v (as "
+                    "torch.optim.SGD), so v differs by the factor -lr"]
+        if np.allclose(new_x, x - lr * g) and np.allclose(new_v, v):
+            return [f"{case.label}: your step ignores the velocity: that is plain gradient descent"]
+        if np.allclose(new_v, v + g) or np.allclose(new_v, rho * v + (1 - rho) * g):
+            return [f"{case.label}: the velocity update should be v <- rho v + grad"]
+        return [f"{case.label}: x = {np.round(new_x, 5)}, torch.optim.SGD gives {np.round(want, 5)}"]
+    return []
+
+
+_register("momentum", "momentum step", _momentum_cases, _momentum_judge, run=run_chain, total=1)
+
+
+def momentum(f, strict=False):
+    """f(x, v, grad, lr, rho) -> (x, v): v <- rho v + grad, x <- x - lr v (torch.optim.SGD's form)."""
+    return _check("momentum", f, strict)
+
+
+def _adam_cases(rng):
+    x0, grads = rng.normal(size=3), [rng.normal(size=3) for _ in range(6)]
+    hyper = (0.01, 0.9, 0.999, 1e-8)
+    return [Case("step 1", (x0, np.zeros(3), np.zeros(3), grads[0], 1) + hyper)] + \
+        [Case(f"step {t}", (None, None, None, g, t) + hyper) for t, g in enumerate(grads[1:], start=2)]
+
+
+def _adam_judge(cases, outcomes):
+    import torch
+
+    x0 = cases[0].args[0]
+    lr, b1, b2, eps = cases[0].args[5:]
+    grads = [c.args[3] for c in cases]
+    ref = _torch_steps(lambda p: torch.optim.Adam(p, lr=lr, betas=(b1, b2), eps=eps, foreach=False), x0, grads)
+    x, m, s = x0, np.zeros_like(x0), np.zeros_like(x0)
+    for k, (case, (want, state)) in enumerate(zip(cases, ref)):
+        g, t = grads[k], k + 1
+        try:
+            out = _parts(_returned(outcomes, k), 3, "(x, m, v)")
+            new_x = _as_array("x", out[0], x.shape)
+            _as_array("m", out[1], x.shape), _as_array("v", out[2], x.shape)
+        except StudentError as exc:
+            return [f"{case.label}: {exc}"]
+        if np.allclose(new_x, want, rtol=1e-9, atol=1e-12):
+            x, m, s = want, state["exp_avg"], state["exp_avg_sq"]
+            continue
+        m_ok, s_ok = b1 * m + (1 - b1) * g, b2 * s + (1 - b2) * g * g
+        if not np.all(np.isfinite(new_x)):
+            return [f"{case.label}: x is not finite: with t starting at 0 the correction 1 - beta^0 is 0 and you "
+                    "divide by zero; the first step has t = 1"]
+        if np.allclose(new_x, x - lr * m_ok / (np.sqrt(s_ok) + eps), rtol=1e-9):
+            return [f"{case.label}: you skipped the bias correction: divide m by (1 - beta1^t) and v by "
+                    "(1 - beta2^t); without it the first steps are about 3 times too large"]
+        t0 = t - 1
+        if t0 > 0 and np.allclose(new_x, x - lr * (m_ok / (1 - b1**t0)) / (np.sqrt(s_ok / (1 - b2**t0)) + eps),
+                                  rtol=1e-9):
+            return [f"{case.label}: your bias correction uses t - 1: the first step has t = 1"]
+        return [f"{case.label}: x = {np.round(new_x, 6)}, torch.optim.Adam gives {np.round(want, 6)}"]
+    return []
+
+
+_register("adam", "Adam step", _adam_cases, _adam_judge, run=run_chain, total=1)
 
 
 def adam(f, strict=False):
     """f(x, m, v, grad, t, lr, beta1, beta2, eps) -> (x, m, v) for Adam's step number t (t = 1 first),
     with bias correction m / (1 - beta1^t), v / (1 - beta2^t) (torch.optim.Adam)."""
-    import torch
-
-    name = "Adam step"
-    problems = []
-    rng = np.random.default_rng(5)
-    x0, g_seq = rng.normal(size=3), [rng.normal(size=3) for _ in range(6)]
-    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
-    xt = torch.tensor(x0.copy(), requires_grad=True)
-    topt = torch.optim.Adam([xt], lr=lr, betas=(b1, b2), eps=eps, foreach=False)
-    x, m, s = x0.copy(), np.zeros(3), np.zeros(3)
-    for t, g in enumerate(g_seq, start=1):
-        xt.grad = torch.tensor(g)
-        topt.step()
-        try:
-            out, warns, mutated = call(f, x, m, s, g, t, lr, b1, b2, eps)
-            if not isinstance(out, (tuple, list)) or len(out) != 3:
-                raise StudentError(f"return (x, m, v), got {type(out).__name__}")
-            new_x = _as_array("x", out[0], (3,))
-            new_m, new_s = _as_array("m", out[1], (3,)), _as_array("v", out[2], (3,))
-        except StudentError as exc:
-            problems.append(f"step {t}: {exc}")
-            break
-        want = xt.detach().numpy()
-        if not np.allclose(new_x, want, rtol=1e-9, atol=1e-12):
-            m_ok = b1 * m + (1 - b1) * g
-            s_ok = b2 * s + (1 - b2) * g * g
-            raw = x - lr * m_ok / (np.sqrt(s_ok) + eps)
-            t0 = t - 1
-            if not np.all(np.isfinite(new_x)):
-                problems.append(f"step {t}: x is not finite: with t starting at 0 the correction 1 - beta^0 is "
-                                "0 and you divide by zero; the first step has t = 1")
-            elif np.allclose(new_x, raw, rtol=1e-9):
-                problems.append(f"step {t}: you skipped the bias correction: divide m by (1 - beta1^t) and v by "
-                                "(1 - beta2^t); without it the first steps are about 3 times too large")
-            elif t0 > 0 and np.allclose(new_x, x - lr * (m_ok / (1 - b1**t0)) /
-                                        (np.sqrt(s_ok / (1 - b2**t0)) + eps), rtol=1e-9):
-                problems.append(f"step {t}: your bias correction uses t - 1: the first step has t = 1")
-            else:
-                problems.append(f"step {t}: x = {np.round(new_x, 6)}, torch.optim.Adam gives {np.round(want, 6)}")
-            break
-        x, m, s = new_x, new_m, new_s
-    return _finish(_result(name, problems, 1), strict)
+    return _check("adam", f, strict)
 
 
 # ------------------------------------------------------------------------ towers
 
 
-def tower(f, strict=False):
-    """f(x, left, right, w) -> sigma(w (x - left)) - sigma(w (x - right)): about 1 on [left, right]."""
-    name = "tower"
-    problems = []
+def _tower_cases(rng):
     x = np.linspace(-1, 2, 61)
-    for k, (left, right, w) in enumerate([(0.2, 0.7, 30.0), (-0.5, 1.5, 8.0), (1.0, 1.2, 100.0)]):
+    return [Case(f"tower {k + 1}", (x, left, right, w))
+            for k, (left, right, w) in enumerate([(0.2, 0.7, 30.0), (-0.5, 1.5, 8.0), (1.0, 1.2, 100.0)])]
+
+
+def _tower_judge(cases, outcomes):
+    problems = []
+    for k, case in enumerate(cases):
+        x, left, right, w = case.args
         ref = _sigmoid_ref(w * (x - left)) - _sigmoid_ref(w * (x - right))
         try:
-            out, warns, mutated = call(f, x, left, right, w)
-            y = _as_array("the tower", out, x.shape)
+            y = _as_array("the tower", _returned(outcomes, k), x.shape)
         except StudentError as exc:
-            problems.append(f"tower {k + 1}: {exc}")
+            problems.append(f"{case.label}: {exc}")
             continue
         if np.allclose(y, ref, rtol=1e-9, atol=1e-12):
             continue
         if np.allclose(y, -ref, rtol=1e-9, atol=1e-12):
-            problems.append(f"tower {k + 1}: your tower points down: subtract the step at right from the step at left")
+            problems.append(f"{case.label}: your tower points down: subtract the step at right from the step at left")
         elif np.allclose(y, _sigmoid_ref(w * x + w * left) - _sigmoid_ref(w * x + w * right), rtol=1e-9):
-            problems.append(f"tower {k + 1}: your steps sit at -left and -right: the bias of a step at s is -w s")
+            problems.append(f"{case.label}: your steps sit at -left and -right: the bias of a step at s is -w s")
         else:
             i = int(np.argmax(np.abs(y - ref)))
-            problems.append(f"tower {k + 1}: at x = {x[i]:.3g} you return {y[i]:.4g}, expected {ref[i]:.4g}")
-    return _finish(_result(name, problems, 3), strict)
+            problems.append(f"{case.label}: at x = {x[i]:.3g} you return {y[i]:.4g}, expected {ref[i]:.4g}")
+    return problems
+
+
+_register("tower", "tower", _tower_cases, _tower_judge)
+
+
+def tower(f, strict=False):
+    """f(x, left, right, w) -> sigma(w (x - left)) - sigma(w (x - right)): about 1 on [left, right]."""
+    return _check("tower", f, strict)
 
 
 # --------------------------------------------------------------- mini-batch SGD
+
+
+def _sgd_cases(rng):
+    N, d, B, lr = 23, 3, 5, 0.1
+    X, Y, w0 = rng.normal(size=(N, d)), rng.normal(size=(N, 1)), rng.normal(size=(d, 1))
+    seed = int(rng.integers(1000))
+    return [Case("epoch 1", (X, Y, w0, lr, B, seed)), Case("epoch 2", (X, Y, w0, lr, B, seed))]
+
+
+def _run_sgd(f, cases, forbid=None):
+    """Run two epochs with one generator (as a training loop would pass it), recording every grad_fn call."""
+    X, Y, w0, lr, B, seed = cases[0].args
+    rng = np.random.default_rng(seed)
+    outcomes = []
+    for case in cases:
+        calls = []
+
+        def grad_fn(w, Xb, Yb, calls=calls):
+            w, Xb, Yb = np.array(w, float), np.array(Xb, float), np.array(Yb, float)
+            calls.append((w, Xb, Yb))
+            return Xb.T @ (Xb @ w - Yb)          # least-squares gradient, summed over the batch
+
+        try:
+            out, warns, mutated = call(f, X, Y, w0, grad_fn, lr, B, rng, forbid=forbid)
+        except StudentError as exc:
+            outcomes.append(Outcome(error=str(exc)))
+            break
+        record = {"w": [c[0] for c in calls], "Xb": [c[1] for c in calls], "Yb": [c[2] for c in calls]}
+        outcomes.append(Outcome(plain(out), None, warns, mutated, record))
+    return outcomes
+
+
+def _sgd_judge(cases, outcomes):
+    """The oracle is the definition itself, checked on the recorded grad_fn calls: the batches cover every
+    example once, in an order that changes between epochs, and each step starts where the last one ended."""
+    X, Y, w0, lr, B, _ = cases[0].args
+    N = X.shape[0]
+    rows = {tuple(np.round(x, 12)): i for i, x in enumerate(X)}
+    orders = []
+    for k, case in enumerate(cases):
+        epoch = case.label
+        try:
+            w = _as_array("w", _returned(outcomes, k), w0.shape)
+            rec = outcomes[k].record
+            calls = list(zip(rec["w"], rec["Xb"], rec["Yb"]))
+            if not calls:
+                raise StudentError("grad_fn was never called")
+            batches = [[rows[tuple(np.round(x, 12))] for x in np.atleast_2d(Xb)] for _, Xb, _ in calls]
+        except KeyError:
+            return [f"{epoch}: grad_fn received rows that are not rows of X"]
+        except (StudentError, ValueError, TypeError) as exc:
+            return [f"{epoch}: {exc}"]
+        if outcomes[k].mutated:
+            return [f"{epoch}: your function changed X, Y or w in place"]
+        order = [i for b in batches for i in b]
+        orders.append(order)
+        sizes = [len(b) for b in batches]
+        if sorted(order) != list(range(N)):
+            missing = sorted(set(range(N)) - set(order))
+            twice = sorted({i for i in order if order.count(i) > 1})
+            if missing and len(missing) == N % B and not twice:
+                return [f"{epoch}: the last {len(missing)} examples were never used: keep the final, smaller batch"]
+            return [f"{epoch}: every example must be used exactly once per epoch; missing {missing[:5]}, "
+                    f"used twice {twice[:5]}"]
+        if any(s != B for s in sizes[:-1]) or sizes[-1] > B:
+            return [f"{epoch}: batch sizes were {sizes}; expected {B} each, the last one smaller"]
+        if order == list(range(N)):
+            return [f"{epoch}: the batches follow the original order: shuffle each epoch with rng.permutation(N)"]
+        grads = [Xb.T @ (Xb @ wk - Yb) for wk, Xb, Yb in calls]
+        for j in range(1, len(calls)):
+            w_prev, w_now = calls[j - 1][0], calls[j][0]
+            if np.shape(w_now) != np.shape(w_prev) or not np.allclose(w_now, w_prev - lr * grads[j - 1],
+                                                                      rtol=1e-10, atol=1e-12):
+                if np.shape(w_now) == np.shape(w_prev) and np.allclose(w_now, w_prev + lr * grads[j - 1], rtol=1e-10):
+                    return [f"{epoch}: step {j}: you moved uphill: use w - lr * gradient"]
+                if np.shape(w_now) == np.shape(w_prev) and np.allclose(w_now, w_prev):
+                    return [f"{epoch}: w did not change between batches: update after every batch, not once per "
+                            "epoch"]
+                return [f"{epoch}: batch {j + 1} did not start from w - lr * (the previous batch's gradient)"]
+        if not np.allclose(w, calls[-1][0] - lr * grads[-1], rtol=1e-10, atol=1e-12):
+            return [f"{epoch}: the returned w is not the result of the last step"]
+    if len(orders) == 2 and orders[0] == orders[1]:
+        return ["both epochs used the same order: draw a new permutation from rng every epoch (do not create a "
+                "new generator with a fixed seed inside the function)"]
+    return []
+
+
+_register("sgd_epoch", "SGD epoch", _sgd_cases, _sgd_judge, run=_run_sgd, total=1)
 
 
 def sgd_epoch(f, strict=False):
@@ -543,75 +912,4 @@ def sgd_epoch(f, strict=False):
     The oracle is the definition itself, checked by recording every call to ``grad_fn``: the batches
     must cover every example exactly once, in a random order that changes from epoch to epoch, and
     each step must start where the previous one ended."""
-    name = "SGD epoch"
-    rng_data = np.random.default_rng(6)
-    N, d, B, lr = 23, 3, 5, 0.1
-    X = rng_data.normal(size=(N, d))
-    Y = rng_data.normal(size=(N, 1))
-    w0 = rng_data.normal(size=(d, 1))
-    problems = []
-    orders = []
-    rng = np.random.default_rng(100)  # one generator for both epochs, as a training loop would pass it
-    for epoch in range(2):
-        calls = []
-
-        def grad_fn(w, Xb, Yb, calls=calls):
-            w, Xb, Yb = np.array(w, float), np.array(Xb, float), np.array(Yb, float)
-            g = Xb.T @ (Xb @ w - Yb)          # least-squares gradient, summed over the batch
-            calls.append((w, Xb, g))
-            return g
-
-        try:
-            out, warns, mutated = call(f, X, Y, w0, grad_fn, lr, B, rng)
-            w = _as_array("w", out, w0.shape)
-        except StudentError as exc:
-            problems.append(f"epoch {epoch + 1}: {exc}")
-            break
-        if mutated:
-            problems.append(f"epoch {epoch + 1}: your function changed X, Y or w in place")
-        rows = {tuple(np.round(x, 12)): i for i, x in enumerate(X)}
-        try:
-            batches = [[rows[tuple(np.round(x, 12))] for x in Xb] for _, Xb, _ in calls]
-        except KeyError:
-            problems.append(f"epoch {epoch + 1}: grad_fn received rows that are not rows of X")
-            break
-        order = [i for b in batches for i in b]
-        orders.append(order)
-        sizes = [len(b) for b in batches]
-        if sorted(order) != list(range(N)):
-            missing = sorted(set(range(N)) - set(order))
-            twice = sorted({i for i in order if order.count(i) > 1})
-            if missing and len(missing) == N % B:
-                problems.append(f"epoch {epoch + 1}: the last {len(missing)} examples were never used: keep the final, "
-                                "smaller batch")
-            else:
-                problems.append(f"epoch {epoch + 1}: every example must be used exactly once per epoch; missing "
-                                f"{missing[:5]}, used twice {twice[:5]}")
-            break
-        if any(s != B for s in sizes[:-1]) or sizes[-1] > B:
-            problems.append(f"epoch {epoch + 1}: batch sizes were {sizes}; expected {B} each, the last one smaller")
-        if order == list(range(N)):
-            problems.append(f"epoch {epoch + 1}: the batches follow the original order: shuffle each epoch with "
-                            "rng.permutation(N)")
-        for k in range(1, len(calls)):
-            w_prev, _, g_prev = calls[k - 1]
-            if not np.allclose(calls[k][0], w_prev - lr * g_prev, rtol=1e-10, atol=1e-12):
-                if np.allclose(calls[k][0], w_prev + lr * g_prev, rtol=1e-10):
-                    problems.append(f"epoch {epoch + 1}: step {k}: you moved uphill: use w - lr * gradient")
-                elif np.allclose(calls[k][0], w_prev):
-                    problems.append(f"epoch {epoch + 1}: w did not change between batches: update after every batch, "
-                                    "not once per epoch")
-                else:
-                    problems.append(f"epoch {epoch + 1}: batch {k + 1} did not start from w - lr * (the previous "
-                                    "batch's gradient)")
-                break
-        else:
-            w_last, _, g_last = calls[-1]
-            if not np.allclose(w, w_last - lr * g_last, rtol=1e-10, atol=1e-12):
-                problems.append(f"epoch {epoch + 1}: the returned w is not the result of the last step")
-        if problems:
-            break
-    if not problems and len(orders) == 2 and orders[0] == orders[1]:
-        problems.append("both epochs used the same order: draw a new permutation from rng every epoch "
-                        "(do not create a new generator with a fixed seed inside the function)")
-    return _finish(_result(name, problems, 1), strict)  # the two epochs are one test: the second continues
+    return _check("sgd_epoch", f, strict)
