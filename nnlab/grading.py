@@ -213,6 +213,7 @@ class Limits:
     wall: float = 120.0        # seconds for the whole submission
     cpu: int = 60              # CPU seconds
     cell: float = 30.0         # seconds per notebook cell
+    call: float = 5.0          # seconds per call of a graded function
     memory: int = 2 * 2**30    # bytes of address space
     fsize: int = 64 * 2**20    # bytes per written file
     processes: int = 64
@@ -264,7 +265,7 @@ class _Run:
                   "nofile": 256, "core": 0}
         if os.geteuid() != 0 or uid is not None:
             limits["nproc"] = _count_processes(uid if uid is not None else os.getuid()) + self.limits.processes
-        plan = {"notebook": "submission.ipynb", "cell_time": self.limits.cell, "limits": limits, "uid": uid,
+        plan = {"notebook": "submission.ipynb", "cell_time": self.limits.cell, "call_time": self.limits.call, "limits": limits, "uid": uid,
                 "hide": self.hide if prot.prefix else [], "lockdown": bool(prot.prefix),
                 "questions": [{"check": q.check, "function": q.function} for q in self.assignment.questions],
                 "cases": self.cases}

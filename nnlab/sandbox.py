@@ -167,6 +167,7 @@ def main(workdir):
         os.setgid(plan["uid"])
         os.setuid(plan["uid"])
     _limit(plan["limits"])
+    check.TIME_LIMIT = plan["call_time"]
     os.environ["NNLAB_GRADING"] = "1"
     for name in ("HOME", "XDG_CACHE_HOME", "MPLCONFIGDIR", "TMPDIR"):
         os.environ[name] = os.getcwd()

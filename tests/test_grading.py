@@ -1,0 +1,207 @@
+"""nnlab grade: real sandboxed runs of good, stub and hostile submissions of the forward/backprop exercise.
+
+Each hostile notebook is the student version (stubs, so it has earned nothing) plus one attack; each must
+end with the right status and a total of 0. The oracle for "earned" is the solution version (full marks).
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nnlab import authoring, grading
+
+EXERCISE = "e02_forward_and_backprop"
+ASSIGNMENT = grading.load_assignment(EXERCISE)
+FAST = grading.Limits(wall=30, cpu=20, cell=6, call=1, memory=2**30)
+
+
+def notebook(path, solution=False, extra=(), before=()):
+    cells = list(before) + authoring.exercise_cells(EXERCISE, solution) + [("code", textwrap.dedent(c)) for c in extra]
+    path.write_text(nbformat.writes(authoring.to_notebook(cells)), encoding="utf-8")
+    return path
+
+
+def grade_one(tmp_path, name="student", **kw):
+    subs = tmp_path / "submitted"
+    subs.mkdir(exist_ok=True)
+    notebook(subs / f"{name}.ipynb", **kw)
+    (row,) = grading.grade([(name, subs / f"{name}.ipynb")], ASSIGNMENT, jobs=1, limits=FAST, hide=[subs])
+    return row
+
+
+def total(row):
+    return sum(row.scores.values())
+
+
+def test_the_assignment_is_read_from_the_exercise_source():
+    assert [(q.check, q.function, q.points) for q in ASSIGNMENT.questions] == [
+        ("sigmoid", "my_sigmoid", 1.0), ("forward", "my_forward", 1.0), ("backprop", "my_backprop", 1.0)]
+    a = grading.assignment_from_cells("x", ["check.backprop(f, points=3)\ncheck.sigmoid(g)", "check.nothing(h)"])
+    assert [(q.check, q.function, q.points) for q in a.questions] == [("backprop", "f", 3.0), ("sigmoid", "g", 1.0)]
+    with pytest.raises(ValueError, match="assignment: .* no check"):
+        grading.assignment_from_cells("x", ["print(1)"])
+    with pytest.raises(ValueError, match="assignment: expected an exercise name"):
+        grading.load_assignment("no_such_exercise")
+
+
+def test_submissions_in_a_folder_and_in_nbgrader_layout(tmp_path):
+    for student in ("ana", "bo"):
+        d = tmp_path / "course" / "submitted" / student / "ps1"
+        d.mkdir(parents=True)
+        (d / "ps1.ipynb").write_text("{}")
+    (tmp_path / "course" / "submitted" / "bo" / "ps1" / ".ipynb_checkpoints").mkdir()
+    (tmp_path / "course" / "submitted" / "bo" / "ps1" / ".ipynb_checkpoints" / "ps1-checkpoint.ipynb").write_text("{}")
+    assert [s for s, _ in grading.find_submissions(tmp_path / "course")] == ["ana", "bo"]
+    assert [s for s, _ in grading.find_submissions(tmp_path / "course" / "submitted")] == ["ana", "bo"]
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "carl.ipynb").write_text("{}")
+    assert grading.find_submissions(flat) == [("carl", flat / "carl.ipynb")]
+    with pytest.raises(ValueError, match="submissions: expected a folder"):
+        grading.find_submissions(tmp_path / "missing")
+
+
+def test_solution_earns_everything_and_stub_nothing(tmp_path):
+    good = grade_one(tmp_path, "good", solution=True)
+    assert (good.status, total(good)) == ("ok", 3.0), good
+    stub = grade_one(tmp_path, "stub")
+    assert total(stub) == 0 and "NotImplementedError" in stub.feedback["backprop"][0]
+
+
+def test_a_partly_wrong_backprop_gets_partial_feedback_not_full_marks(tmp_path):
+    row = grade_one(tmp_path, solution=True, extra=["""
+        _right = my_backprop
+        def my_backprop(*a):
+            dW1, db1, dW2, db2 = _right(*a)
+            return dW1 / a[0].shape[0], db1, dW2, db2
+    """])
+    assert row.status == "ok" and row.scores["backprop"] == 0 and row.scores["forward"] == 1
+    assert "1/N" in " ".join(row.feedback["backprop"])
+
+
+HOSTILE = {
+    "infinite loop in a cell": (["while True:\n    pass"], "timeout"),
+    "infinite loop that ignores the alarm": (["import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+                                              "while True:\n    pass"], "timeout"),
+    "infinite loop in the graded function": (["def my_sigmoid(z):\n    while True:\n        pass"], "timeout"),
+    "memory bomb": (["blocks = []\nwhile True:\n    blocks.append(bytearray(10**8))"], "memory"),
+    "os._exit": (["import os\nos._exit(0)"], "error"),
+    "sys.exit": (["import sys\nsys.exit(1)"], "error"),
+    "segfault": (["import ctypes\nctypes.string_at(0)"], "error"),
+    "no functions at all": (["del my_sigmoid, my_forward, my_backprop"], "missing function"),
+}
+
+
+@pytest.mark.parametrize("attack", HOSTILE)
+def test_hostile_submission_gets_its_status_and_no_score(tmp_path, attack):
+    extra, status = HOSTILE[attack]
+    row = grade_one(tmp_path, extra=extra)
+    assert row.status == status, (row.status, row.message)
+    assert total(row) == 0 and row.message
+
+
+def test_fork_bomb_is_contained(tmp_path):
+    prot = grading.protections()
+    if os.geteuid() == 0 and not prot.cgroup_root and not prot.drop_uid:
+        pytest.skip("no process limit applies to root on this machine: not safe to run")
+    row = grade_one(tmp_path, extra=["import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
+                                     "        pass"])
+    assert row.status == "timeout" and total(row) == 0
+    left = subprocess.run(["pgrep", "-f", "nnlab.sandbox"], capture_output=True, text=True).stdout.split()
+    assert not left, "sandbox processes survived the run"
+
+
+def test_cheating_in_the_sandbox_gains_nothing(tmp_path):
+    """Wrong answers plus every patch we can think of: numpy's comparisons, the checks' judges and
+    results, the result writer. The judging happens in the grader's process, so the score stays 0."""
+    row = grade_one(tmp_path, extra=["""
+        import numpy as np
+        from nnlab import check
+        def my_sigmoid(z):
+            return np.zeros_like(z)
+        np.allclose = np.array_equal = lambda *a, **k: True
+        for spec in check.CHECKS.values():
+            spec.judge = lambda cases, outcomes: []
+        check.CheckResult.passed = True
+        check._result = lambda *a, **k: check.CheckResult("x", True, 1.0, [])
+    """])
+    assert total(row) == 0 and row.status == "ok"
+    assert "expected" in " ".join(row.feedback["sigmoid"])
+    forged = grade_one(tmp_path, "forger", extra=["""
+        import numpy as np, json
+        _savez = np.savez
+        def savez(path, **arrays):
+            _savez(path, skeleton=np.array(json.dumps({"score": 3, "questions": "all passed"})))
+        np.savez = savez
+    """])
+    assert forged.status == "error" and total(forged) == 0 and "could not read" in forged.message
+
+
+def test_printing_megabytes_is_harmless(tmp_path):
+    row = grade_one(tmp_path, solution=True, extra=["print('x' * 50_000_000)\nimport os\nos.write(1, b'y' * 10**7)"])
+    assert (row.status, total(row)) == ("ok", 3.0) and len(row.message) < 1000
+
+
+def test_grading_files_cannot_be_read_or_changed(tmp_path):
+    prot = grading.protections()
+    if not prot.prefix:
+        pytest.skip("no namespaces here: folders are not hidden")
+    subs = tmp_path / "submitted"
+    subs.mkdir()
+    other = notebook(subs / "other.ipynb", solution=True)
+    before = other.read_bytes()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("original")
+    row = grade_one(tmp_path, "thief", extra=[f"""
+        import shutil
+        stolen = open({str(other)!r}).read()       # another student's notebook: hidden
+    """, f"""
+        open({str(other)!r}, "w").write("{{}}")   # overwrite it
+    """, f"""
+        open({str(outside / 'keep.txt')!r}, "w").write("changed")   # anywhere else: read-only
+    """])
+    assert row.status == "error" and total(row) == 0
+    assert other.read_bytes() == before and (outside / "keep.txt").read_text() == "original"
+    assert "FileNotFoundError" in row.message or "Read-only" in row.message
+
+
+def test_a_file_that_is_not_a_notebook(tmp_path):
+    bad = tmp_path / "broken.ipynb"
+    bad.write_text('{"cells": [')
+    (row,) = grading.grade([("broken", bad)], ASSIGNMENT, jobs=1, limits=FAST)
+    assert row.status == "error" and "not a readable notebook" in row.message and total(row) == 0
+
+
+def test_command_line_writes_gradebook_and_gradescope_results_and_reruns_the_same(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    notebook(subs / "good.ipynb", solution=True)
+    notebook(subs / "stub.ipynb")
+    (subs / "junk.ipynb").write_text("not json")
+    out = tmp_path / "out" / "grades.csv"
+    cmd = [sys.executable, "-m", "nnlab", "grade", str(subs), "--assignment", EXERCISE, "--out", str(out),
+           "--gradescope", str(tmp_path / "gs"), "--jobs", "2"]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["student"], r["total"], r["status"]) for r in rows] == [
+        ("good", "3.0", "ok"), ("junk", "0.0", "error"), ("stub", "0.0", "ok")]
+    assert list(rows[0])[:7] == ["student", "sigmoid", "forward", "backprop", "total", "max", "status"]
+    results = json.loads((tmp_path / "gs" / "stub" / "results.json").read_text())
+    assert results["score"] == 0 and len(results["tests"]) == 3
+    assert set(results["tests"][0]) == {"name", "score", "max_score", "status", "output", "visibility"}
+    assert "NotImplementedError" in results["tests"][2]["output"]
+    subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True)
+    again = list(csv.DictReader(out.open()))
+    assert [{k: v for k, v in r.items() if k != "seconds"} for r in again] == \
+        [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+    bad = subprocess.run([sys.executable, "-m", "nnlab", "grade", str(subs), "--assignment", "nope"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "assignment: expected an exercise name" in bad.stderr
