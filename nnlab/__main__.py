@@ -30,6 +30,9 @@ def main(argv=None):
     g.add_argument("--cpu-limit", type=float, default=60, help="CPU seconds per submission (default 60)")
     g.add_argument("--memory-limit", type=float, default=2048, help="MiB of memory per submission (default 2048)")
     g.add_argument("--seed", type=int, default=2026, help="seed of the grading inputs (default 2026)")
+    o = sub.add_parser("otter", help="write an exercise's checks as otter-grader test files")
+    o.add_argument("assignment", help="exercise name or its source .py/.ipynb")
+    o.add_argument("folder", help="folder for the test files (e.g. tests/)")
     args = parser.parse_args(argv)
 
     if args.command in ("build", "assign"):
@@ -45,6 +48,15 @@ def main(argv=None):
             out = authoring.build(name, execute=not args.no_execute) if args.command == "build" \
                 else authoring.assign(name)
             print("wrote", out)
+        return 0
+    if args.command == "otter":
+        from . import grading
+
+        try:
+            for p in grading.export_otter(grading.load_assignment(args.assignment), args.folder):
+                print("wrote", p)
+        except ValueError as exc:
+            parser.error(str(exc))
         return 0
     if args.command == "grade":
         from . import grading
