@@ -3,6 +3,7 @@
     from nnlab import check
     check.sigmoid(my_sigmoid)            # shows a short report in the notebook
     check.backprop(my_backprop, strict=True)   # raises AssertionError with the diagnosis (for graders)
+    check.backprop(my_backprop, points=3)      # ``points`` is read by ``nnlab grade`` from the exercise source
 
 Every check calls your function on seeded float64 inputs (kept away from ReLU kinks), compares
 with an independent oracle (a closed form, PyTorch autograd, central differences), and names
@@ -462,7 +463,7 @@ def _sigmoid_judge(cases, outcomes):
 _register("sigmoid", "sigmoid", _sigmoid_cases, _sigmoid_judge, forbid="sigmoid")
 
 
-def sigmoid(f, strict=False):
+def sigmoid(f, strict=False, points=1):
     """sigma(z) = 1/(1 + e^-z), elementwise, without overflow warnings for |z| up to 1000."""
     return _check("sigmoid", f, strict)
 
@@ -529,7 +530,7 @@ def _forward_judge(cases, outcomes):
 _register("forward", "forward pass", _forward_cases, _forward_judge, forbid="forward")
 
 
-def forward(f, strict=False):
+def forward(f, strict=False, points=1):
     """f(X, W1, b1, W2, b2) -> A2: ReLU hidden layer, sigmoid output, batch-first (X @ W + b)."""
     return _check("forward", f, strict)
 
@@ -595,7 +596,7 @@ def _backprop_judge(cases, outcomes):
 _register("backprop", "backprop", _backprop_cases, _backprop_judge, forbid="backprop")
 
 
-def backprop(f, strict=False):
+def backprop(f, strict=False, points=1):
     """f(X, Y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2) for the curriculum's network (ReLU hidden, sigmoid
     output) and the binary cross-entropy summed over the batch (dZ2 = A2 - Y, no 1/N)."""
     return _check("backprop", f, strict)
@@ -655,7 +656,7 @@ def _perceptron_judge(cases, outcomes):
 _register("perceptron_update", "perceptron update", _perceptron_cases, _perceptron_judge)
 
 
-def perceptron_update(f, strict=False):
+def perceptron_update(f, strict=False, points=1):
     """f(w, b, x, y) -> (w, b) after presenting one point with label y in {-1, +1}: on a mistake
     (y (w.x + b) <= 0) w <- w + y x and b <- b + y; otherwise nothing changes."""
     return _check("perceptron_update", f, strict)
@@ -719,7 +720,7 @@ def _momentum_judge(cases, outcomes):
 _register("momentum", "momentum step", _momentum_cases, _momentum_judge, run=run_chain, total=1)
 
 
-def momentum(f, strict=False):
+def momentum(f, strict=False, points=1):
     """f(x, v, grad, lr, rho) -> (x, v): v <- rho v + grad, x <- x - lr v (torch.optim.SGD's form)."""
     return _check("momentum", f, strict)
 
@@ -768,7 +769,7 @@ def _adam_judge(cases, outcomes):
 _register("adam", "Adam step", _adam_cases, _adam_judge, run=run_chain, total=1)
 
 
-def adam(f, strict=False):
+def adam(f, strict=False, points=1):
     """f(x, m, v, grad, t, lr, beta1, beta2, eps) -> (x, m, v) for Adam's step number t (t = 1 first),
     with bias correction m / (1 - beta1^t), v / (1 - beta2^t) (torch.optim.Adam)."""
     return _check("adam", f, strict)
@@ -808,7 +809,7 @@ def _tower_judge(cases, outcomes):
 _register("tower", "tower", _tower_cases, _tower_judge)
 
 
-def tower(f, strict=False):
+def tower(f, strict=False, points=1):
     """f(x, left, right, w) -> sigma(w (x - left)) - sigma(w (x - right)): about 1 on [left, right]."""
     return _check("tower", f, strict)
 
@@ -904,7 +905,7 @@ def _sgd_judge(cases, outcomes):
 _register("sgd_epoch", "SGD epoch", _sgd_cases, _sgd_judge, run=_run_sgd, total=1)
 
 
-def sgd_epoch(f, strict=False):
+def sgd_epoch(f, strict=False, points=1):
     """f(X, Y, w, grad_fn, lr, batch_size, rng) -> w after one epoch of mini-batch SGD: shuffle the
     examples with ``rng.permutation(N)``, walk the shuffled order in batches of ``batch_size`` (the
     last batch may be smaller), and after each batch set w <- w - lr * grad_fn(w, X_batch, Y_batch).
