@@ -115,6 +115,11 @@ def shortcuts(kind):
     if kind in ("sigmoid", "forward", "backprop"):
         found["nnlab.nn.sigmoid"] = reference.sigmoid
         found["nnlab.nn.MLP.forward"] = reference.MLP.forward
+    if kind == "gradient_norms":
+        from . import gradflow
+
+        found["nnlab.gradflow.backward"] = gradflow.backward
+        found["nnlab.gradflow.gradient_flow"] = gradflow.gradient_flow
     if kind == "backprop":
         found["nnlab.nn.MLP.gradients"] = reference.MLP.gradients
         found["nnlab.nn.MLP.backward"] = reference.MLP.backward
@@ -125,7 +130,7 @@ def shortcuts(kind):
     except ImportError:
         return found
     found["torch.sigmoid"] = torch.sigmoid
-    if kind == "backprop":
+    if kind in ("backprop", "gradient_norms"):
         found["torch.Tensor.backward (autograd)"] = torch.Tensor.backward
         found["torch.autograd.grad"] = torch.autograd.grad
     return found
@@ -725,6 +730,54 @@ def momentum(f, strict=False, points=1):
     return _check("momentum", f, strict)
 
 
+def _rmsprop_cases(rng):
+    x0, grads = rng.normal(size=3), [rng.normal(size=3) for _ in range(6)]
+    hyper = (0.01, 0.99, 1e-8)
+    return [Case("step 1", (x0, np.zeros(3), grads[0]) + hyper)] + \
+        [Case(f"step {k + 1}", (None, None, g) + hyper) for k, g in enumerate(grads[1:], start=1)]
+
+
+def _rmsprop_judge(cases, outcomes):
+    import torch
+
+    x0 = cases[0].args[0]
+    lr, alpha, eps = cases[0].args[3:]
+    grads = [c.args[2] for c in cases]
+    ref = _torch_steps(lambda p: torch.optim.RMSprop(p, lr=lr, alpha=alpha, eps=eps, foreach=False), x0, grads)
+    x, s = x0, np.zeros_like(x0)
+    for k, (case, (want, state)) in enumerate(zip(cases, ref)):
+        g = grads[k]
+        try:
+            out = _parts(_returned(outcomes, k), 2, "the pair (x, s)")
+            new_x, new_s = _as_array("x", out[0], x.shape), _as_array("s", out[1], x.shape)
+        except StudentError as exc:
+            return [f"{case.label}: {exc}"]
+        if np.allclose(new_x, want, rtol=1e-9, atol=1e-12) and np.allclose(new_s, state["square_avg"], rtol=1e-9):
+            x, s = want, state["square_avg"]
+            continue
+        s_ok = alpha * s + (1 - alpha) * g * g
+        if np.allclose(new_s, alpha * s + (1 - alpha) * g):
+            return [f"{case.label}: s should average the squared gradient: s <- alpha s + (1 - alpha) grad^2"]
+        if np.allclose(new_x, x - lr * g / np.sqrt(s_ok + eps), rtol=1e-9):
+            return [f"{case.label}: eps goes outside the square root, as in torch.optim.RMSprop: "
+                    "x <- x - lr grad / (sqrt(s) + eps)"]
+        if np.allclose(new_x, x - lr * g * (np.sqrt(s_ok) + eps), rtol=1e-9):
+            return [f"{case.label}: divide the gradient by sqrt(s) + eps, do not multiply"]
+        if np.allclose(new_x, x + lr * g / (np.sqrt(s_ok) + eps), rtol=1e-9):
+            return [f"{case.label}: you moved uphill: x <- x - lr grad / (sqrt(s) + eps)"]
+        return [f"{case.label}: x = {np.round(new_x, 6)}, torch.optim.RMSprop gives {np.round(want, 6)}"]
+    return []
+
+
+_register("rmsprop", "RMSProp step", _rmsprop_cases, _rmsprop_judge, run=run_chain, total=1)
+
+
+def rmsprop(f, strict=False, points=1):
+    """f(x, s, grad, lr, alpha, eps) -> (x, s): s <- alpha s + (1 - alpha) grad^2, x <- x - lr grad / (sqrt(s)
+    + eps) (torch.optim.RMSprop without momentum)."""
+    return _check("rmsprop", f, strict)
+
+
 def _adam_cases(rng):
     x0, grads = rng.normal(size=3), [rng.normal(size=3) for _ in range(6)]
     hyper = (0.01, 0.9, 0.999, 1e-8)
@@ -914,3 +967,80 @@ def sgd_epoch(f, strict=False, points=1):
     must cover every example exactly once, in a random order that changes from epoch to epoch, and
     each step must start where the previous one ended."""
     return _check("sgd_epoch", f, strict)
+
+
+# ------------------------------------------------------- per-layer gradient norms
+
+
+def _deep_cases(rng):
+    cases = []
+    for k, (depth, width, scale) in enumerate([(3, 4, 1.0), (6, 5, 1.0), (8, 6, 3.0)]):
+        sizes = [3] + [width] * (depth - 1) + [1]
+        Ws = [rng.normal(0, scale / np.sqrt(m), (m, n)) for m, n in zip(sizes[:-1], sizes[1:])]
+        bs = [rng.normal(0, 0.1, n) for n in sizes[1:]]
+        X, Y = rng.normal(size=(9, 3)), rng.normal(size=(9, 1))
+        cases.append(Case(f"network {k + 1} ({depth} layers)", (X, Y, Ws, bs)))
+    return cases
+
+
+def _deep_ref(X, Y, Ws, bs):
+    """||dL/dW_l|| (Frobenius) by autograd for sigmoid hidden layers, a linear output and
+    L = 1/2 sum (A_L - Y)^2; also the norms of dL/dA_l and dL/db_l for diagnoses."""
+    import torch
+
+    W = [torch.tensor(w, requires_grad=True) for w in Ws]
+    b = [torch.tensor(v, requires_grad=True) for v in bs]
+    A, acts = torch.tensor(X), []
+    for l, (w, v) in enumerate(zip(W, b)):
+        Z = A @ w + v
+        A = Z if l == len(W) - 1 else torch.sigmoid(Z)
+        A.retain_grad()
+        acts.append(A)
+    loss = 0.5 * ((A - torch.tensor(Y)) ** 2).sum()
+    loss.backward()
+    norm = lambda t: float(torch.linalg.norm(t.grad))  # noqa: E731
+    return np.array([norm(w) for w in W]), np.array([norm(a) for a in acts]), np.array([norm(v) for v in b])
+
+
+def _deep_judge(cases, outcomes):
+    problems = []
+    for k, case in enumerate(cases):
+        L = len(case.args[2])
+        try:
+            norms = _as_array("the norms", _returned(outcomes, k), (L,))
+        except StudentError as exc:
+            problems.append(f"{case.label}: {exc}")
+            continue
+        ref, act_norms, bias_norms = _deep_ref(*case.args)
+        close = lambda a, b: np.allclose(a, b, rtol=1e-7, atol=1e-12)  # noqa: E731
+        if close(norms, ref):
+            continue
+        N = case.args[0].shape[0]
+        if close(norms, ref[::-1]):
+            problems.append(f"{case.label}: your norms are in reverse order: entry l is layer l + 1, from the input")
+        elif close(norms, ref ** 2):
+            problems.append(f"{case.label}: these are squared norms: take the square root of the sum of squares")
+        elif close(norms, ref / N):
+            problems.append(f"{case.label}: your norms are 1/N = 1/{N} of the right ones: the loss is summed, "
+                            "not averaged")
+        elif close(norms, act_norms):
+            problems.append(f"{case.label}: these are the norms of dL/dA (the activations), not of dL/dW")
+        elif close(norms, bias_norms):
+            problems.append(f"{case.label}: these are the norms of dL/db, not of dL/dW")
+        else:
+            bad = [l + 1 for l in range(L) if not np.isclose(norms[l], ref[l], rtol=1e-7, atol=1e-12)]
+            problems.append(f"{case.label}: layer{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} "
+                            f"differ{'' if len(bad) > 1 else 's'} from autograd (layer {bad[0]}: "
+                            f"{norms[bad[0] - 1]:.6g}, expected {ref[bad[0] - 1]:.6g})"
+                            + ("; the last layers agree, so look at how the error travels backward"
+                               if bad[-1] < L else ""))
+    return problems
+
+
+_register("gradient_norms", "per-layer gradient norms", _deep_cases, _deep_judge, forbid="gradient_norms")
+
+
+def gradient_norms(f, strict=False, points=1):
+    """f(X, Y, Ws, bs) -> array of ||dL/dW_l|| (Frobenius), l = 1..L from the input, for a network with
+    sigmoid hidden layers A_l = sigma(A_{l-1} W_l + b_l), a linear output and L = 1/2 sum (A_L - Y)^2."""
+    return _check("gradient_norms", f, strict)

@@ -1,8 +1,8 @@
 # %% [markdown]
-# # Exercise: the perceptron update, towers, momentum, Adam and a mini-batch epoch
+# # Exercise (lectures 5 and 8): momentum, RMSProp, Adam and a mini-batch epoch
 #
-# Five short functions from lectures 1, 3, 5 and 8. Each check compares your function with an
-# independent oracle (the rule itself, `torch.optim`) and names the mistake if it finds one.
+# Four short update rules. Each check runs your function for several steps next to `torch.optim`
+# (or, for the epoch, records every gradient call) and names the mistake if it finds one.
 
 # %%
 import numpy as np
@@ -10,39 +10,7 @@ import numpy as np
 from nnlab import check
 
 # %% [markdown]
-# ## 1. One perceptron step (lecture 1)
-#
-# Labels are $y \in \{-1, +1\}$. If $y\,(w \cdot x + b) \le 0$ the point is a mistake: return
-# $(w + y x,\; b + y)$. Otherwise return $(w, b)$ unchanged. Do not change `w` in place.
-
-# %%
-def perceptron_update(w, b, x, y):
-    ### BEGIN SOLUTION
-    if y * (w @ x + b) <= 0:
-        return w + y * x, b + y
-    return w, b
-    ### END SOLUTION
-
-
-check.perceptron_update(perceptron_update)
-
-# %% [markdown]
-# ## 2. A tower (lecture 3)
-#
-# Two opposite steps: $\sigma(w (x - \text{left})) - \sigma(w (x - \text{right}))$.
-
-# %%
-def tower(x, left, right, w):
-    ### BEGIN SOLUTION
-    s = lambda z: 0.5 * (1 + np.tanh(0.5 * z))  # noqa: E731  (a sigmoid that cannot overflow)
-    return s(w * (x - left)) - s(w * (x - right))
-    ### END SOLUTION
-
-
-check.tower(tower)
-
-# %% [markdown]
-# ## 3. A momentum step (lecture 8)
+# ## 1. A momentum step
 #
 # $v \leftarrow \rho v + \nabla f(x)$, then $x \leftarrow x - \alpha v$. Return `(x, v)`.
 
@@ -57,7 +25,23 @@ def momentum_step(x, v, grad, lr, rho):
 check.momentum(momentum_step)
 
 # %% [markdown]
-# ## 4. An Adam step (lecture 8)
+# ## 2. An RMSProp step
+#
+# $s \leftarrow \alpha s + (1-\alpha) g^2$, then $x \leftarrow x - \text{lr}\; g / (\sqrt{s} + \epsilon)$
+# (as `torch.optim.RMSprop`: $\epsilon$ outside the square root). Return `(x, s)`.
+
+# %%
+def rmsprop_step(x, s, grad, lr, alpha, eps):
+    ### BEGIN SOLUTION
+    s = alpha * s + (1 - alpha) * grad * grad
+    return x - lr * grad / (np.sqrt(s) + eps), s
+    ### END SOLUTION
+
+
+check.rmsprop(rmsprop_step)
+
+# %% [markdown]
+# ## 3. An Adam step
 #
 # $m \leftarrow \beta_1 m + (1-\beta_1) g$, $v \leftarrow \beta_2 v + (1-\beta_2) g^2$,
 # $\hat m = m / (1 - \beta_1^t)$, $\hat v = v / (1 - \beta_2^t)$,
@@ -77,7 +61,7 @@ def adam_step(x, m, v, grad, t, lr, beta1, beta2, eps):
 check.adam(adam_step)
 
 # %% [markdown]
-# ## 5. One epoch of mini-batch SGD (lecture 5)
+# ## 4. One epoch of mini-batch SGD
 #
 # Shuffle the examples with `rng.permutation(N)` (a new order every epoch), walk the shuffled
 # order in batches of `batch_size` (the last batch may be smaller), and after each batch set
