@@ -322,7 +322,7 @@ class Spec:
         self.name, self.title = name, title
         self.cases, self.judge, self.run, self.forbid, self.total = cases, judge, run, forbid, total
 
-    def result(self, cases, outcomes, points=1):
+    def result(self, cases, outcomes):
         """Judge plain outcomes (trusted side) into a CheckResult."""
         problems = self.judge(cases, outcomes)
         return _result(self.title, problems, self.total or len(cases))

@@ -161,11 +161,9 @@ def protections():
     else:
         p.notes.append("no namespaces (unshare unavailable): network not blocked, folders not hidden")
     if root:
-        def become():
-            os.setgroups([])
-            os.setgid(UID_BASE)
-            os.setuid(UID_BASE)
-        if _probe([sys.executable, "-c", "import nnlab.sandbox"], preexec=become):
+        from .sandbox import become
+
+        if _probe([sys.executable, "-c", "import nnlab.sandbox"], preexec=lambda: become(UID_BASE)):
             p.drop_uid = True
             p.notes.append(f"runs as unprivileged user ids {UID_BASE}+")
         else:
@@ -372,6 +370,8 @@ class _Run:
             if result.stat().st_size > 4 * self.limits.fsize:
                 raise ValueError("result file too large")
             with np.load(result, allow_pickle=False) as files:
+                if sum(i.file_size for i in files.zip.infolist()) > 4 * self.limits.fsize:
+                    raise ValueError("results too large once unpacked")
                 report = check.decode(files)
             self._judge(report)
         except Exception as exc:  # anything malformed from the sandbox is the submission's problem

@@ -83,9 +83,10 @@ def _mount(source, target, fstype, flags, data=None):
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 0x4000, 1 << 18
 
 
-def lock_down(workdir, hide):
-    """In a private mount namespace: cover ``hide`` with empty tmpfs, make every mount read-only except
-    ``workdir``, then give up all capabilities (so nothing can be remounted or changed back)."""
+def lock_down(workdir, hide, uid=None):
+    """In a private mount namespace: cover ``hide`` with empty tmpfs and make every mount read-only except
+    ``workdir``; then become ``uid`` or, staying root, give up all capabilities, so that nothing can be
+    remounted or changed back."""
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     for p in hide:
         _mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=16k")
@@ -103,11 +104,20 @@ def lock_down(workdir, hide):
     PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
     for cap in range(64):
         libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2): all empty
-    if libc.capset(header, data) != 0:
-        raise OSError(ctypes.get_errno(), "capset")
+    if uid is not None:
+        become(uid)  # leaving uid 0 clears every capability
+    else:
+        header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+        data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2): all empty
+        if libc.capset(header, data) != 0:
+            raise OSError(ctypes.get_errno(), "capset")
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def become(uid):
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
 
 
 def _limit(limits):
@@ -161,11 +171,9 @@ def main(workdir):
     plan = check.decode(np.load("plan.npz", allow_pickle=False))
     os.unlink("plan.npz")
     if plan.get("lockdown"):
-        lock_down(os.getcwd(), plan.get("hide", []))
-    if plan.get("uid") is not None:
-        os.setgroups([])
-        os.setgid(plan["uid"])
-        os.setuid(plan["uid"])
+        lock_down(os.getcwd(), plan.get("hide", []), plan.get("uid"))
+    elif plan.get("uid") is not None:
+        become(plan["uid"])
     _limit(plan["limits"])
     check.TIME_LIMIT = plan["call_time"]
     os.environ["NNLAB_GRADING"] = "1"

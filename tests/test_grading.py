@@ -234,3 +234,20 @@ def test_checks_exported_for_otter_grader_work_in_grader_check_and_otter_run(tmp
     scores = {t["name"]: t["score"] for t in json.loads((tmp_path / "out" / "results.json").read_text())["tests"]
               if "score" in t}
     assert scores == {"sigmoid": 1.0, "forward": 1.0, "backprop": 1.0}
+
+
+def test_no_network_in_the_sandbox(tmp_path):
+    import socket
+
+    if not grading.protections().prefix:
+        pytest.skip("no network namespace here")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(0.5)
+    port = server.getsockname()[1]
+    row = grade_one(tmp_path, extra=[f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3)"])
+    with pytest.raises(socket.timeout):
+        server.accept()  # nothing arrived
+    server.close()
+    assert row.status == "error" and "Error" in row.message and total(row) == 0
