@@ -251,3 +251,42 @@ def test_no_network_in_the_sandbox(tmp_path):
         server.accept()  # nothing arrived
     server.close()
     assert row.status == "error" and "Error" in row.message and total(row) == 0
+
+
+def test_nnlab_checks_in_an_otter_assign_master_notebook(tmp_path, monkeypatch):
+    """otter assign keeps an nnlab check as the question's test and gives students grader.check(...)."""
+    otter = pytest.importorskip("otter")
+    import numpy as np
+
+    C = nbformat.v4
+    master = C.new_notebook(metadata={"kernelspec": {"display_name": "Python 3", "language": "python",
+                                                     "name": "python3"}})
+    master.cells = [
+        C.new_raw_cell("# ASSIGNMENT CONFIG\ntests:\n  ok_format: false\nexport_cell: false\ngenerate: false\n"
+                       "init_cell: false\ncheck_all_cell: false\nrun_tests: false"),
+        C.new_code_cell("import numpy as np\nfrom nnlab import check"),
+        C.new_raw_cell("# BEGIN QUESTION\nname: sigmoid\npoints: 1"),
+        C.new_markdown_cell("Write a stable sigmoid."),
+        C.new_raw_cell("# BEGIN SOLUTION"),
+        C.new_code_cell("def my_sigmoid(z):\n    # BEGIN SOLUTION\n    e = np.exp(-np.abs(z))\n"
+                        "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))\n    # END SOLUTION"),
+        C.new_raw_cell("# END SOLUTION"),
+        C.new_raw_cell("# BEGIN TESTS"),
+        C.new_code_cell("def test_sigmoid(my_sigmoid):\n    from nnlab import check\n"
+                        "    check.sigmoid(my_sigmoid, strict=True)"),
+        C.new_raw_cell("# END TESTS"),
+        C.new_raw_cell("# END QUESTION"),
+    ]
+    (tmp_path / "master.ipynb").write_text(nbformat.writes(master))
+    subprocess.run([sys.executable, "-m", "otter", "assign", "master.ipynb", "dist"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=300)
+    student = json.dumps(json.loads((tmp_path / "dist" / "student" / "master.ipynb").read_text())["cells"])
+    assert 'grader.check(\\"sigmoid\\")' in student and "np.abs" not in student
+    tests = json.loads((tmp_path / "dist" / "autograder" / "master.ipynb").read_text())["metadata"]["otter"]["tests"]
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "sigmoid.py").write_text(tests["sigmoid"])
+    monkeypatch.chdir(tmp_path)
+    grader = otter.Notebook(tests_dir="tests")
+    assert grader.check("sigmoid", global_env={"my_sigmoid": lambda z: 0.5 * (1 + np.tanh(0.5 * z))}).grade == 1
+    wrong = grader.check("sigmoid", global_env={"my_sigmoid": lambda z: 1 / (1 + np.exp(z))})
+    assert wrong.grade == 0 and "sigma(-z)" in repr(wrong)
