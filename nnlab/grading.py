@@ -167,7 +167,8 @@ def protections():
             p.drop_uid = True
             p.notes.append(f"runs as unprivileged user ids {UID_BASE}+")
         else:
-            p.notes.append("runs as root (the Python environment is not readable by other users)")
+            p.notes.append("stays uid 0 (this Python is not readable by other users)"
+                           + (", without capabilities" if p.prefix else ""))
         p.cgroup_root = _pids_cgroup()
         if p.cgroup_root:
             p.notes.append("pids cgroup (at most 64 processes)")
