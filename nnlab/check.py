@@ -409,10 +409,22 @@ def _result(name, problems, total, notes=()):
     passed = not problems
     failed = len({p.split(":", 1)[0] for p in problems})
     score = 1.0 if passed else max(0.0, 1.0 - failed / max(total, 1))
-    msgs = list(problems) + list(notes)
+    msgs = _fold(problems) + list(notes)
     if passed:
         msgs.insert(0, "all tests agree with the oracle")
     return CheckResult(name, passed, round(score, 3), msgs)
+
+
+def _fold(problems):
+    """One message for cases that failed the same way: "case 1, case 2, case 3: <message>"."""
+    groups = {}
+    for p in problems:
+        label, sep, text = p.partition(": ")
+        if sep:
+            groups.setdefault(text, []).append(label)
+        else:
+            groups.setdefault(p, [])
+    return [f"{', '.join(labels)}: {text}" if labels else text for text, labels in groups.items()]
 
 
 def _finish(result, strict):

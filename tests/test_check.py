@@ -227,3 +227,9 @@ def test_write_it_yourself_exercises_refuse_shortcuts():
 
     assert "autograd" in check.backprop(autograd_backprop).messages[0]
     assert check.backprop(good_backprop).passed and check.sigmoid(good_sigmoid).passed
+
+
+def test_cases_that_fail_the_same_way_share_one_message_and_still_count_each():
+    r = check.perceptron_update(lambda w, b, x, y: (_ for _ in ()).throw(NotImplementedError()))
+    assert r.score == 0 and len(r.messages) == 1
+    assert r.messages[0].startswith("case 1, case 2, case 3, case 4, case 5, case 6, case 7, case 8: ")
