@@ -264,8 +264,8 @@ class _Run:
                   "nofile": 256, "core": 0}
         if os.geteuid() != 0 or uid is not None:
             limits["nproc"] = _count_processes(uid if uid is not None else os.getuid()) + self.limits.processes
-        plan = {"notebook": "submission.ipynb", "cell_time": self.limits.cell, "call_time": self.limits.call, "limits": limits, "uid": uid,
-                "hide": self.hide if prot.prefix else [], "lockdown": bool(prot.prefix),
+        plan = {"notebook": "submission.ipynb", "cell_time": self.limits.cell, "call_time": self.limits.call,
+                "limits": limits, "uid": uid, "hide": self.hide if prot.prefix else [], "lockdown": bool(prot.prefix),
                 "questions": [{"check": q.check, "function": q.function} for q in self.assignment.questions],
                 "cases": self.cases}
         np.savez(Path(self.workdir, "plan.npz"), **check.encode(plan))
