@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 REQUIRED = [  # (import name, minimum version, why)
     ("numpy", "1.24", "arrays for every model"),
+    ("numba", "0.59", "the optimiser race, compiled"),
     ("matplotlib", "3.7", "the figures"),
     ("ipywidgets", "8.1", "sliders and buttons"),
     ("jupyterlab_widgets", "3.0", "shows widgets in JupyterLab"),
@@ -76,7 +77,24 @@ def check_environment(include_torch=True) -> Report:
             version, ok, note = "missing", False, f"{why}: {type(exc).__name__}: {exc}"
         items.append(Item(name, version, ok, note))
     items.append(_agg_works())
+    items.append(_race_compiles())
     return Report(items)
+
+
+def _race_compiles() -> Item:
+    """Compile (or load from the cache) the optimiser race once, so that lecture 8 starts at once."""
+    try:
+        import time
+
+        from . import _race_kernel, optim, surfaces
+
+        t0 = time.perf_counter()
+        bowl = surfaces.quadratic(10.0)
+        ok = _race_kernel.run(list(optim.race_optimizers().values()), bowl, bowl.start, 10, 0.0, 0) is not None
+        return Item("compiled race", "numba" if ok else "NumPy", ok,
+                    f"ready in {time.perf_counter() - t0:.1f} s" if ok else "numba missing: races run in NumPy")
+    except Exception as exc:
+        return Item("compiled race", "numba", False, f"{type(exc).__name__}: {exc}")
 
 
 def _agg_works() -> Item:

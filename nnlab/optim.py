@@ -25,6 +25,7 @@ class Optimizer(NamedTuple):
     init: Callable
     update: Callable
     hyper: dict
+    kind: str = ""   # the constructor: "sgd", "heavy_ball", "adagrad", "rmsprop" or "adam"
 
 
 class SGDState(NamedTuple):
@@ -121,7 +122,7 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
 
     return Optimizer("SGD (Nesterov)" if nesterov else "SGD + momentum" if momentum else "SGD", init, update,
                      dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                          nesterov=nesterov))
+                          nesterov=nesterov), "sgd")
 
 
 def heavy_ball(lr=1e-3, eta=0.9):
@@ -140,7 +141,7 @@ def heavy_ball(lr=1e-3, eta=0.9):
         new_p = [pi - rate * gi + eta * (pi - qi) for gi, pi, qi in zip(g, p, prev)]
         return _out(new_p, single), HeavyBallState(state.step + 1, [pi.copy() for pi in p])
 
-    return Optimizer("heavy ball", init, update, dict(lr=lr, eta=eta))
+    return Optimizer("heavy ball", init, update, dict(lr=lr, eta=eta), "heavy_ball")
 
 
 # -------------------------------------------------------------------- AdaGrad
@@ -172,7 +173,7 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
         return _out(new_p, single), AdagradState(t, sums)
 
     return Optimizer("AdaGrad", init, update, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                                   initial_accumulator_value=acc0, eps=eps))
+                                                   initial_accumulator_value=acc0, eps=eps), "adagrad")
 
 
 # -------------------------------------------------------------------- RMSprop
@@ -217,7 +218,7 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
                                                  gavgs if centered else None)
 
     return Optimizer("RMSProp", init, update, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                                   momentum=momentum, centered=centered))
+                                                   momentum=momentum, centered=centered), "rmsprop")
 
 
 # ----------------------------------------------------------------------- Adam
@@ -268,7 +269,7 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
 
     return Optimizer("Adam" if bias_correction else "Adam without bias correction", init, update,
                      dict(lr=lr, betas=(b1, b2), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                          bias_correction=bias_correction))
+                          bias_correction=bias_correction), "adam")
 
 
 # ------------------------------------------------------------------ schedules

@@ -23,6 +23,7 @@ class Surface:
     ylim: tuple
     minima: tuple = ()          # known minimisers
     start: tuple = (0.0, 0.0)   # a start point that shows the surface's character
+    kernel: tuple = ()          # (id, numbers) of its gradient in ``_race_kernel`` (built-in surfaces only)
 
 
 def _xy(P):
@@ -41,7 +42,8 @@ def quadratic(kappa=10.0, theta=0.0):
                    lambda P: 0.5 * np.einsum("...i,ij,...j->...", np.asarray(P, float), H, np.asarray(P, float)),
                    lambda P: np.asarray(P, float) @ H,
                    lambda P: np.broadcast_to(H, np.shape(P)[:-1] + (2, 2)),
-                   (-span, span), (-span, span), ((0.0, 0.0),), tuple(R @ np.array([1.5, 1.0])))
+                   (-span, span), (-span, span), ((0.0, 0.0),), tuple(R @ np.array([1.5, 1.0])),
+                   (0, tuple(H.ravel())))
 
 
 def eigvecs(theta):
@@ -65,7 +67,7 @@ def rosenbrock(a=1.0, b=100.0):
         return np.stack([np.stack([2 - 4 * b * (y - x * x) + 8 * b * x * x, -4 * b * x], -1),
                          np.stack([-4 * b * x, np.full_like(x, 2 * b)], -1)], -2)
 
-    return Surface("Rosenbrock", f, grad, hess, (-2.0, 2.0), (-1.0, 3.0), ((a, a * a),), (-1.5, 2.0))
+    return Surface("Rosenbrock", f, grad, hess, (-2.0, 2.0), (-1.0, 3.0), ((a, a * a),), (-1.5, 2.0), (1, (a, b)))
 
 
 def saddle():
@@ -83,7 +85,8 @@ def saddle():
         return np.stack([np.stack([np.ones_like(x), np.zeros_like(x)], -1),
                          np.stack([np.zeros_like(x), -1 + 3 * y * y], -1)], -2)
 
-    return Surface("saddle", f, grad, hess, (-2.0, 2.0), (-2.0, 2.0), ((0.0, 1.0), (0.0, -1.0)), (1.8, 1e-3))
+    return Surface("saddle", f, grad, hess, (-2.0, 2.0), (-2.0, 2.0), ((0.0, 1.0), (0.0, -1.0)), (1.8, 1e-3),
+                   (2, ()))
 
 
 def wells():
@@ -101,7 +104,7 @@ def wells():
         z = np.zeros_like(x)
         return np.stack([np.stack([12 * x * x - 4, z], -1), np.stack([z, 12 * y * y - 4], -1)], -2)
 
-    return Surface("four wells", f, grad, hess, (-1.8, 1.8), (-1.8, 1.8), (), (0.9, 1.6))
+    return Surface("four wells", f, grad, hess, (-1.8, 1.8), (-1.8, 1.8), (), (0.9, 1.6), (3, ()))
 
 
 def beale():
@@ -133,7 +136,7 @@ def beale():
         hyy = sum(2 * (dy[k] ** 2 + r[k] * dyy[k]) for k in range(3))
         return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
 
-    return Surface("Beale", f, grad, hess, (-1.0, 4.0), (-1.5, 2.0), ((3.0, 0.5),), (0.5, 1.5))
+    return Surface("Beale", f, grad, hess, (-1.0, 4.0), (-1.5, 2.0), ((3.0, 0.5),), (0.5, 1.5), (4, c))
 
 
 SURFACES = {"quadratic": quadratic, "rosenbrock": rosenbrock, "saddle": saddle, "wells": wells, "beale": beale}
@@ -217,9 +220,26 @@ def measured_rate(path, k0, k1, x_star=(0.0, 0.0)):
     return float((e[k1] / e[k0]) ** (1.0 / (k1 - k0)))
 
 
-def race(optimizers, surface, x0, steps, noise=0.0, seed=0):
-    """One trajectory per named optimiser, all from x0 with the same gradient noise seed."""
-    return {name: trajectory(opt, surface, x0, steps, noise, seed) for name, opt in optimizers.items()}
+def race(optimizers, surface, x0, steps, noise=0.0, seed=0, bound=1e6):
+    """One trajectory per named optimiser, all from x0 with the same gradient noise seed: the same as
+    ``trajectory`` for each, computed in one compiled loop when it can be (``_race_kernel``)."""
+    from . import _race_kernel
+
+    x = v.as_array("x0", x0, shape=(2,))
+    steps = v.integer("steps", steps, low=0, high=1_000_000)
+    noise = v.real("noise", noise, low=0.0)
+    fast = _race_kernel.run(list(optimizers.values()), surface, x, steps, noise, seed, bound)
+    if fast is None:
+        return {name: trajectory(opt, surface, x, steps, noise, seed, bound) for name, opt in optimizers.items()}
+    path, last, code = fast
+    out = {}
+    with np.errstate(all="ignore"):
+        for i, name in enumerate(optimizers):
+            p = path[i, :last[i] + 1].copy()
+            why = None if code[i] == 0 else f"diverged at step {last[i] + 1}: " + \
+                (f"|x| > {bound:g}" if code[i] == 1 else "x is not finite")
+            out[name] = Trajectory(p, np.asarray(surface.f(p), float), why)
+    return out
 
 
 def grid_minimum(surface, n=201):

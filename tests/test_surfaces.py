@@ -74,3 +74,69 @@ def test_bad_input():
         surfaces.trajectory(optim.sgd(lr=0.1), surfaces.quadratic(), (1, 2, 3), 5)
     with pytest.raises(ValueError, match="surface: expected one of"):
         surfaces.make("himmelblau")
+
+
+# ------------------------------------------------- the compiled race (nnlab/_race_kernel.py)
+
+RACERS = dict(optim.race_optimizers(lr=1e-3, lr_adaptive=1e-2),
+              heavy=optim.heavy_ball(lr=1e-3, eta=0.9), adam_raw=optim.adam(lr=1e-2, bias_correction=False),
+              amsgrad=optim.adam(lr=1e-2, amsgrad=True, weight_decay=0.01),
+              rms_centred=optim.rmsprop(lr=1e-2, centered=True, momentum=0.5),
+              sgd_all=optim.sgd(lr=1e-3, momentum=0.8, dampening=0.1, weight_decay=0.05),
+              adagrad_all=optim.adagrad(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, weight_decay=0.01),
+              blows_up=optim.sgd(lr=0.5))
+
+
+@pytest.mark.parametrize("name", list(surfaces.SURFACES))
+@pytest.mark.parametrize("noise", [0.0, 0.3])
+def test_compiled_race_is_each_optimisers_numpy_trajectory(name, noise):
+    """Same stops and messages; paths equal to rounding. Last-bit differences (a fused multiply-add)
+    grow on chaotic paths, so later steps are compared where the path is stable: on the bowl."""
+    from nnlab import _race_kernel
+
+    s = surfaces.make(name)
+    assert _race_kernel.run(list(RACERS.values()), s, s.start, 5, noise, 0) is not None, "compiled path not taken"
+    fast = surfaces.race(RACERS, s, s.start, 1000, noise, seed=3)
+    for key, opt in RACERS.items():
+        ref = surfaces.trajectory(opt, s, s.start, 1000, noise, seed=3)
+        assert fast[key].diverged == ref.diverged and fast[key].path.shape == ref.path.shape, key
+        n = 1000 if name == "quadratic" else 50
+        np.testing.assert_allclose(fast[key].path[:n], ref.path[:n], rtol=1e-12, atol=1e-14, err_msg=key)
+        np.testing.assert_allclose(fast[key].loss[:n], ref.loss[:n], rtol=1e-10, atol=1e-14, err_msg=key)
+
+
+def test_compiled_race_matches_torch_optim_on_the_bowl():
+    import torch
+
+    bowl = surfaces.quadratic(20.0, theta=0.4)
+    H = torch.tensor(bowl.hess(np.zeros(2)))
+    makers = {"SGD": lambda p: torch.optim.SGD(p, lr=0.02),
+              "momentum": lambda p: torch.optim.SGD(p, lr=0.02, momentum=0.9),
+              "Nesterov": lambda p: torch.optim.SGD(p, lr=0.02, momentum=0.9, nesterov=True),
+              "AdaGrad": lambda p: torch.optim.Adagrad(p, lr=0.1),
+              "RMSProp": lambda p: torch.optim.RMSprop(p, lr=0.1, alpha=0.99),
+              "Adam": lambda p: torch.optim.Adam(p, lr=0.1, betas=(0.9, 0.99))}
+    ours = surfaces.race(optim.race_optimizers(lr=0.02, lr_adaptive=0.1, rho=0.9, beta2=0.99), bowl, bowl.start, 50)
+    for key, make in makers.items():
+        x = torch.tensor(bowl.start, dtype=torch.float64, requires_grad=True)
+        opt, path = make([x]), [x.detach().clone().numpy()]
+        for _ in range(50):
+            opt.zero_grad()
+            (0.5 * x @ H @ x).backward()
+            opt.step()
+            path.append(x.detach().clone().numpy())
+        np.testing.assert_allclose(ours[key].path, np.array(path), rtol=1e-10, atol=1e-13, err_msg=key)
+
+
+def test_race_falls_back_to_numpy_for_schedules_and_custom_surfaces():
+    from nnlab import _race_kernel
+
+    bowl = surfaces.quadratic(5.0)
+    scheduled = {"step lr": optim.sgd(lr=optim.step_lr(0.1, 10, 0.5))}
+    assert _race_kernel.run(list(scheduled.values()), bowl, bowl.start, 5, 0.0, 0) is None
+    mine = surfaces.Surface("mine", lambda P: (np.asarray(P) ** 2).sum(-1), lambda P: 2 * np.asarray(P, float),
+                            lambda P: None, (-1, 1), (-1, 1))
+    for surf, opts in ((bowl, scheduled), (mine, {"SGD": optim.sgd(lr=0.1)})):
+        got = surfaces.race(opts, surf, (0.5, -0.5), 30)
+        for key, opt in opts.items():
+            np.testing.assert_array_equal(got[key].path, surfaces.trajectory(opt, surf, (0.5, -0.5), 30).path)
