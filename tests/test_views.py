@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnlab import neuron
-from nnlab.views import EXPLORERS, ActivationExplorer
+from nnlab.views import EXPLORERS, ActivationExplorer, Explorer
 from nnlab.views.testing import is_active, other_value, valued_controls
 
 
@@ -465,3 +465,38 @@ def test_updates_from_several_threads_are_serialised(monkeypatch):
         t.join()
     assert not failures and not e.errors and not a.errors
     assert most[0] == 1, f"{most[0]} renders ran at the same time"
+
+
+@pytest.mark.parametrize("cls", [c for c in EXPLORERS if c.on_click is not Explorer.on_click], ids=lambda c: c.__name__)
+def test_clicks_on_the_figure_change_state_like_controls(cls):
+    """A click at the centre of each axes either is ignored or changes the state; then the image is
+    new and equals a fresh explorer's. A click outside every axes does nothing."""
+    e = cls()
+    assert e._clicks is not None and "nnlab-clickable" in e.image._dom_classes
+    assert e.click(1, 1) is None
+    for ax in e.fig.axes:
+        before, image = e.state, e.image.value
+        bbox = ax.bbox
+        changes = e.click((bbox.x0 + bbox.x1) / 2, e.fig.bbox.height - (bbox.y0 + bbox.y1) / 2)
+        if changes:
+            assert e.state != before and e.image.value != image and _same_as_fresh(e)
+            assert all(e.controls[k].value == v for k, v in changes.items() if k in e.controls)
+        else:
+            assert e.state == before
+
+
+def test_race_click_puts_the_start_star_under_the_pointer():
+    """The oracle is the picture: after a click the black start marker is drawn where the click was."""
+    from nnlab.views import OptimizerRace
+
+    r = OptimizerRace(show_SGD=False, show_momentum=False, show_Adam=False)
+    bbox = r.ax.bbox
+    px, py = bbox.x0 + 0.3 * bbox.width, r.fig.bbox.height - (bbox.y0 + 0.7 * bbox.height)
+    changes = r.click(px, py)
+    assert set(changes) == {"x0", "y0"} and r.controls["x0"].value == r.state["x0"]
+    rgb = _pixels(r.image.value)[..., :3].astype(int)
+    black = np.argwhere(rgb.sum(-1) < 60)
+    near = black[(np.abs(black[:, 0] - py) < 8) & (np.abs(black[:, 1] - px) < 8)]
+    assert len(near) > 10, "no start marker at the clicked pixel"
+    cy, cx = near.mean(0)
+    assert abs(cx - px) < 2.5 and abs(cy - py) < 2.5, (cx, cy, px, py)

@@ -10,7 +10,11 @@ An explorer is
   (``setup``) and updated in place (``draw``), rendered to PNG into an ``ipywidgets.Image``
   (no front-end extension needed beyond ipywidgets itself);
 - a **description**: ``describe()`` says in words what the figure shows now; it is also
-  shown under the figure for screen readers (aria-live).
+  shown under the figure for screen readers (aria-live);
+- optionally **clicks**: a view that overrides ``on_click(ax, x, y)`` turns a click on the figure
+  (at data point x, y of axes ``ax``) into state changes; the image reports clicks through
+  ipyevents, and ``click(px, py)`` does the same from code. Every click has a control as well,
+  so the keyboard path stays.
 
 Subclasses define ``defaults()``, ``make_controls()``, ``validate(state)``, ``setup(fig)``,
 ``compute(state)`` (calls the model, returns a result object), ``draw(result)`` and
@@ -101,6 +105,11 @@ class Explorer:
     def refresh_controls(self) -> None:
         """Adjust control ranges and enabled state to the current state (before values are synced)."""
 
+    def on_click(self, ax, x, y):
+        """State changes for a click at data point (x, y) of axes ``ax``, or None to ignore it.
+        Views that take clicks override this."""
+        return None
+
     # -------------------------------------------------------------------- machinery
     def __init__(self, **state):
         defaults = self.defaults()
@@ -134,6 +143,7 @@ class Explorer:
                 control.add_class("nnlab-log")
             if hasattr(control, "value") and name in self._state:
                 control.observe(self._on_control, names="value")
+        self._clicks = self._listen_for_clicks() if type(self).on_click is not Explorer.on_click else None
         self.widget = self.layout()
         self.widget.add_class("nnlab-explorer")
         self.result = None
@@ -153,12 +163,47 @@ class Explorer:
         try:
             self.set(**{name: change["new"]})
         except Exception as exc:  # a widget callback must never fail silently in the kernel log
-            self.errors.append(f"{name} = {change['new']!r}: {type(exc).__name__}: {exc}")
-            self.caption.value = (f'<div class="nnlab-error" role="alert">Could not set {_escape(name)} to '
-                                  f'{_escape(repr(change["new"]))}: {_escape(str(exc))}</div>')
+            self._report(name, change["new"], exc)
             with self.hold():
                 if name in self._state and change["owner"].value != self._state[name]:
                     change["owner"].value = self._state[name]
+
+    def _report(self, name, value, exc):
+        self.errors.append(f"{name} = {value!r}: {type(exc).__name__}: {exc}")
+        self.caption.value = (f'<div class="nnlab-error" role="alert">Could not set {_escape(name)} to '
+                              f'{_escape(repr(value))}: {_escape(str(exc))}</div>')
+
+    def _listen_for_clicks(self):
+        from ipyevents import Event
+
+        events = Event(source=self.image, watched_events=["click"], prevent_default_action=True)
+        events.on_dom_event(lambda e: self.click(e["dataX"], e["dataY"]))
+        self.image.add_class("nnlab-clickable")
+        return events
+
+    def click(self, px, py):
+        """Act on a click at pixel (px, py) of the image, counted from its top-left corner; returns
+        the state changes it made (None if the click was outside every axes or ignored)."""
+        with RENDER_LOCK:
+            X, Y = float(px), self.fig.bbox.height - float(py)   # matplotlib counts from the bottom
+            for ax in self.fig.axes:
+                if ax.get_visible() and ax.bbox.contains(X, Y):
+                    x, y = ax.transData.inverted().transform((X, Y))
+                    changes = self.on_click(ax, float(x), float(y))
+                    if not changes:
+                        return None
+                    try:
+                        self.set(**changes)
+                    except Exception as exc:  # as for controls: said in the caption, never lost
+                        self._report("click", changes, exc)
+                        return None
+                    return changes
+        return None
+
+    def pixel(self, ax, x, y):
+        """The image pixel (from the top-left corner) that shows data point (x, y) of ``ax``."""
+        X, Y = ax.transData.transform((x, y))
+        return float(X), float(self.fig.bbox.height - Y)
 
     @property
     def state(self) -> dict:

@@ -97,12 +97,20 @@ class OptimizerRace(Explorer):
         quad = s["surface"] == "quadratic"
         c["kappa"].disabled = c["theta"].disabled = not quad
 
+    def on_click(self, ax, x, y):
+        """A click on the contour plot starts the race there."""
+        if ax is not self.ax:
+            return None
+        return {"x0": float(np.clip(np.round(x, 2), -4, 4)), "y0": float(np.clip(np.round(y, 2), -4, 4))}
+
     def layout(self):
         c = self.controls
         row = lambda *names: widgets.HBox([c[n] for n in names], layout={"flex_flow": "row wrap"})  # noqa: E731
         return widgets.VBox([row("surface", "kappa", "theta"), row(*[f"show_{n}" for n in optim.RACE]),
                              row("lr", "lr_adaptive", "rho"), row("beta1", "beta2", "noise"),
-                             row("steps", "x0", "y0"), widgets.HBox([c["frame"], widgets.Label("race:"), c["play"]]),
+                             widgets.HBox([c["steps"], c["x0"], c["y0"],
+                                           widgets.Label("(or click the contour plot)")],
+                                          layout={"flex_flow": "row wrap"}), widgets.HBox([c["frame"], widgets.Label("race:"), c["play"]]),
                              self.image, self.caption])
 
     # ----------------------------------------------------------------- figure

@@ -56,6 +56,8 @@ race
 # * Raise κ to 1000 and find the largest learning rate that does not diverge.
 # * Tick **momentum** and compare ρ = 0.9 with ρ = 0.99.
 # * Press ▶ to watch the race step by step.
+# * Click the contour plot to start the race there (or set *start x* and *start y*). Start on
+#   the long axis of the bowl, then on the short one: which start makes gradient descent zig-zag?
 
 # %% [markdown]
 # ## 2. Other hazards: local minima, saddles and noise
