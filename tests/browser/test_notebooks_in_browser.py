@@ -122,18 +122,22 @@ def _change(page, control):
     raise AssertionError(f"no rule to operate a control with classes {cls!r}")
 
 
+def _wait_for_new_image(page, image, before, shot, failure):
+    try:
+        page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
+                               arg=[image.element_handle(), before], timeout=15_000)
+    except Exception as exc:  # noqa: BLE001 - turned into a readable failure
+        page.screenshot(path=f"{shot}-fail.png")
+        raise AssertionError(failure) from exc
+
+
 def _click_figure(page, explorer, image, where, shot):
     """Click the figure left of centre (the race's contour plot); the image and a readout must change."""
     readouts = lambda: explorer.locator(".nnlab-ctl .widget-readout").all_inner_texts()  # noqa: E731
     before_src, before_readouts = image.get_attribute("src"), readouts()
     box = image.bounding_box()
     image.click(position={"x": 0.2 * box["width"], "y": 0.55 * box["height"]})
-    try:
-        page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
-                               arg=[image.element_handle(), before_src], timeout=15_000)
-    except Exception as exc:  # noqa: BLE001 - turned into a readable failure
-        page.screenshot(path=f"{shot}-fail.png")
-        raise AssertionError(f"{where}: clicked the figure, but the image did not change") from exc
+    _wait_for_new_image(page, image, before_src, shot, f"{where}: clicked the figure, but the image did not change")
     _wait(lambda: readouts() != before_readouts, 10, f"{where}: a control to show the clicked point")
     return "clicked the figure"
 
@@ -165,12 +169,8 @@ def test_notebook_runs_and_explorers_respond(page, lab, name):
                 continue
             before = image.get_attribute("src")
             action = _change(page, control)
-            try:
-                page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
-                                       arg=[image.element_handle(), before], timeout=15_000)
-            except Exception as exc:  # noqa: BLE001 - turned into a readable failure
-                page.screenshot(path=f"{shot}-fail.png")
-                raise AssertionError(f"explorer {e}, control {c}: {action}, but the image did not change") from exc
+            _wait_for_new_image(page, image, before, shot,
+                                f"explorer {e}, control {c}: {action}, but the image did not change")
             if action == "pressed play":  # pause again so later changes are not masked by playback
                 control.locator("button").nth(1).click()
                 page.wait_for_timeout(800)
