@@ -135,7 +135,7 @@ def _row(opt):
 def run(optimizers, surface, x0, steps, noise, seed, bound=1e6):
     """(path (n, steps + 1, 2), last step reached (n,), stop code (n,): 0 ran, 1 |x| > bound, 2 not finite),
     or None when the compiled race cannot serve these optimisers or this surface."""
-    if numba is None or not surface.kernel:
+    if numba is None or not surface.kernel or not optimizers:
         return None
     rows = []
     for opt in optimizers:

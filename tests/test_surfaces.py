@@ -140,3 +140,7 @@ def test_race_falls_back_to_numpy_for_schedules_and_custom_surfaces():
         got = surfaces.race(opts, surf, (0.5, -0.5), 30)
         for key, opt in opts.items():
             np.testing.assert_array_equal(got[key].path, surfaces.trajectory(opt, surf, (0.5, -0.5), 30).path)
+
+
+def test_a_race_without_optimisers_is_empty():
+    assert surfaces.race({}, surfaces.quadratic(), (1.0, 1.0), 10) == {}
