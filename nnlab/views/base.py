@@ -174,7 +174,10 @@ class Explorer:
                               f'{_escape(repr(value))}: {_escape(str(exc))}</div>')
 
     def _listen_for_clicks(self):
-        from ipyevents import Event
+        try:
+            from ipyevents import Event
+        except ImportError:  # a dependency, but an explorer must still work without it (controls only)
+            return None
 
         events = Event(source=self.image, watched_events=["click"], prevent_default_action=True)
         events.on_dom_event(lambda e: self.click(e["dataX"], e["dataY"]))
