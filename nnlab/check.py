@@ -31,14 +31,43 @@ import numpy as np
 TIME_LIMIT = 10.0  # seconds per call of the student's function
 
 
+# Kinds of problem. WRONG: the function returned an answer that differs from the oracle's. The others say
+# how the student's code failed to give an answer; a grader decides statuses from these, never from wording.
+WRONG = "wrong"
+UNUSABLE = "unusable"              # returned None, the wrong shape or type, integers
+RAISED = "raised"                  # raised an exception
+NOT_IMPLEMENTED = "not implemented"  # still the stub
+TIMEOUT = "timeout"                # did not return within the time limit
+MEMORY = "memory"                  # ran out of memory
+FORBIDDEN = "forbidden"            # called a function a "write it yourself" exercise rules out
+NOT_RUN = "not run"                # an earlier step of a chain failed
+KINDS = (WRONG, UNUSABLE, RAISED, NOT_IMPLEMENTED, TIMEOUT, MEMORY, FORBIDDEN, NOT_RUN)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one test case: ``case`` is the case's label ("test 2"; "" for the function as a
+    whole), ``kind`` one of ``KINDS``, ``text`` the diagnosis in words. Scores count the distinct cases
+    with a problem; nothing is decided from ``text``."""
+
+    case: str
+    kind: str
+    text: str
+
+    def __str__(self):
+        return f"{self.case}: {self.text}" if self.case else self.text
+
+
 @dataclass
 class CheckResult:
-    """The outcome of one check: passed, a score in [0, 1] and messages (the first one is the diagnosis)."""
+    """The outcome of one check: passed, a score in [0, 1], messages (the first one is the diagnosis) and the
+    problems they were made from."""
 
     name: str
     passed: bool
     score: float
     messages: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
 
     def __str__(self):
         head = f"{self.name}: {'passed' if self.passed else 'not yet'} (score {self.score:.2f})"
@@ -62,7 +91,15 @@ class CheckResult:
 
 
 class StudentError(Exception):
-    """The student's function raised, hung, or returned something unusable; the message says which."""
+    """The student's function raised, hung, or returned something unusable; the message says which and
+    ``kind`` (one of ``KINDS``) says what happened."""
+
+    def __init__(self, text, kind=UNUSABLE):
+        super().__init__(text)
+        self.kind = kind
+
+    def problem(self, case):
+        return Problem(case, self.kind, str(self))
 
 
 @contextmanager
@@ -147,18 +184,19 @@ def call(fn, *args, time_limit=None, forbid=None):
             with _time_limit(time_limit or TIME_LIMIT), np.errstate(all="warn"), _watch_calls(forbid, used):
                 out = fn(*copies)
         except NotImplementedError:
-            raise StudentError("your function raises NotImplementedError: replace the stub with your code") from None
+            raise StudentError("your function raises NotImplementedError: replace the stub with your code",
+                               NOT_IMPLEMENTED) from None
         except TimeoutError as exc:
-            raise StudentError(str(exc)) from None
+            raise StudentError(str(exc), TIMEOUT) from None
         except MemoryError:
-            raise StudentError("your function ran out of memory (MemoryError)") from None
+            raise StudentError("your function ran out of memory (MemoryError)", MEMORY) from None
         except Exception as exc:  # the student's bug, reported, never re-raised
             tb = traceback.extract_tb(exc.__traceback__)
             where = f" (line {tb[-1].lineno}: {tb[-1].line})" if tb else ""
-            raise StudentError(f"your function raised {type(exc).__name__}: {exc}{where}") from None
+            raise StudentError(f"your function raised {type(exc).__name__}: {exc}{where}", RAISED) from None
     if used:
-        raise StudentError(f"this exercise asks you to write it yourself, but your function called "
-                           f"{', '.join(sorted(used))}")
+        raise StudentError("this exercise asks you to write it yourself, but your function called "
+                           f"{', '.join(sorted(used))}", FORBIDDEN)
     mutated = [i for i, (a, c) in enumerate(zip(args, copies))
                if isinstance(a, np.ndarray) and not np.array_equal(a, c, equal_nan=True)]
     return out, [str(w.message) for w in caught], mutated
@@ -186,13 +224,15 @@ class Case:
 @dataclass
 class Outcome:
     """What one call of the student's function did, in plain data: ``value`` is the return value as
-    nested lists of arrays (other objects become ``{"type": name}``), ``error`` a message or None."""
+    nested lists of arrays (other objects become ``{"type": name}``); ``error`` a message or None, and
+    ``kind`` what happened when there is an error (one of ``KINDS``)."""
 
     value: object = None
     error: str | None = None
     warnings: list = field(default_factory=list)
     mutated: list = field(default_factory=list)
     record: dict = field(default_factory=dict)
+    kind: str | None = None
 
 
 def plain(obj, depth=0):
@@ -219,7 +259,7 @@ def run_calls(f, cases, forbid=None):
             out, warns, mutated = call(f, *case.args, forbid=forbid)
             outcomes.append(Outcome(plain(out), None, warns, mutated))
         except StudentError as exc:
-            outcomes.append(Outcome(error=str(exc)))
+            outcomes.append(Outcome(error=str(exc), kind=exc.kind))
     return outcomes
 
 
@@ -235,7 +275,7 @@ def run_chain(f, cases, forbid=None):
         try:
             out, warns, mutated = call(f, *args, forbid=forbid)
         except StudentError as exc:
-            outcomes.append(Outcome(error=str(exc)))
+            outcomes.append(Outcome(error=str(exc), kind=exc.kind))
             break
         outcomes.append(Outcome(plain(out), None, warns, mutated))
         nxt = cases[len(outcomes)] if len(outcomes) < len(cases) else None
@@ -264,6 +304,8 @@ def encode(tree):
             return {"outcome": walk(obj.__dict__)}
         if isinstance(obj, Case):
             return {"case": [obj.label, walk(list(obj.args))]}
+        if isinstance(obj, Problem):
+            return {"problem": [obj.case, obj.kind, obj.text]}
         if isinstance(obj, dict):
             return {str(k): walk(v) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
@@ -300,6 +342,7 @@ def decode(files):
                     raise ValueError("malformed outcome")
                 out = Outcome(**fields)
                 if not (out.error is None or isinstance(out.error, str)) or not isinstance(out.record, dict) \
+                        or not (out.kind is None or out.kind in KINDS) \
                         or not all(isinstance(w, str) for w in out.warnings) \
                         or not all(isinstance(i, int) for i in out.mutated):
                     raise ValueError("malformed outcome")
@@ -307,6 +350,11 @@ def decode(files):
             if set(obj) == {"case"}:
                 label, args = obj["case"]
                 return Case(str(label), tuple(walk(args, depth + 1)))
+            if set(obj) == {"problem"}:
+                parts = obj["problem"]
+                if not (isinstance(parts, list) and len(parts) == 3 and all(isinstance(p, str) for p in parts)):
+                    raise ValueError("malformed problem")
+                return Problem(*parts)
             return {str(k): walk(v, depth + 1) for k, v in obj.items()}
         if isinstance(obj, list):
             return [walk(v, depth + 1) for v in obj]
@@ -341,7 +389,8 @@ def _check(name, f, strict):
     if os.environ.get("NNLAB_GRADING") == "1":  # inside ``nnlab grade``: the grader calls the function itself
         return CheckResult(spec.title, False, 0.0, ["not run while grading"])
     if not callable(f):
-        return _finish(_result(spec.title, [f"check: expected your function, got {type(f).__name__}"], 1), strict)
+        problem = Problem("", UNUSABLE, f"check: expected your function, got {type(f).__name__}")
+        return _finish(_result(spec.title, [problem], 1), strict)
     cases = spec.cases(np.random.default_rng(SEED))
     forbid = shortcuts(spec.forbid) if spec.forbid else None
     return _finish(spec.result(cases, spec.run(f, cases, forbid)), strict)
@@ -350,9 +399,9 @@ def _check(name, f, strict):
 def _returned(outcomes, k):
     """The k-th outcome's value, or StudentError with what went wrong."""
     if k >= len(outcomes):
-        raise StudentError("not run (an earlier step failed)")
+        raise StudentError("not run (an earlier step failed)", NOT_RUN)
     if outcomes[k].error:
-        raise StudentError(outcomes[k].error)
+        raise StudentError(outcomes[k].error, outcomes[k].kind or RAISED)
     return outcomes[k].value
 
 
@@ -404,26 +453,26 @@ def _ratio_hint(mine, ref):
 
 
 def _result(name, problems, total, notes=()):
-    """Score = the share of the ``total`` test cases without a problem. Problems are prefixed with
-    their case ("test 2: ...", "on large values: ..."); several problems in one case count once."""
+    """Score = the share of the ``total`` test cases without a problem; several problems in one case count
+    once (a problem of the function as a whole, case "", counts as one case)."""
+    if not all(isinstance(p, Problem) for p in problems):
+        raise TypeError(f"problems: expected Problem records, got {[type(p).__name__ for p in problems]}")
     passed = not problems
-    failed = len({p.split(":", 1)[0] for p in problems})
+    failed = len({p.case for p in problems})
     score = 1.0 if passed else max(0.0, 1.0 - failed / max(total, 1))
     msgs = _fold(problems) + list(notes)
     if passed:
         msgs.insert(0, "all tests agree with the oracle")
-    return CheckResult(name, passed, round(score, 3), msgs)
+    return CheckResult(name, passed, round(score, 3), msgs, list(problems))
 
 
 def _fold(problems):
     """One message for cases that failed the same way: "case 1, case 2, case 3: <message>"."""
     groups = {}
     for p in problems:
-        label, sep, text = p.partition(": ")
-        if sep:
-            groups.setdefault(text, []).append(label)
-        else:
-            groups.setdefault(p, [])
+        labels = groups.setdefault(p.text, [])
+        if p.case:
+            labels.append(p.case)
     return [f"{', '.join(labels)}: {text}" if labels else text for text, labels in groups.items()]
 
 
@@ -453,27 +502,31 @@ def _sigmoid_judge(cases, outcomes):
         try:
             y = _as_array("the result", _returned(outcomes, k), z.shape)
         except StudentError as exc:
-            problems.append(f"{case.label}: {exc}")
+            problems.append(exc.problem(case.label))
             ys.append(None)
             continue
         ys.append(y)
         ref = _sigmoid_ref(z)
         if outcomes[k].mutated:
-            problems.append(f"{case.label}: your function changed its input array in place; compute a new array")
+            problems.append(Problem(case.label, WRONG, "your function changed its input array in place; compute a "
+                                                       "new array"))
         if any("overflow" in w for w in outcomes[k].warnings):
-            problems.append(f"{case.label}: np.exp overflowed (RuntimeWarning). Use a stable form: for z < 0 write "
-                            "e^z / (1 + e^z), for z >= 0 write 1 / (1 + e^-z)")
+            problems.append(Problem(case.label, WRONG, "np.exp overflowed (RuntimeWarning). Use a stable form: "
+                                                       "for z < 0 write "
+                            "e^z / (1 + e^z), for z >= 0 write 1 / (1 + e^-z)"))
         if not np.all(np.isfinite(y)):
-            problems.append(f"{case.label}: the result contains nan or inf")
+            problems.append(Problem(case.label, WRONG, "the result contains nan or inf"))
         elif np.allclose(y, 1 - ref, rtol=1e-9, atol=1e-12) and not np.allclose(y, ref):
-            problems.append(f"{case.label}: you computed 1 / (1 + e^z), which is sigma(-z): check the sign of z")
+            problems.append(Problem(case.label, WRONG, "you computed 1 / (1 + e^z), which is sigma(-z): check the "
+                                                       "sign of z"))
         elif not np.allclose(y, ref, rtol=1e-9, atol=1e-12):
             i = np.unravel_index(np.argmax(np.abs(y - ref)), z.shape)
-            problems.append(f"{case.label}: at z = {z[i]:.4g} you return {y[i]:.6g}, expected {ref[i]:.6g}")
+            problems.append(Problem(case.label, WRONG, f"at z = {z[i]:.4g} you return {y[i]:.6g}, expected "
+                                                       f"{ref[i]:.6g}"))
     if ys[0] is not None and ys[1] is not None and np.allclose(ys[0].ravel()[:5], ys[1].ravel()[:5]) \
             and not np.allclose(cases[0].args[0].ravel()[:5], cases[1].args[0][:5]):
-        problems.append("your function returns the same numbers for different inputs: does it use a global "
-                        "variable instead of its argument?")
+        problems.append(Problem("", WRONG, "your function returns the same numbers for different inputs: does it "
+                                "use a global variable instead of its argument?"))
     return problems
 
 
@@ -520,13 +573,13 @@ def _forward_judge(cases, outcomes):
         try:
             A2 = _as_array("A2", _returned(outcomes, k), (X.shape[0], 1))
         except StudentError as exc:
-            problems.append(f"{case.label}: {exc}")
+            problems.append(exc.problem(case.label))
             continue
         ref, _ = _forward_ref(*case.args)
         if outcomes[k].mutated:
             names = ["X", "W1", "b1", "W2", "b2"]
-            problems.append(f"{case.label}: your function changed "
-                            f"{', '.join(names[i] for i in outcomes[k].mutated if i < 5)} in place")
+            problems.append(Problem(case.label, WRONG, "your function changed "
+                            f"{', '.join(names[i] for i in outcomes[k].mutated if i < 5)} in place"))
         if np.allclose(A2, ref, rtol=1e-9, atol=1e-12):
             continue
         alternatives = {
@@ -537,10 +590,10 @@ def _forward_judge(cases, outcomes):
         }
         hint = next((k for k, alt in alternatives.items() if np.allclose(A2, alt, rtol=1e-9, atol=1e-12)), None)
         if hint:
-            problems.append(f"{case.label}: your output matches a network with {hint}")
+            problems.append(Problem(case.label, WRONG, f"your output matches a network with {hint}"))
         else:
             i = int(np.argmax(np.abs(A2 - ref)))
-            problems.append(f"{case.label}: example {i} gives {A2[i, 0]:.6g}, expected {ref[i, 0]:.6g}")
+            problems.append(Problem(case.label, WRONG, f"example {i} gives {A2[i, 0]:.6g}, expected {ref[i, 0]:.6g}"))
     return problems
 
 
@@ -577,36 +630,37 @@ def _backprop_judge(cases, outcomes):
             out = _parts(_returned(outcomes, k), 4, "the four gradients (dW1, db1, dW2, db2) as a tuple")
             grads = [_as_array(n, o, s) for n, o, s in zip(names, out, [W1.shape, b1.shape, W2.shape, b2.shape])]
         except StudentError as exc:
-            problems.append(f"{case.label}: {exc}")
+            problems.append(exc.problem(case.label))
             continue
         refs = _backprop_ref(*case.args)
         if outcomes[k].mutated:
-            problems.append(f"{case.label}: your function changed its inputs in place")
+            problems.append(Problem(case.label, WRONG, "your function changed its inputs in place"))
         N = X.shape[0]
         for n, g, r in zip(names, grads, refs):
             if np.allclose(g, r, rtol=1e-7, atol=1e-10):
                 continue
             ratio = _ratio_hint(g, r)
             if ratio is not None and abs(ratio - 1 / N) < 1e-6:
-                problems.append(f"{case.label}: {n} is 1/N = 1/{N} of the right value: this exercise sums the "
-                                "loss over the batch, so do not divide by N")
+                problems.append(Problem(case.label, WRONG, f"{n} is 1/N = 1/{N} of the right value: this exercise "
+                                                           f"sums the "
+                                "loss over the batch, so do not divide by N"))
             elif ratio is not None and abs(ratio - N) < 1e-6:
-                problems.append(f"{case.label}: {n} is N = {N} times too large")
+                problems.append(Problem(case.label, WRONG, f"{n} is N = {N} times too large"))
             elif ratio is not None and abs(ratio + 1) < 1e-6:
-                problems.append(f"{case.label}: {n} has the wrong sign (dZ2 = A2 - Y, not Y - A2)")
+                problems.append(Problem(case.label, WRONG, f"{n} has the wrong sign (dZ2 = A2 - Y, not Y - A2)"))
             elif g.ndim == 2:
                 bad = [j for j in range(g.shape[1]) if not np.allclose(g[:, j], r[:, j], rtol=1e-7, atol=1e-10)]
                 good = [j for j in range(g.shape[1]) if j not in bad]
                 unit = "hidden unit" if n == "dW1" else "output"
-                msg = f"{case.label}: {n} column{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} " \
+                msg = f"{n} column{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} " \
                       f"({unit} {', '.join(str(j + 1) for j in bad)}) differ{'' if len(bad) > 1 else 's'} from autograd"
                 if good:
                     err = max(np.abs(g[:, good] - r[:, good]).max(), 1e-16)
                     msg += f"; the other columns agree to {err:.0e}"
-                problems.append(msg)
+                problems.append(Problem(case.label, WRONG, msg))
             else:
                 i = int(np.argmax(np.abs(g - r)))
-                problems.append(f"{case.label}: {n}[{i}] is {g[i]:.6g}, autograd says {r[i]:.6g}")
+                problems.append(Problem(case.label, WRONG, f"{n}[{i}] is {g[i]:.6g}, autograd says {r[i]:.6g}"))
     return problems
 
 
@@ -647,26 +701,28 @@ def _perceptron_judge(cases, outcomes):
                 raise StudentError(f"b should be a number, got shape {new_b.shape}")
             new_b = float(new_b.reshape(-1)[0])
         except StudentError as exc:
-            problems.append(f"{case.label}: {exc}")
+            problems.append(exc.problem(case.label))
             continue
         if outcomes[k].mutated:
-            problems.append(f"{case.label}: you changed w in place; return a new array (w + y * x)")
+            problems.append(Problem(case.label, WRONG, "you changed w in place; return a new array (w + y * x)"))
         if np.allclose(new_w, want_w) and np.isclose(new_b, want_b):
             continue
         score = y * (w @ x + b)
         if not mistake and not np.allclose(new_w, w):
-            problems.append(f"{case.label}: the point was classified correctly (y (w.x + b) = "
-                            f"{score:.3g} > 0) but you changed w: update only on mistakes")
+            problems.append(Problem(case.label, WRONG, "the point was classified correctly (y (w.x + b) = "
+                            f"{score:.3g} > 0) but you changed w: update only on mistakes"))
         elif mistake and np.allclose(new_w, w) and np.isclose(new_b, b):
-            problems.append(f"{case.label}: this point is a mistake (y (w.x + b) = {score:.3g} <= 0) but nothing "
-                            "changed" + (" (a score of exactly 0 counts as a mistake)" if score == 0 else ""))
+            problems.append(Problem(case.label, WRONG, f"this point is a mistake (y (w.x + b) = {score:.3g} <= 0) "
+                                                       f"but nothing "
+                            "changed" + (" (a score of exactly 0 counts as a mistake)" if score == 0 else "")))
         elif mistake and np.allclose(new_w, w - y * x):
-            problems.append(f"{case.label}: wrong sign: the update is w + y x, not w - y x")
+            problems.append(Problem(case.label, WRONG, "wrong sign: the update is w + y x, not w - y x"))
         elif mistake and np.allclose(new_w, w + (y + 1) / 2 * x):
-            problems.append(f"{case.label}: you used labels in {{0, 1}}; the perceptron rule needs y in {{-1, +1}}")
+            problems.append(Problem(case.label, WRONG, f"you used labels in {{0, 1}}; the perceptron rule needs y "
+                                                       f"in {{-1, +1}}"))
         else:
-            problems.append(f"{case.label}: got w = {np.round(new_w, 4)}, b = {new_b:.4g}; expected "
-                            f"w = {np.round(want_w, 4)}, b = {want_b:.4g}")
+            problems.append(Problem(case.label, WRONG, f"got w = {np.round(new_w, 4)}, b = {new_b:.4g}; expected "
+                            f"w = {np.round(want_w, 4)}, b = {want_b:.4g}"))
     return problems
 
 
@@ -717,20 +773,21 @@ def _momentum_judge(cases, outcomes):
             out = _parts(_returned(outcomes, k), 2, "the pair (x, v)")
             new_x, new_v = _as_array("x", out[0], x.shape), _as_array("v", out[1], x.shape)
         except StudentError as exc:
-            return [f"{case.label}: {exc}"]
+            return [exc.problem(case.label)]
         want_v = state["momentum_buffer"]
         if np.allclose(new_x, want, rtol=1e-10, atol=1e-12) and np.allclose(new_v, want_v, rtol=1e-10, atol=1e-12):
             x, v = want, want_v
             continue
         if np.allclose(new_v, rho * v - lr * g):
-            return [f"{case.label}: you used the other form, v <- rho v - lr grad, x <- x + v: the same method "
+            return [Problem(case.label, WRONG, "you used the other form, v <- rho v - lr grad, x <- x + v: the "
+                                               "same method "
                     "(your x is right), but this exercise keeps v <- rho v + grad, x <- x - lr v (as "
-                    "torch.optim.SGD), so v differs by the factor -lr"]
+                    "torch.optim.SGD), so v differs by the factor -lr")]
         if np.allclose(new_x, x - lr * g) and np.allclose(new_v, v):
-            return [f"{case.label}: your step ignores the velocity: that is plain gradient descent"]
+            return [Problem(case.label, WRONG, "your step ignores the velocity: that is plain gradient descent")]
         if np.allclose(new_v, v + g) or np.allclose(new_v, rho * v + (1 - rho) * g):
-            return [f"{case.label}: the velocity update should be v <- rho v + grad"]
-        return [f"{case.label}: x = {np.round(new_x, 5)}, torch.optim.SGD gives {np.round(want, 5)}"]
+            return [Problem(case.label, WRONG, "the velocity update should be v <- rho v + grad")]
+        return [Problem(case.label, WRONG, f"x = {np.round(new_x, 5)}, torch.optim.SGD gives {np.round(want, 5)}")]
     return []
 
 
@@ -763,21 +820,22 @@ def _rmsprop_judge(cases, outcomes):
             out = _parts(_returned(outcomes, k), 2, "the pair (x, s)")
             new_x, new_s = _as_array("x", out[0], x.shape), _as_array("s", out[1], x.shape)
         except StudentError as exc:
-            return [f"{case.label}: {exc}"]
+            return [exc.problem(case.label)]
         if np.allclose(new_x, want, rtol=1e-9, atol=1e-12) and np.allclose(new_s, state["square_avg"], rtol=1e-9):
             x, s = want, state["square_avg"]
             continue
         s_ok = alpha * s + (1 - alpha) * g * g
         if np.allclose(new_s, alpha * s + (1 - alpha) * g):
-            return [f"{case.label}: s should average the squared gradient: s <- alpha s + (1 - alpha) grad^2"]
+            return [Problem(case.label, WRONG, "s should average the squared gradient: s <- alpha s + (1 - alpha) "
+                                               "grad^2")]
         if np.allclose(new_x, x - lr * g / np.sqrt(s_ok + eps), rtol=1e-9):
-            return [f"{case.label}: eps goes outside the square root, as in torch.optim.RMSprop: "
-                    "x <- x - lr grad / (sqrt(s) + eps)"]
+            return [Problem(case.label, WRONG, "eps goes outside the square root, as in torch.optim.RMSprop: "
+                    "x <- x - lr grad / (sqrt(s) + eps)")]
         if np.allclose(new_x, x - lr * g * (np.sqrt(s_ok) + eps), rtol=1e-9):
-            return [f"{case.label}: divide the gradient by sqrt(s) + eps, do not multiply"]
+            return [Problem(case.label, WRONG, "divide the gradient by sqrt(s) + eps, do not multiply")]
         if np.allclose(new_x, x + lr * g / (np.sqrt(s_ok) + eps), rtol=1e-9):
-            return [f"{case.label}: you moved uphill: x <- x - lr grad / (sqrt(s) + eps)"]
-        return [f"{case.label}: x = {np.round(new_x, 6)}, torch.optim.RMSprop gives {np.round(want, 6)}"]
+            return [Problem(case.label, WRONG, "you moved uphill: x <- x - lr grad / (sqrt(s) + eps)")]
+        return [Problem(case.label, WRONG, f"x = {np.round(new_x, 6)}, torch.optim.RMSprop gives {np.round(want, 6)}")]
     return []
 
 
@@ -812,22 +870,23 @@ def _adam_judge(cases, outcomes):
             new_x = _as_array("x", out[0], x.shape)
             _as_array("m", out[1], x.shape), _as_array("v", out[2], x.shape)
         except StudentError as exc:
-            return [f"{case.label}: {exc}"]
+            return [exc.problem(case.label)]
         if np.allclose(new_x, want, rtol=1e-9, atol=1e-12):
             x, m, s = want, state["exp_avg"], state["exp_avg_sq"]
             continue
         m_ok, s_ok = b1 * m + (1 - b1) * g, b2 * s + (1 - b2) * g * g
         if not np.all(np.isfinite(new_x)):
-            return [f"{case.label}: x is not finite: with t starting at 0 the correction 1 - beta^0 is 0 and you "
-                    "divide by zero; the first step has t = 1"]
+            return [Problem(case.label, WRONG, "x is not finite: with t starting at 0 the correction 1 - beta^0 "
+                                               "is 0 and you "
+                    "divide by zero; the first step has t = 1")]
         if np.allclose(new_x, x - lr * m_ok / (np.sqrt(s_ok) + eps), rtol=1e-9):
-            return [f"{case.label}: you skipped the bias correction: divide m by (1 - beta1^t) and v by "
-                    "(1 - beta2^t); without it the first steps are about 3 times too large"]
+            return [Problem(case.label, WRONG, "you skipped the bias correction: divide m by (1 - beta1^t) and v by "
+                    "(1 - beta2^t); without it the first steps are about 3 times too large")]
         t0 = t - 1
         if t0 > 0 and np.allclose(new_x, x - lr * (m_ok / (1 - b1**t0)) / (np.sqrt(s_ok / (1 - b2**t0)) + eps),
                                   rtol=1e-9):
-            return [f"{case.label}: your bias correction uses t - 1: the first step has t = 1"]
-        return [f"{case.label}: x = {np.round(new_x, 6)}, torch.optim.Adam gives {np.round(want, 6)}"]
+            return [Problem(case.label, WRONG, "your bias correction uses t - 1: the first step has t = 1")]
+        return [Problem(case.label, WRONG, f"x = {np.round(new_x, 6)}, torch.optim.Adam gives {np.round(want, 6)}")]
     return []
 
 
@@ -857,17 +916,20 @@ def _tower_judge(cases, outcomes):
         try:
             y = _as_array("the tower", _returned(outcomes, k), x.shape)
         except StudentError as exc:
-            problems.append(f"{case.label}: {exc}")
+            problems.append(exc.problem(case.label))
             continue
         if np.allclose(y, ref, rtol=1e-9, atol=1e-12):
             continue
         if np.allclose(y, -ref, rtol=1e-9, atol=1e-12):
-            problems.append(f"{case.label}: your tower points down: subtract the step at right from the step at left")
+            problems.append(Problem(case.label, WRONG, "your tower points down: subtract the step at right from "
+                                                       "the step at left"))
         elif np.allclose(y, _sigmoid_ref(w * x + w * left) - _sigmoid_ref(w * x + w * right), rtol=1e-9):
-            problems.append(f"{case.label}: your steps sit at -left and -right: the bias of a step at s is -w s")
+            problems.append(Problem(case.label, WRONG, "your steps sit at -left and -right: the bias of a step at "
+                                                       "s is -w s"))
         else:
             i = int(np.argmax(np.abs(y - ref)))
-            problems.append(f"{case.label}: at x = {x[i]:.3g} you return {y[i]:.4g}, expected {ref[i]:.4g}")
+            problems.append(Problem(case.label, WRONG, f"at x = {x[i]:.3g} you return {y[i]:.4g}, expected "
+                                                       f"{ref[i]:.4g}"))
     return problems
 
 
@@ -905,7 +967,7 @@ def _run_sgd(f, cases, forbid=None):
         try:
             out, warns, mutated = call(f, X, Y, w0, grad_fn, lr, B, rng, forbid=forbid)
         except StudentError as exc:
-            outcomes.append(Outcome(error=str(exc)))
+            outcomes.append(Outcome(error=str(exc), kind=exc.kind))
             break
         record = {"w": [c[0] for c in calls], "Xb": [c[1] for c in calls], "Yb": [c[2] for c in calls]}
         outcomes.append(Outcome(plain(out), None, warns, mutated, record))
@@ -929,11 +991,11 @@ def _sgd_judge(cases, outcomes):
                 raise StudentError("grad_fn was never called")
             batches = [[rows[tuple(np.round(x, 12))] for x in np.atleast_2d(Xb)] for _, Xb, _ in calls]
         except KeyError:
-            return [f"{epoch}: grad_fn received rows that are not rows of X"]
+            return [Problem(epoch, WRONG, "grad_fn received rows that are not rows of X")]
         except (StudentError, ValueError, TypeError) as exc:
-            return [f"{epoch}: {exc}"]
+            return [exc.problem(epoch)]
         if outcomes[k].mutated:
-            return [f"{epoch}: your function changed X, Y or w in place"]
+            return [Problem(epoch, WRONG, "your function changed X, Y or w in place")]
         order = [i for b in batches for i in b]
         orders.append(order)
         sizes = [len(b) for b in batches]
@@ -941,29 +1003,33 @@ def _sgd_judge(cases, outcomes):
             missing = sorted(set(range(N)) - set(order))
             twice = sorted({i for i in order if order.count(i) > 1})
             if missing and len(missing) == N % B and not twice:
-                return [f"{epoch}: the last {len(missing)} examples were never used: keep the final, smaller batch"]
-            return [f"{epoch}: every example must be used exactly once per epoch; missing {missing[:5]}, "
-                    f"used twice {twice[:5]}"]
+                return [Problem(epoch, WRONG, f"the last {len(missing)} examples were never used: keep the final, "
+                                              f"smaller batch")]
+            return [Problem(epoch, WRONG, f"every example must be used exactly once per epoch; missing {missing[:5]}, "
+                    f"used twice {twice[:5]}")]
         if any(s != B for s in sizes[:-1]) or sizes[-1] > B:
-            return [f"{epoch}: batch sizes were {sizes}; expected {B} each, the last one smaller"]
+            return [Problem(epoch, WRONG, f"batch sizes were {sizes}; expected {B} each, the last one smaller")]
         if order == list(range(N)):
-            return [f"{epoch}: the batches follow the original order: shuffle each epoch with rng.permutation(N)"]
+            return [Problem(epoch, WRONG, "the batches follow the original order: shuffle each epoch with "
+                                          "rng.permutation(N)")]
         grads = [Xb.T @ (Xb @ wk - Yb) for wk, Xb, Yb in calls]
         for j in range(1, len(calls)):
             w_prev, w_now = calls[j - 1][0], calls[j][0]
             if np.shape(w_now) != np.shape(w_prev) or not np.allclose(w_now, w_prev - lr * grads[j - 1],
                                                                       rtol=1e-10, atol=1e-12):
                 if np.shape(w_now) == np.shape(w_prev) and np.allclose(w_now, w_prev + lr * grads[j - 1], rtol=1e-10):
-                    return [f"{epoch}: step {j}: you moved uphill: use w - lr * gradient"]
+                    return [Problem(epoch, WRONG, f"step {j}: you moved uphill: use w - lr * gradient")]
                 if np.shape(w_now) == np.shape(w_prev) and np.allclose(w_now, w_prev):
-                    return [f"{epoch}: w did not change between batches: update after every batch, not once per "
-                            "epoch"]
-                return [f"{epoch}: batch {j + 1} did not start from w - lr * (the previous batch's gradient)"]
+                    return [Problem(epoch, WRONG, "w did not change between batches: update after every batch, "
+                                                  "not once per "
+                            "epoch")]
+                return [Problem(epoch, WRONG, f"batch {j + 1} did not start from w - lr * (the previous batch's "
+                                              f"gradient)")]
         if not np.allclose(w, calls[-1][0] - lr * grads[-1], rtol=1e-10, atol=1e-12):
-            return [f"{epoch}: the returned w is not the result of the last step"]
+            return [Problem(epoch, WRONG, "the returned w is not the result of the last step")]
     if len(orders) == 2 and orders[0] == orders[1]:
-        return ["both epochs used the same order: draw a new permutation from rng every epoch (do not create a "
-                "new generator with a fixed seed inside the function)"]
+        return [Problem("", WRONG, "both epochs used the same order: draw a new permutation from rng every epoch "
+                        "(do not create a new generator with a fixed seed inside the function)")]
     return []
 
 
@@ -1021,7 +1087,7 @@ def _deep_judge(cases, outcomes):
         try:
             norms = _as_array("the norms", _returned(outcomes, k), (L,))
         except StudentError as exc:
-            problems.append(f"{case.label}: {exc}")
+            problems.append(exc.problem(case.label))
             continue
         ref, act_norms, bias_norms = _deep_ref(*case.args)
         close = lambda a, b: np.allclose(a, b, rtol=1e-7, atol=1e-12)  # noqa: E731
@@ -1029,23 +1095,26 @@ def _deep_judge(cases, outcomes):
             continue
         N = case.args[0].shape[0]
         if close(norms, ref[::-1]):
-            problems.append(f"{case.label}: your norms are in reverse order: entry l is layer l + 1, from the input")
+            problems.append(Problem(case.label, WRONG, "your norms are in reverse order: entry l is layer l + 1, "
+                                                       "from the input"))
         elif close(norms, ref ** 2):
-            problems.append(f"{case.label}: these are squared norms: take the square root of the sum of squares")
+            problems.append(Problem(case.label, WRONG, "these are squared norms: take the square root of the sum "
+                                                       "of squares"))
         elif close(norms, ref / N):
-            problems.append(f"{case.label}: your norms are 1/N = 1/{N} of the right ones: the loss is summed, "
-                            "not averaged")
+            problems.append(Problem(case.label, WRONG, f"your norms are 1/N = 1/{N} of the right ones: the loss "
+                                                       f"is summed, "
+                            "not averaged"))
         elif close(norms, act_norms):
-            problems.append(f"{case.label}: these are the norms of dL/dA (the activations), not of dL/dW")
+            problems.append(Problem(case.label, WRONG, "these are the norms of dL/dA (the activations), not of dL/dW"))
         elif close(norms, bias_norms):
-            problems.append(f"{case.label}: these are the norms of dL/db, not of dL/dW")
+            problems.append(Problem(case.label, WRONG, "these are the norms of dL/db, not of dL/dW"))
         else:
             bad = [l + 1 for l in range(L) if not np.isclose(norms[l], ref[l], rtol=1e-7, atol=1e-12)]
-            problems.append(f"{case.label}: layer{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} "
+            problems.append(Problem(case.label, WRONG, f"layer{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} "
                             f"differ{'' if len(bad) > 1 else 's'} from autograd (layer {bad[0]}: "
                             f"{norms[bad[0] - 1]:.6g}, expected {ref[bad[0] - 1]:.6g})"
                             + ("; the last layers agree, so look at how the error travels backward"
-                               if bad[-1] < L else ""))
+                               if bad[-1] < L else "")))
     return problems
 
 

@@ -34,7 +34,8 @@ import numpy as np
 
 from . import check
 
-STATUSES = ("ok", "error", "timeout", "memory", "missing function")
+STATUSES = ("ok", "error", "timeout", "memory", "missing function", "grader error")
+GRADER_ERROR = "grader error"  # the sandbox failed before the student's code ran: never the student's fault
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 
 
@@ -239,7 +240,8 @@ class _Run:
         key = zlib.crc32(student.encode())
         self.cases = {q.check: check.CHECKS[q.check].cases(np.random.default_rng([seed, key, i]))
                       for i, q in enumerate(assignment.questions)}
-        self.proc = self.workdir = self.cgroup = None
+        self.proc = self.workdir = self.cgroup = self.channel = None
+        self.said = b""  # what the sandbox said on its ready channel: b"ready", or why it could not start
         self.done = False
         self.timed_out = False
         self.cpu = 0.0
@@ -288,15 +290,30 @@ class _Run:
                    PYTHONFAULTHANDLER="1", PYTHONDONTWRITEBYTECODE="1")
         package_root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = package_root + os.pathsep + env.get("PYTHONPATH", "")
-        log = open(Path(self.workdir, "output.txt"), "wb")
-        self.proc = subprocess.Popen(prot.prefix + [sys.executable, "-m", "nnlab.sandbox", self.workdir],
-                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                     cwd=self.workdir, start_new_session=True, preexec_fn=enter)
-        log.close()
+        self.channel, ready = os.pipe()
+        os.set_blocking(self.channel, False)
+        try:
+            with open(Path(self.workdir, "output.txt"), "wb") as log:
+                self.proc = subprocess.Popen(
+                    prot.prefix + [sys.executable, "-m", "nnlab.sandbox", self.workdir, str(ready)],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir,
+                    start_new_session=True, preexec_fn=enter, pass_fds=(ready,))
+        except (OSError, subprocess.SubprocessError) as exc:
+            self._end(GRADER_ERROR, f"the sandbox could not start: {type(exc).__name__}: {exc}")
+        finally:
+            os.close(ready)
+
+    def _listen(self):
+        try:
+            while chunk := os.read(self.channel, 4096):
+                self.said = (self.said + chunk)[:4096]
+        except BlockingIOError:
+            pass
 
     def poll(self):
         if self.done:
             return True
+        self._listen()
         pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
         if pid == 0:
             if time.monotonic() - self.t0 > self.limits.wall:
@@ -308,6 +325,7 @@ class _Run:
         self.proc.returncode = os.waitstatus_to_exitcode(status)
         self.cpu = usage.ru_utime + usage.ru_stime
         self._kill()
+        self._listen()
         self._finish()
         return True
 
@@ -334,6 +352,9 @@ class _Run:
             self.row.scores.setdefault(q.check, 0.0)
         self.row.seconds = round(time.monotonic() - getattr(self, "t0", time.monotonic()), 2)
         self.done = True
+        if self.channel is not None:
+            os.close(self.channel)
+            self.channel = None
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
         if self.cgroup:
@@ -353,6 +374,10 @@ class _Run:
 
     def _finish(self):
         rc = self.proc.returncode
+        if self.said != b"ready":  # the sandbox never got as far as running student code
+            why = self.said.decode("utf-8", "replace").removeprefix("setup failed: ") or \
+                f"it ended (exit code {rc}) before it was ready: {self._crash_line()}"
+            return self._end(GRADER_ERROR, f"the sandbox failed before the notebook ran: {why}"[:300])
         if self.timed_out or self.cpu >= self.limits.cpu:
             what = f"{self.limits.wall:g} s wall-clock" if self.timed_out else f"{self.limits.cpu} s of CPU"
             return self._end("timeout", f"stopped after {what} (an endless loop?)")
@@ -375,14 +400,15 @@ class _Run:
                     raise ValueError("results too large once unpacked")
                 report = check.decode(files)
             self._judge(report)
-        except Exception as exc:  # anything malformed from the sandbox is the submission's problem
-            return self._end("error", f"the grader could not read the results: {type(exc).__name__}: "
-                                      f"{str(exc)[:200]}")
+        except Exception as exc:  # written after student code ran (which the pre-flight shows works when honest)
+            return self._end("error", f"the grader could not read the results the notebook's process wrote: "
+                                      f"{type(exc).__name__}: {str(exc)[:200]}")
 
     def _judge(self, report):
-        failures = report.get("failures", [])
+        failures = report["failures"]
         questions = report["questions"]
-        status, message = "ok", ""
+        if not isinstance(failures, list) or not all(isinstance(f, check.Problem) for f in failures):
+            raise ValueError("failures")
         missing = []
         for q in self.assignment.questions:
             got = questions.get(q.check, {"missing": True})
@@ -401,41 +427,44 @@ class _Run:
             result = check.CHECKS[q.check].result(self.cases[q.check], outcomes)
             self.row.scores[q.check] = round(result.score * q.points, 4)
             self.row.feedback[q.check] = result.messages
-            if any(o.error and "out of memory" in o.error for o in outcomes):
-                failures.append({"cell": 0, "error": f"{q.function}: MemoryError", "kind": "memory"})
-            if any(o.error and "did not return within" in o.error for o in outcomes):
-                failures.append({"cell": 0, "error": f"{q.function} did not return in time", "kind": "timeout"})
-        kinds = [f.get("kind") for f in failures if isinstance(f, dict)]
-        first = {k: next(f for f in failures if f.get("kind") == k) for k in set(kinds)}
+            failures += [check.Problem(q.function, p.kind, p.text) for p in result.problems
+                         if p.kind in (check.TIMEOUT, check.MEMORY)]
+        self._end(*status_of(failures, missing))
 
-        def where(f):
-            return f"cell {f['cell']}: {f['error']}" if f.get("cell") else str(f.get("error"))
 
-        if "timeout" in first:
-            status, message = "timeout", where(first["timeout"])
-        elif "memory" in first:
-            status, message = "memory", where(first["memory"])
-        elif missing:
-            status, message = "missing function", ", ".join(missing)
-        elif "error" in first:
-            status, message = "error", where(first["error"])
-        self._end(status, str(message)[:300])
+def status_of(failures, missing):
+    """(status, message) of a run from its problems' kinds: a timeout first, then running out of memory, then
+    a graded function that is missing, then any cell that raised."""
+    first = {}
+    for f in failures:
+        first.setdefault(f.kind, f)
+    for kind, status in ((check.TIMEOUT, "timeout"), (check.MEMORY, "memory")):
+        if kind in first:
+            return status, str(first[kind])[:300]
+    if missing:
+        return "missing function", ", ".join(missing)[:300]
+    if failures:
+        return "error", str(failures[0])[:300]
+    return "ok", ""
 
 
 def _hideable(paths):
-    """The folders a sandbox may cover: never one that holds Python, nnlab or the temporary folder."""
+    """The folders and files a sandbox covers: those of ``paths`` that exist, never one that holds Python, nnlab
+    or the temporary folder, and only the outermost of nested or equal ones (a folder inside a covered folder
+    is hidden already, and could not be found to be covered again)."""
     needed = [Path(sys.prefix).resolve(), Path(__file__).resolve().parent, Path(tempfile.gettempdir()).resolve(),
               Path(sys.executable).resolve().parent]
-    out = set()
+    found = set()
     for h in paths:
         h = Path(h).resolve()
-        if h.is_dir() and h != Path("/") and not any(n == h or h in n.parents for n in needed):
-            out.add(str(h))
-    return sorted(out)
+        if h.exists() and h != Path("/") and not any(n == h or h in n.parents for n in needed):
+            found.add(h)
+    return sorted(str(h) for h in found if not any(other in h.parents for other in found))
 
 
 def grade(submissions, assignment, jobs=2, limits=None, seed=2026, hide=(), progress=None):
-    """Grade every (student, path) in ``submissions``; returns rows in the same order."""
+    """Grade every (student, path) in ``submissions``; returns rows in the same order. ``hide``: folders and
+    files the sandboxes must not see (the submissions, the gradebook, other output)."""
     limits = limits or Limits()
     hide = _hideable(hide)
     pending = [(s, p) for s, p in submissions]
@@ -500,24 +529,62 @@ def write_gradescope(rows, assignment, folder):
     return folder
 
 
+PREFLIGHT_EXERCISE = "e02_forward_and_backprop"  # known-good notebook for assignments that are not built in
+EXIT_GRADER_ERROR = 3
+
+
+def preflight(assignment, limits=None, seed=2026, hide=()):
+    """Grade a known-good built-in notebook (the solution of ``assignment`` when it is a built-in exercise,
+    else of ``PREFLIGHT_EXERCISE``) through the same sandbox, limits and hidden paths. Returns (row, full
+    marks): a sandbox that works gives status ``ok`` and full marks."""
+    import nbformat
+
+    from . import authoring
+
+    name = PREFLIGHT_EXERCISE
+    if assignment.name in authoring.exercises() and load_assignment(assignment.name) == assignment:
+        name = assignment.name
+    known = load_assignment(name)
+    with tempfile.TemporaryDirectory(prefix="nnlab-preflight-") as folder:
+        path = Path(folder, f"{name}.ipynb")
+        path.write_text(nbformat.writes(authoring.to_notebook(authoring.exercise_cells(name, solution=True))),
+                        encoding="utf-8")
+        (row,) = grade([(f"pre-flight ({name} solution)", path)], known, jobs=1, limits=limits, seed=seed,
+                       hide=hide)
+    return row, sum(q.points for q in known.questions)
+
+
 def main(args):
-    """The ``nnlab grade`` command (arguments parsed in ``nnlab.__main__``)."""
+    """The ``nnlab grade`` command (arguments parsed in ``nnlab.__main__``). Exits 0 when every submission was
+    graded, ``EXIT_GRADER_ERROR`` when the pre-flight failed (no gradebook is written) or when the sandbox
+    failed for some submissions (the gradebook marks them ``grader error``: grade them again)."""
     assignment = load_assignment(args.assignment)
     subs = find_submissions(args.submissions)
     if not subs:
         raise ValueError(f"submissions: no .ipynb files found in {args.submissions!r}")
     out = Path(args.out)
     hide = [args.submissions if Path(args.submissions).is_dir() else str(Path(args.submissions).parent),
-            str(out.resolve().parent)] + ([args.gradescope] if args.gradescope else [])
+            str(out.resolve().parent), str(out)] + ([args.gradescope] if args.gradescope else [])
     limits = Limits(wall=args.time_limit, cpu=int(args.cpu_limit), memory=int(args.memory_limit * 2**20))
+    maximum = sum(q.points for q in assignment.questions)
     print(f"grading {len(subs)} submission(s) of {assignment.name} with {args.jobs} job(s); sandbox: "
           f"{protections().describe()}", file=sys.stderr)
     t0 = time.monotonic()
+    row, full = preflight(assignment, limits, args.seed, hide)
+    earned = sum(row.scores.values())
+    if row.status != "ok" or earned < full:
+        print(f"nnlab grade: STOPPED, nothing graded, no gradebook written. The pre-flight graded a known-good "
+              f"notebook through the sandbox and it did not earn full marks ({row.status}, {earned:g}/{full:g}): "
+              f"{row.message or row.feedback}\nThis is a failure of the grader on this machine, not of any "
+              f"student. Check the limits (--time-limit, --cpu-limit, --memory-limit) and the folders given.",
+              file=sys.stderr)
+        return EXIT_GRADER_ERROR
+    print(f"  pre-flight: {row.student} earned {earned:g}/{full:g} in {row.seconds:.1f} s", file=sys.stderr)
 
     def progress(row):
         total = sum(row.scores.values())
-        print(f"  {row.student}: {row.status} {total:g}/{sum(q.points for q in assignment.questions):g}"
-              + (f" ({row.message})" if row.message else ""), file=sys.stderr)
+        print(f"  {row.student}: {row.status} {total:g}/{maximum:g}" + (f" ({row.message})" if row.message else ""),
+              file=sys.stderr)
 
     rows = grade(subs, assignment, jobs=args.jobs, limits=limits, seed=args.seed, hide=hide, progress=progress)
     write_gradebook(rows, assignment, out)
@@ -526,6 +593,14 @@ def main(args):
     dt = time.monotonic() - t0
     print(f"wrote {out} ({len(rows)} rows, {dt:.1f} s, {60 * len(rows) / max(dt, 1e-9):.0f} submissions/min)",
           file=sys.stderr)
+    failed = [r for r in rows if r.status == GRADER_ERROR]
+    if failed:
+        print(f"nnlab grade: the sandbox failed for {len(failed)} submission(s) before their code ran; they are "
+              f"marked '{GRADER_ERROR}' in {out} and must be graded again (this is not the students' doing):",
+              file=sys.stderr)
+        for r in failed:
+            print(f"  {r.student}: {r.message}", file=sys.stderr)
+        return EXIT_GRADER_ERROR
     return 0
 
 

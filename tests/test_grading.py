@@ -140,7 +140,37 @@ def test_cheating_in_the_sandbox_gains_nothing(tmp_path):
             _savez(path, skeleton=np.array(json.dumps({"score": 3, "questions": "all passed"})))
         np.savez = savez
     """])
-    assert forged.status == "error" and total(forged) == 0 and "could not read" in forged.message
+    assert forged.status == "ok" and total(forged) == 0, "the sandbox wrote its results with the real np.savez"
+    assert "NotImplementedError" in forged.feedback["backprop"][0]
+    racer = grade_one(tmp_path, "racer", extra=["""
+        import threading, numpy as np
+        def forge():
+            while True:
+                with open("result.npz", "wb") as fh:
+                    fh.write(b"PK not a zip")
+        threading.Thread(target=forge, daemon=True).start()
+    """])
+    assert total(racer) == 0 and racer.status in ("ok", "error")
+
+
+def test_patching_the_sandbox_tools_changes_only_the_students_answers(tmp_path):
+    """The sandbox reports with tools bound before student code ran: replacing nnlab.check's functions, numpy's
+    writer, json and builtins in a cell leaves a correct submission its full marks, and a stub its zero."""
+    patches = """
+        import builtins, json, types, numpy as np
+        from nnlab import check, sandbox
+        for name in [n for n in vars(check) if callable(getattr(check, n)) and not n.startswith("__")]:
+            setattr(check, name, types.SimpleNamespace())
+        check.CHECKS.clear()
+        np.savez = types.SimpleNamespace()
+        json.dumps = lambda *a, **k: "{}"
+        builtins.isinstance = lambda *a: False
+        sandbox.bind_tools = None
+    """
+    good = grade_one(tmp_path, "good", solution=True, extra=[patches])
+    assert (good.status, total(good), good.message) == ("ok", 3.0, ""), good
+    stub = grade_one(tmp_path, "stub", extra=[patches])
+    assert total(stub) == 0 and "NotImplementedError" in stub.feedback["sigmoid"][0]
 
 
 def test_printing_megabytes_is_harmless(tmp_path):
@@ -290,3 +320,126 @@ def test_nnlab_checks_in_an_otter_assign_master_notebook(tmp_path, monkeypatch):
     assert grader.check("sigmoid", global_env={"my_sigmoid": lambda z: 0.5 * (1 + np.tanh(0.5 * z))}).grade == 1
     wrong = grader.check("sigmoid", global_env={"my_sigmoid": lambda z: 1 / (1 + np.exp(z))})
     assert wrong.grade == 0 and "sigma(-z)" in repr(wrong)
+
+
+def test_only_the_outermost_of_nested_equal_or_overlapping_paths_is_hidden(tmp_path):
+    course = tmp_path / "course"
+    (course / "subs" / "deeper").mkdir(parents=True)
+    (course / "results").mkdir()
+    (course / "gradebook.csv").write_text("old grades")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "grades.csv").write_text("old grades")
+    c = str(course)
+    assert grading._hideable([course / "subs", course, course / "gradebook.csv", course / "results"]) == [c]
+    assert grading._hideable([course / "subs", course / "subs", course / "subs" / "deeper"]) == [c + "/subs"]
+    assert grading._hideable([course / "subs" / "..", course / "subs"]) == [c]
+    assert grading._hideable([course / "subs", other / "grades.csv", other / "missing.csv"]) == \
+        [c + "/subs", str(other / "grades.csv")]
+    import sys as _sys
+    assert grading._hideable([_sys.prefix, grading.tempfile.gettempdir(), "/"]) == []
+
+
+@pytest.mark.parametrize("layout", ["subs inside the output folder", "output inside the submissions folder",
+                                    "the same folder", "apart"])
+def test_grading_works_in_every_arrangement_of_folders(tmp_path, layout):
+    course = tmp_path / "course"
+    subs = {"subs inside the output folder": course / "subs", "output inside the submissions folder": course,
+            "the same folder": course, "apart": tmp_path / "subs"}[layout]
+    out = {"output inside the submissions folder": course / "out" / "grades.csv"}.get(layout, course / "grades.csv")
+    subs.mkdir(parents=True)
+    notebook(subs / "good.ipynb", solution=True)
+    cmd = [sys.executable, "-m", "nnlab", "grade", str(subs), "--assignment", EXERCISE, "--out", str(out),
+           "--gradescope", str(course / "gs"), "--jobs", "1"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["student"], r["total"], r["status"]) for r in rows] == [("good", "3.0", "ok")], done.stderr
+
+
+SABOTAGE = """
+import sys
+from nnlab import grading
+from nnlab.__main__ import main
+{patch}
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_sandbox_that_cannot_start_stops_the_run_before_any_grading(tmp_path):
+    if not grading.protections().prefix:
+        pytest.skip("no namespaces here: nothing is mounted")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    notebook(subs / "good.ipynb", solution=True)
+    out = tmp_path / "gradebook.csv"
+    patch = "grading._hideable = lambda paths: ['/nonexistent/hide/me']"
+    done = subprocess.run([sys.executable, "-c", SABOTAGE.format(patch=patch), "grade", str(subs), "--assignment",
+                           EXERCISE, "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == grading.EXIT_GRADER_ERROR, done.stderr
+    assert "pre-flight" in done.stderr and "not of any student" in done.stderr and "/nonexistent/hide/me" in done.stderr
+    assert not out.exists()
+
+
+def test_a_sandbox_failure_after_the_preflight_is_a_grader_error_never_the_students(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    notebook(subs / "good.ipynb", solution=True)
+    out = tmp_path / "gradebook.csv"
+    patch = ("_preflight = grading.preflight\n"
+             "def preflight(*a, **k):\n"
+             "    result = _preflight(*a, **k)\n"
+             "    grading.sys.executable = '/nonexistent/python'\n"
+             "    return result\n"
+             "grading.preflight = preflight")
+    done = subprocess.run([sys.executable, "-c", SABOTAGE.format(patch=patch), "grade", str(subs), "--assignment",
+                           EXERCISE, "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == grading.EXIT_GRADER_ERROR, done.stderr
+    (row,) = csv.DictReader(out.open())
+    assert row["status"] == "grader error" and "/nonexistent/python" in row["message"], row
+    assert "must be graded again" in done.stderr
+
+
+def test_setup_failures_in_the_sandbox_are_the_graders(tmp_path, monkeypatch):
+    """A sandbox that dies before it says "ready" (here: a hidden path that cannot be mounted) is a grader
+    error, whatever it printed."""
+    if not grading.protections().prefix:
+        pytest.skip("no namespaces here: nothing is mounted")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    notebook(subs / "s.ipynb", solution=True)
+    monkeypatch.setattr(grading, "_hideable", lambda paths: ["/nonexistent/hide/me"])
+    (row,) = grading.grade([("s", subs / "s.ipynb")], ASSIGNMENT, jobs=1, limits=FAST, hide=[subs])
+    assert row.status == "grader error" and "mount /nonexistent/hide/me" in row.message and total(row) == 0
+
+
+def test_statuses_and_scores_come_from_kinds_never_from_wording():
+    """Reword every message (the student-code failures in the outcomes and the judges' problems): the same
+    functions get the same scores, and runs get the same statuses."""
+    import numpy as np
+
+    from nnlab import check
+
+    candidates = [lambda *a: None, lambda *a: 1 / 0, lambda *a: a[0], lambda *a: (a[0], a[0]),
+                  lambda *a: (_ for _ in ()).throw(NotImplementedError())]
+    for name, spec in check.CHECKS.items():
+        cases = spec.cases(np.random.default_rng(3))
+        for f in candidates:
+            outcomes = spec.run(f, cases)
+            plain = spec.result(cases, outcomes)
+            reworded = [check.Outcome(o.value, o.error and "zzz", o.warnings, o.mutated, o.record, o.kind)
+                        for o in outcomes]
+            judge = spec.judge
+            spec_reworded = check.Spec(name, spec.title, spec.cases, lambda c, o: [
+                check.Problem(p.case, p.kind, f"reworded {i}") for i, p in enumerate(judge(c, o))], total=spec.total)
+            again = spec_reworded.result(cases, reworded)
+            assert (again.score, again.passed) == (plain.score, plain.passed), (name, plain, again)
+            assert [p.kind for p in again.problems] == [p.kind for p in plain.problems]
+    P = check.Problem
+    for failures, missing, status in [
+            ([P("cell 2", check.RAISED, "a"), P("my_f", check.TIMEOUT, "b")], [], "timeout"),
+            ([P("cell 1", check.MEMORY, "did not return within 1 s")], ["f"], "memory"),
+            ([P("cell 1", check.RAISED, "out of memory")], ["f"], "missing function"),
+            ([P("cell 1", check.RAISED, "did not return within")], [], "error"),
+            ([], [], "ok")]:
+        assert grading.status_of(failures, missing)[0] == status
