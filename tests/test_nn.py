@@ -124,6 +124,7 @@ CONFIGS = [
 @pytest.mark.parametrize("seed", [0, 1])
 def test_mlp_matches_torch_autograd(sizes, hidden, output, extra, seed):
     rng = np.random.default_rng(100 + seed)
+    extra = dict(extra)  # the parametrisation shares one dict between seeds: never change it
     net = nn.MLP(sizes, hidden=hidden, output=output, init=extra.pop("init", "torch"), seed=seed, **extra)
     N = int(rng.integers(3, 12))
     X = rng.normal(size=(N, sizes[0]))

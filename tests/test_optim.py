@@ -80,14 +80,17 @@ def test_heavy_ball_is_sgd_momentum():
     np.testing.assert_allclose(xa, xb, rtol=1e-9, atol=1e-14)
 
 
-def test_adam_without_bias_correction_takes_tiny_first_steps():
+def test_adam_without_bias_correction_takes_first_steps_about_three_times_too_large():
+    """Step 1 without bias correction: m = (1 - b1) g, v = (1 - b2) g^2, so the step is
+    lr (1 - b1) / sqrt(1 - b2) = 3.16 lr for the default betas, whatever g; with it, exactly lr."""
     x = np.array([1.0])
     g = np.array([2.0])
     corrected, raw = optim.adam(lr=0.1), optim.adam(lr=0.1, bias_correction=False)
     x1, _ = corrected.update(g, corrected.init(x), x)
     x2, _ = raw.update(g, raw.init(x), x)
-    assert x1[0] == pytest.approx(1 - 0.1, rel=1e-6)                        # a full lr-sized step
-    assert x2[0] == pytest.approx(1 - 0.1 * 0.1 / np.sqrt(0.001), rel=1e-6)  # (1-b1) g / sqrt((1-b2) g^2)
+    assert 1 - x1[0] == pytest.approx(0.1, rel=1e-6)                          # a full lr-sized step
+    assert 1 - x2[0] == pytest.approx(0.1 * 0.1 / np.sqrt(0.001), rel=1e-6)   # lr (1-b1) / sqrt(1-b2)
+    assert (1 - x2[0]) / (1 - x1[0]) == pytest.approx(3.162, rel=1e-3)
 
 
 @pytest.mark.parametrize("ours, theirs", [

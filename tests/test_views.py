@@ -406,9 +406,20 @@ def test_race_draws_the_model_trajectories_and_scrubs_them():
     e.controls["frame"].value = 10
     assert len(e.lines["momentum"].get_data()[0]) == 11
     assert e.n_renders == 2 and _same_as_fresh(e)
-    # eigenvector view: |error| along the eigenvectors of the bowl
-    V = surfaces.eigvecs(np.deg2rad(20.0))
-    np.testing.assert_allclose(e.e2["momentum"].get_data()[1], np.maximum(np.abs(tr.path @ V)[:, 1], 1e-16))
+
+
+def test_race_eigenvector_view_follows_the_closed_form_of_gradient_descent():
+    """On the bowl, plain GD shrinks the error along eigenvector i by |1 - lr lambda_i| per step (lambda = 1 and
+    kappa): the dotted and solid lines of the eigenvector view must follow that closed form."""
+    kappa, theta, lr, steps = 50.0, np.deg2rad(20.0), 0.015, 60
+    e = OptimizerRace(kappa=kappa, theta=20.0, lr=lr, steps=steps)
+    c, s = np.cos(theta), np.sin(theta)
+    start = np.array([e.state["x0"], e.state["y0"]])
+    e0 = np.abs([c * start[0] + s * start[1], -s * start[0] + c * start[1]])  # start along (c, s) and (-s, c)
+    t = np.arange(steps + 1)
+    for line, e_start, lam in ((e.e1["SGD"], e0[0], 1.0), (e.e2["SGD"], e0[1], kappa)):
+        np.testing.assert_allclose(line.get_data()[1], np.maximum(e_start * np.abs(1 - lr * lam) ** t, 1e-16),
+                                   rtol=1e-9, atol=1e-14)  # rounding in the other direction: ~1e-16
 
 
 def test_race_reports_divergence_and_steps_to_tolerance():
