@@ -5,6 +5,8 @@
 #   PYTHON            interpreter to build it from (default: python3, 3.10 or newer)
 #   NNLAB_TORCH_INDEX a PyTorch wheel index to take the CPU build from, for machines where
 #                     PyPI's default torch wheel is the large CUDA build
+#   NNLAB_UNPINNED=1  ignore binder/constraints.txt (the tested versions) and take the newest releases
+#                     pyproject.toml allows; .ci/refresh-constraints.sh uses it
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${NNLAB_VENV:-$REPO/.venv}"
@@ -21,20 +23,34 @@ PY="$VENV/bin/python"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 "$PY" -m pip install --quiet --upgrade pip
 
+# The tested versions (binder/constraints.txt) apply to the Python they were tested with; on another
+# Python some pins may have no wheels, so the newest allowed releases are taken instead, with a warning.
+PIN=()
+CONSTRAINTS="$REPO/binder/constraints.txt"
+TESTED="$(sed -n 's/^# python //p' "$CONSTRAINTS")"
+HAVE="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+if [[ "${NNLAB_UNPINNED:-}" == 1 ]]; then
+  echo "== NNLAB_UNPINNED=1: the newest releases pyproject.toml allows, not the tested versions"
+elif [[ "$HAVE" == "$TESTED" ]]; then
+  PIN=(-c "$CONSTRAINTS")
+else
+  echo "== WARNING: the tested versions are for Python $TESTED and this is $HAVE: installing the newest allowed releases"
+fi
+
 if ! "$PY" -c 'import torch' 2>/dev/null; then
   echo "== installing PyTorch (CPU build) first, so no dependency pulls in a CUDA build"
   if [[ -n "${NNLAB_TORCH_INDEX:-}" ]]; then
-    "$PY" -m pip install --quiet torch==2.13.0 --index-url "$NNLAB_TORCH_INDEX"
+    "$PY" -m pip install --quiet ${PIN[@]+"${PIN[@]}"} torch==2.13.0 --index-url "$NNLAB_TORCH_INDEX"
   else
-    "$PY" -m pip install --quiet torch==2.13.0
+    "$PY" -m pip install --quiet ${PIN[@]+"${PIN[@]}"} torch==2.13.0
   fi
 fi
 
 echo "== installing nnlab"
 if [[ $WITH_TESTS == 1 ]]; then
-  "$PY" -m pip install --quiet -e "$REPO[test]"
+  "$PY" -m pip install --quiet ${PIN[@]+"${PIN[@]}"} -e "$REPO[test]"
 else
-  "$PY" -m pip install --quiet -e "$REPO"
+  "$PY" -m pip install --quiet ${PIN[@]+"${PIN[@]}"} -e "$REPO"
 fi
 
 if [[ $WITH_TESTS == 1 && ! -x /usr/bin/chromium ]]; then

@@ -85,6 +85,7 @@ class CheckResult:
                 f"(score {self.score:.2f})<ul>{items}</ul></div>")
 
     def raise_if_failed(self):
+        __tracebackhide__ = True  # noqa: F841
         if not self.passed:
             raise AssertionError(self.messages[0] if self.messages else f"{self.name} failed")
         return self
@@ -252,7 +253,8 @@ def plain(obj, depth=0):
 
 
 def run_calls(f, cases, forbid=None):
-    """Call ``f`` on each case independently."""
+    """Call ``f`` on each case independently; after a call that timed out, the remaining cases are not run
+    (an endless loop costs one time limit, not one per case)."""
     outcomes = []
     for case in cases:
         try:
@@ -260,6 +262,8 @@ def run_calls(f, cases, forbid=None):
             outcomes.append(Outcome(plain(out), None, warns, mutated))
         except StudentError as exc:
             outcomes.append(Outcome(error=str(exc), kind=exc.kind))
+            if exc.kind == TIMEOUT:
+                break
     return outcomes
 
 
@@ -385,6 +389,7 @@ def _register(name, title, cases, judge, **kw):
 
 
 def _check(name, f, strict):
+    __tracebackhide__ = True  # noqa: F841  (IPython folds this frame: the diagnosis is what matters)
     spec = CHECKS[name]
     if os.environ.get("NNLAB_GRADING") == "1":  # inside ``nnlab grade``: the grader calls the function itself
         return CheckResult(spec.title, False, 0.0, ["not run while grading"])
@@ -477,6 +482,7 @@ def _fold(problems):
 
 
 def _finish(result, strict):
+    __tracebackhide__ = True  # noqa: F841
     return result.raise_if_failed() if strict else result
 
 
@@ -535,6 +541,7 @@ _register("sigmoid", "sigmoid", _sigmoid_cases, _sigmoid_judge, forbid="sigmoid"
 
 def sigmoid(f, strict=False, points=1):
     """sigma(z) = 1/(1 + e^-z), elementwise, without overflow warnings for |z| up to 1000."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("sigmoid", f, strict)
 
 
@@ -602,6 +609,7 @@ _register("forward", "forward pass", _forward_cases, _forward_judge, forbid="for
 
 def forward(f, strict=False, points=1):
     """f(X, W1, b1, W2, b2) -> A2: ReLU hidden layer, sigmoid output, batch-first (X @ W + b)."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("forward", f, strict)
 
 
@@ -670,6 +678,7 @@ _register("backprop", "backprop", _backprop_cases, _backprop_judge, forbid="back
 def backprop(f, strict=False, points=1):
     """f(X, Y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2) for the curriculum's network (ReLU hidden, sigmoid
     output) and the binary cross-entropy summed over the batch (dZ2 = A2 - Y, no 1/N)."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("backprop", f, strict)
 
 
@@ -732,6 +741,7 @@ _register("perceptron_update", "perceptron update", _perceptron_cases, _perceptr
 def perceptron_update(f, strict=False, points=1):
     """f(w, b, x, y) -> (w, b) after presenting one point with label y in {-1, +1}: on a mistake
     (y (w.x + b) <= 0) w <- w + y x and b <- b + y; otherwise nothing changes."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("perceptron_update", f, strict)
 
 
@@ -796,6 +806,7 @@ _register("momentum", "momentum step", _momentum_cases, _momentum_judge, run=run
 
 def momentum(f, strict=False, points=1):
     """f(x, v, grad, lr, rho) -> (x, v): v <- rho v + grad, x <- x - lr v (torch.optim.SGD's form)."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("momentum", f, strict)
 
 
@@ -845,6 +856,7 @@ _register("rmsprop", "RMSProp step", _rmsprop_cases, _rmsprop_judge, run=run_cha
 def rmsprop(f, strict=False, points=1):
     """f(x, s, grad, lr, alpha, eps) -> (x, s): s <- alpha s + (1 - alpha) grad^2, x <- x - lr grad / (sqrt(s)
     + eps) (torch.optim.RMSprop without momentum)."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("rmsprop", f, strict)
 
 
@@ -896,6 +908,7 @@ _register("adam", "Adam step", _adam_cases, _adam_judge, run=run_chain, total=1)
 def adam(f, strict=False, points=1):
     """f(x, m, v, grad, t, lr, beta1, beta2, eps) -> (x, m, v) for Adam's step number t (t = 1 first),
     with bias correction m / (1 - beta1^t), v / (1 - beta2^t) (torch.optim.Adam)."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("adam", f, strict)
 
 
@@ -938,6 +951,7 @@ _register("tower", "tower", _tower_cases, _tower_judge)
 
 def tower(f, strict=False, points=1):
     """f(x, left, right, w) -> sigma(w (x - left)) - sigma(w (x - right)): about 1 on [left, right]."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("tower", f, strict)
 
 
@@ -1044,6 +1058,7 @@ def sgd_epoch(f, strict=False, points=1):
     The oracle is the definition itself, checked by recording every call to ``grad_fn``: the batches
     must cover every example exactly once, in a random order that changes from epoch to epoch, and
     each step must start where the previous one ended."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("sgd_epoch", f, strict)
 
 
@@ -1124,4 +1139,5 @@ _register("gradient_norms", "per-layer gradient norms", _deep_cases, _deep_judge
 def gradient_norms(f, strict=False, points=1):
     """f(X, Y, Ws, bs) -> array of ||dL/dW_l|| (Frobenius), l = 1..L from the input, for a network with
     sigmoid hidden layers A_l = sigma(A_{l-1} W_l + b_l), a linear output and L = 1/2 sum (A_L - Y)^2."""
+    __tracebackhide__ = True  # noqa: F841
     return _check("gradient_norms", f, strict)

@@ -233,3 +233,21 @@ def test_cases_that_fail_the_same_way_share_one_message_and_still_count_each():
     r = check.perceptron_update(lambda w, b, x, y: (_ for _ in ()).throw(NotImplementedError()))
     assert r.score == 0 and len(r.messages) == 1
     assert r.messages[0].startswith("case 1, case 2, case 3, case 4, case 5, case 6, case 7, case 8: ")
+
+
+def test_an_endless_loop_costs_one_time_limit_not_one_per_case(monkeypatch):
+    import time
+
+    monkeypatch.setattr(check, "TIME_LIMIT", 0.3)
+    calls = []
+
+    def forever(*args):
+        calls.append(1)
+        while True:
+            pass
+
+    t0 = time.monotonic()
+    r = check.perceptron_update(forever)  # eight cases
+    assert len(calls) == 1 and time.monotonic() - t0 < 3
+    assert r.score == 0 and r.messages[0].startswith("case 1: your function did not return within 0.3 s")
+    assert [p.kind for p in r.problems] == [check.TIMEOUT] + [check.NOT_RUN] * 7
