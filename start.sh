@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash .ci/setup.sh
-exec "${NNLAB_VENV:-.venv}/bin/python" -m jupyterlab notebooks/00_start_here.ipynb "$@"
+AS_ROOT=()
+[[ $(id -u) -eq 0 ]] && AS_ROOT=(--allow-root)  # a container or a fresh VM often runs as root
+exec "${NNLAB_VENV:-.venv}/bin/python" -m jupyterlab ${AS_ROOT[@]+"${AS_ROOT[@]}"} notebooks/00_start_here.ipynb "$@"

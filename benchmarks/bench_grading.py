@@ -3,10 +3,14 @@ ratio against ``otter run`` on the same submissions (otter-grader's test files f
 
 Run:  python benchmarks/bench_grading.py [N]      (N submissions, default 30; otter on 6 of them)
 Target (issue 7): at least 30 submissions per minute with --jobs 2 on this 2-core machine.
-The submissions are a realistic mix: right answers, stubs, a 1/N mistake, a wrong sign, a crash.
+The submissions are a realistic mix: right answers, stubs, a 1/N mistake, a wrong sign, a crash. Before
+any rate is printed, the gradebook is checked against what each submission deserves (a throughput of
+failed runs is no throughput), and so are otter's scores.
 """
 from __future__ import annotations
 
+import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -28,18 +32,38 @@ MISTAKES = [
 ]
 
 
+# what each kind of submission deserves: (sigmoid, forward, backprop) points and the status
+DESERVED = {"right": ((1.0, 1.0, 1.0), "ok"), "1/N": ((1.0, 1.0, 0.0), "ok"), "sign": ((1.0, 1.0, 0.0), "ok"),
+            "crash": ((1.0, 1.0, 1.0), "error"), "stub": ((0.0, 0.0, 0.0), "ok")}
+
+
 def make_submissions(folder, n):
+    """Write n submissions; returns {student: kind}."""
+    kinds = {}
     for i in range(n):
         solution = i % 5 != 4
         cells = authoring.exercise_cells(EXERCISE, solution) + [("code", c) for c in MISTAKES[i % len(MISTAKES)]]
-        (folder / f"student{i:03d}.ipynb").write_text(nbformat.writes(authoring.to_notebook(cells)))
+        student = f"student{i:03d}"
+        (folder / f"{student}.ipynb").write_text(nbformat.writes(authoring.to_notebook(cells)))
+        kinds[student] = ["right", "1/N", "sign", "crash"][i % len(MISTAKES)] if solution else "stub"
+    return kinds
+
+
+def check_gradebook(path, kinds):
+    """Every submission got exactly what it deserves, or the benchmark stops."""
+    rows = {r["student"]: r for r in csv.DictReader(open(path))}
+    assert set(rows) == set(kinds), "the gradebook does not list every submission"
+    for student, kind in kinds.items():
+        points, status = DESERVED[kind]
+        got = tuple(float(rows[student][q]) for q in ("sigmoid", "forward", "backprop"))
+        assert (got, rows[student]["status"]) == (points, status), (student, kind, rows[student])
 
 
 def main(n=30, n_otter=6):
     work = Path(tempfile.mkdtemp(prefix="nnlab-bench-"))
     subs = work / "subs"
     subs.mkdir()
-    make_submissions(subs, n)
+    kinds = make_submissions(subs, n)
     rates = {}
     for jobs in (1, 2):
         t0 = time.perf_counter()
@@ -47,8 +71,10 @@ def main(n=30, n_otter=6):
                         "--out", str(work / f"grades{jobs}.csv"), "--jobs", str(jobs)], check=True,
                        capture_output=True)
         dt = time.perf_counter() - t0
+        check_gradebook(work / f"grades{jobs}.csv", kinds)
         rates[jobs] = 60 * n / dt
-        print(f"nnlab grade --jobs {jobs}: {n} submissions in {dt:.1f} s = {rates[jobs]:.0f} per minute")
+        print(f"nnlab grade --jobs {jobs}: {n} submissions in {dt:.1f} s = {rates[jobs]:.0f} per minute "
+              f"(every grade checked; the run includes the sandbox's pre-flight)")
     print(f"target {TARGET_PER_MIN}/min with --jobs 2: {'met' if rates[2] >= TARGET_PER_MIN else 'NOT met'} "
           f"(ratio {rates[2] / TARGET_PER_MIN:.1f})")
 
@@ -67,6 +93,10 @@ def main(n=30, n_otter=6):
         subprocess.run([sys.executable, "-m", "otter", "run", "-a", "autograder.zip",
                         str(subs / f"student{i:03d}.ipynb"), "-o", str(out)], cwd=work, check=True,
                        capture_output=True)
+        scores = {t["name"]: t["score"] for t in json.loads((out / "results.json").read_text())["tests"]
+                  if "score" in t}
+        points, _ = DESERVED[kinds[f"student{i:03d}"]]
+        assert tuple(scores[q] for q in ("sigmoid", "forward", "backprop")) == points, (i, scores)
     dt = (time.perf_counter() - t0) / n_otter
     print(f"otter run (one submission per call, as documented): {dt:.1f} s each = {60 / dt:.0f} per minute")
     print(f"nnlab grade --jobs 1 / otter run: {rates[1] * dt / 60:.1f}x; --jobs 2 / otter run: "

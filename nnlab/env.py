@@ -48,8 +48,8 @@ class Report:
         return all(i.ok for i in self.items)
 
     def __str__(self):
-        rows = [f"{'':2}{'package':<20}{'version':<14}note"]
-        rows += [f"{'ok' if i.ok else '!!':2}{i.name:<20}{i.version:<14}{i.note}" for i in self.items]
+        rows = [f"{'':4}{'package':<20}{'version':<14}note"]
+        rows += [f"{'ok' if i.ok else '!!':<4}{i.name:<20}{i.version:<14}{i.note}" for i in self.items]
         rows.append("Everything is ready." if self.ok else "Something is missing: see the lines marked !!")
         return "\n".join(rows)
 

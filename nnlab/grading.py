@@ -448,12 +448,20 @@ def status_of(failures, missing):
     return "ok", ""
 
 
+def _needed():
+    """The folders a sandbox must see: its Python (as this process names it, symlinks and all, and resolved),
+    everything on its import path, nnlab and the temporary folder."""
+    places = [sys.prefix, sys.exec_prefix, sys.base_prefix, os.path.dirname(sys.executable),
+              Path(__file__).resolve().parent.parent, tempfile.gettempdir(), *sys.path[1:],
+              *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {q for p in places if p for q in (Path(os.path.abspath(p)), Path(p).resolve())}
+
+
 def _hideable(paths):
-    """The folders and files a sandbox covers: those of ``paths`` that exist, never one that holds Python, nnlab
-    or the temporary folder, and only the outermost of nested or equal ones (a folder inside a covered folder
-    is hidden already, and could not be found to be covered again)."""
-    needed = [Path(sys.prefix).resolve(), Path(__file__).resolve().parent, Path(tempfile.gettempdir()).resolve(),
-              Path(sys.executable).resolve().parent]
+    """The folders and files a sandbox covers: those of ``paths`` that exist, never one that holds what the
+    sandbox needs (``_needed``), and only the outermost of nested or equal ones (a folder inside a covered
+    folder is hidden already, and could not be found to be covered again)."""
+    needed = _needed()
     found = set()
     for h in paths:
         h = Path(h).resolve()

@@ -237,7 +237,7 @@ def test_command_line_writes_gradebook_and_gradescope_results_and_reruns_the_sam
     assert bad.returncode == 2 and "assignment: expected an exercise name" in bad.stderr
 
 
-def test_checks_exported_for_otter_grader_work_in_grader_check_and_otter_run(tmp_path, monkeypatch):
+def test_checks_exported_for_otter_grader_work_in_grader_check(tmp_path, monkeypatch):
     otter = pytest.importorskip("otter")
     import numpy as np
 
@@ -254,16 +254,7 @@ def test_checks_exported_for_otter_grader_work_in_grader_check_and_otter_run(tmp
     assert grader.check("sigmoid", global_env={"my_sigmoid": good}).grade == 1
     wrong = grader.check("sigmoid", global_env={"my_sigmoid": lambda z: 1 / (1 + np.exp(z))})
     assert wrong.grade == 0 and "sigma(-z)" in repr(wrong)
-
-    otter_cli = [sys.executable, "-m", "otter"]
-    subprocess.run(otter_cli + ["generate", "-t", "tests"], check=True, capture_output=True, timeout=300)
-    notebook(tmp_path / "good.ipynb", solution=True)
-    (tmp_path / "out").mkdir()
-    subprocess.run(otter_cli + ["run", "-a", "autograder.zip", "good.ipynb", "-o", "out"], check=True,
-                   capture_output=True, timeout=300)
-    scores = {t["name"]: t["score"] for t in json.loads((tmp_path / "out" / "results.json").read_text())["tests"]
-              if "score" in t}
-    assert scores == {"sigmoid": 1.0, "forward": 1.0, "backprop": 1.0}
+    # otter generate and otter run with these files: the README's otter commands in tests/test_readme.py
 
 
 def test_no_network_in_the_sandbox(tmp_path):

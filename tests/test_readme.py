@@ -1,0 +1,252 @@
+"""Every command in the README runs here exactly as written, in the folder layout the README implies.
+
+Each fenced block of README.md is preceded by ``<!-- test: NAME -->``; ``RUNNERS[NAME]`` runs that block's
+text verbatim (bash blocks with ``bash -c``, Python blocks in a fresh interpreter) and checks what it
+did. A block without a marker, a marker without a runner, or a command written inline in the prose
+(``bash ...``, ``.venv/bin/...``, ``python -m ...``) that is in no block fails the first test.
+
+Commands the README runs from the repository use ``.venv/``; when the environment lives elsewhere
+(``NNLAB_VENV``), ``.venv`` is a symlink to it for the duration of the test. Commands the README runs
+from an instructor's folder run in a temporary folder laid out as described: ``subs/`` beside
+``gradebook.csv``, ``.venv`` beside them.
+"""
+import csv
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nnlab import authoring
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCK = re.compile(r"(?:<!-- test: (?P<name>[\w-]+) -->\s*\n)?[ \t]*```(?P<lang>\w*)\n(?P<body>.*?)\n[ \t]*```", re.S)
+EXERCISE = "e02_forward_and_backprop"
+
+
+def blocks():
+    """{name: (language, text)} of the README's fenced blocks, the text dedented as a reader copies it."""
+    found, unnamed = {}, []
+    for m in BLOCK.finditer(README):
+        lines = m["body"].splitlines()
+        indent = min(len(l) - len(l.lstrip()) for l in lines if l.strip())
+        text = "\n".join(l[indent:] for l in lines)
+        if m["name"] is None:
+            unnamed.append(text)
+        else:
+            assert m["name"] not in found, f"two README blocks named {m['name']}"
+            found[m["name"]] = (m["lang"], text)
+    return found, unnamed
+
+
+def link_venv(folder):
+    """``folder/.venv`` as the README expects it: this test's environment."""
+    venv = Path(folder) / ".venv"
+    if not venv.exists():
+        venv.symlink_to(sys.prefix, target_is_directory=True)
+        return venv
+    assert (venv / "bin" / "python").exists()
+    return None
+
+
+@pytest.fixture
+def repo_venv():
+    made = link_venv(ROOT)
+    yield ROOT
+    if made:
+        made.unlink()
+
+
+def bash(text, cwd, timeout=900, **kw):
+    return subprocess.run(["bash", "-c", text], cwd=cwd, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def write_notebook(path, solution):
+    path.write_text(nbformat.writes(authoring.to_notebook(authoring.exercise_cells(EXERCISE, solution))),
+                    encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- runners
+
+
+def run_start(text, tmp_path):
+    """``bash start.sh`` sets up and serves JupyterLab with the first lecture; stopped once it answers."""
+    browser = tmp_path / "browser.sh"  # no browser window on a test machine: note what it was asked to open
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {tmp_path / "opened.txt"}\n')
+    browser.chmod(0o755)
+    env = dict(os.environ, BROWSER=str(browser))
+    log = tmp_path / "start.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(["bash", "-c", text], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        url = None
+        while url is None and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(1)
+            m = re.search(r"(http://(?:localhost|127\.0\.0\.1):\d+/lab[^\s]*token=\w+)", log.read_text())
+            url = m and m.group(1)
+        assert url, log.read_text()[-3000:]
+        assert "Everything is ready." in log.read_text()
+        with urllib.request.urlopen(url, timeout=30) as page:
+            assert page.status == 200 and "JupyterLab" in page.read().decode()
+        for _ in range(30):  # the browser is asked to open the first lecture (through a redirect file)
+            opened = (tmp_path / "opened.txt").read_text().strip() if (tmp_path / "opened.txt").exists() else ""
+            if opened:
+                break
+            time.sleep(1)
+        target = Path(opened.removeprefix("file://")).read_text() if opened.startswith("file://") else opened
+        assert re.search(r"/lab/tree/(notebooks/)?00_start_here\.ipynb\?token=", target), target
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=30)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def run_ci(text, tmp_path):
+    """``bash .ci/run`` is what CI runs on every submission (this suite is its output); here: it sets up with
+    the test extra and then runs exactly the README's test command."""
+    assert text == "bash .ci/run"
+    script = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert "bash .ci/setup.sh --test" in script
+    test_command = blocks()[0]["test-command"][1]
+    assert script[-1] == test_command.replace(".venv/bin/python", '"${NNLAB_VENV:-.venv}/bin/python"') + ' "$@"'
+
+
+def run_test_command(text, tmp_path):
+    """The test command is the last line of ``.ci/run`` (``run_ci``); here it runs on this one file."""
+    done = bash(text + " tests/test_readme.py -k block_markers -p no:cacheprovider -q", ROOT)
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+
+
+def run_assign(text, tmp_path):
+    out = authoring.EXERCISE_OUT / f"{EXERCISE}.ipynb"
+    before = out.read_bytes()
+    try:
+        done = bash(text, ROOT)
+        assert done.returncode == 0, done.stderr
+        assert f"wrote {out}" in done.stdout
+        assert out.read_bytes() == before, "the committed student version is not what `nnlab assign` writes"
+    finally:
+        out.write_bytes(before)
+
+
+def run_grade(text, tmp_path):
+    """From a folder that holds ``subs/``: a correct submission gets full marks, a stub zero, exit 0."""
+    link_venv(tmp_path)
+    (tmp_path / "subs").mkdir()
+    write_notebook(tmp_path / "subs" / "alice.ipynb", solution=True)
+    write_notebook(tmp_path / "subs" / "bob.ipynb", solution=False)
+    done = bash(text, tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "gradebook.csv").open())}
+    assert (rows["alice"]["total"], rows["alice"]["max"], rows["alice"]["status"]) == ("3.0", "3.0", "ok")
+    assert (rows["bob"]["total"], rows["bob"]["status"]) == ("0.0", "ok")
+    results = json.loads((tmp_path / "results" / "bob" / "results.json").read_text())
+    assert results["score"] == 0 and "NotImplementedError" in results["tests"][0]["output"]
+    assert "pre-flight" in done.stderr
+
+
+def run_otter(text, tmp_path):
+    """``nnlab otter`` + ``otter generate`` + ``otter run`` grade a correct submission with full marks."""
+    link_venv(tmp_path)
+    write_notebook(tmp_path / "sub.ipynb", solution=True)
+    done = bash(text, tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    scores = {t["name"]: t["score"] for t in json.loads((tmp_path / "results.json").read_text())["tests"]
+              if "score" in t}
+    assert scores == {"sigmoid": 1.0, "forward": 1.0, "backprop": 1.0}
+
+
+def run_otter_notebook(text, tmp_path):
+    """In a notebook beside otter's tests (IPython runs the cells): after the solution's cells,
+    ``grader.check`` passes; after a backprop with the wrong sign, it fails with the nnlab diagnosis."""
+    link_venv(tmp_path)
+    assert bash(f".venv/bin/python -m nnlab otter {EXERCISE} tests/", tmp_path).returncode == 0
+    cells = [src for kind, src in authoring.exercise_cells(EXERCISE, solution=True) if kind == "code"]
+    (tmp_path / "cells.json").write_text(json.dumps(cells))
+    program = (
+        "import json, sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "for source in json.load(open('cells.json')):\n"
+        "    shell.run_cell(source)\n"
+        "right = shell.run_cell(sys.argv[1]).result\n"
+        "shell.run_cell('_r = my_backprop\\ndef my_backprop(*a):\\n    return tuple(-g for g in _r(*a))')\n"
+        "wrong = shell.run_cell(sys.argv[1]).result\n"
+        "print('GRADES', right.grade, wrong.grade)\n"
+        "print(repr(wrong))\n")
+    done = subprocess.run([sys.executable, "-c", program, text], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "GRADES 1.0 0.0" in done.stdout, done.stdout[-3000:]
+    assert "wrong sign" in done.stdout.split("GRADES", 1)[1]
+
+
+def run_using(text, tmp_path):
+    """The "Using nnlab" snippet runs as a script and prints the accuracy and the gradient check's table."""
+    done = subprocess.run([sys.executable, "-c", text], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    accuracy, table = done.stdout.split(maxsplit=1)
+    assert 0.9 < float(accuracy) <= 1.0, done.stdout  # the circle is learnt
+    errors = re.findall(r"^\s*[Wb]\d\s+(\S+)", table, re.M)
+    assert len(errors) == 4 and all(float(e) < 1e-7 for e in errors), table  # backprop agrees with differences
+
+
+def run_build(text, tmp_path):
+    """Rebuilds and executes the notebook (restored afterwards, so the checkout stays as committed)."""
+    name = text.split()[-1]
+    out = ROOT / "notebooks" / f"{name}.ipynb"
+    before = out.read_bytes()
+    try:
+        done = bash(text, ROOT)
+        assert done.returncode == 0, done.stderr[-3000:]
+        nb = json.loads(out.read_text())
+        cells = authoring.parse_percent((authoring.SRC / f"{name}.py").read_text())
+        assert [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]] == cells
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(c["execution_count"] for c in code) and not any(
+            o["output_type"] == "error" for c in code for o in c["outputs"])
+    finally:
+        out.write_bytes(before)
+
+
+def run_env(text, tmp_path):
+    done = bash(text, ROOT)
+    assert done.returncode == 0 and "Everything is ready." in done.stdout, done.stdout + done.stderr
+
+
+RUNNERS = {"start": run_start, "ci": run_ci, "test-command": run_test_command, "assign": run_assign,
+           "grade": run_grade, "otter": run_otter, "otter-notebook": run_otter_notebook, "using": run_using,
+           "build": run_build, "env": run_env}
+INLINE_COMMAND = re.compile(r"`((?:bash |\.venv/bin/|python -m )[^`]*)`")
+
+
+def test_block_markers_every_readme_command_has_a_test():
+    named, unnamed = blocks()
+    assert not unnamed, f"README blocks without a <!-- test: NAME --> marker: {unnamed}"
+    assert set(named) == set(RUNNERS), (sorted(named), sorted(RUNNERS))
+    lines = {line.strip() for _, text in named.values() for line in text.splitlines()}
+    prose = BLOCK.sub("", README)
+    untested = [c for c in INLINE_COMMAND.findall(prose) if c.strip() not in lines]
+    assert not untested, f"commands in the README's prose that no block (and so no test) runs: {untested}"
+
+
+@pytest.mark.parametrize("name", sorted(RUNNERS))
+def test_readme_block_runs_as_written(name, tmp_path, repo_venv):
+    lang, text = blocks()[0][name]
+    RUNNERS[name](text, tmp_path)
