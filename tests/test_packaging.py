@@ -66,3 +66,27 @@ def test_command_line_names_unknown_sources(capsys):
     with pytest.raises(SystemExit):
         main(["assign", "no_such_exercise"])
     assert "no_such_exercise" in capsys.readouterr().err
+
+
+def test_the_tested_versions_pin_every_dependency_and_are_used_everywhere():
+    """binder/constraints.txt pins (==) every dependency of pyproject.toml, test extra included, within its
+    bounds; the set-up (start.sh and .ci/run) and Binder install with it."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = (ROOT / "binder" / "constraints.txt").read_text().splitlines()
+    assert re.fullmatch(r"# python 3\.\d+", lines[1]), "the second line names the Python the pins were tested on"
+    pins = {}
+    for line in lines:
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[_name(name).replace("_", "-")] = version
+    for req in project["dependencies"] + project["optional-dependencies"]["test"]:
+        r = Requirement(req)
+        name = r.name.lower().replace("_", "-")
+        assert name in pins, f"{name} is not pinned in binder/constraints.txt"
+        assert r.specifier.contains(pins[name], prereleases=True), (req, pins[name])
+    assert '-c "$CONSTRAINTS"' in (ROOT / ".ci" / "setup.sh").read_text()
+    assert "bash .ci/setup.sh" in (ROOT / "start.sh").read_text() and \
+        "bash .ci/setup.sh --test" in (ROOT / ".ci" / "run").read_text()
+    assert "-c constraints.txt" in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
