@@ -180,7 +180,7 @@ print(f"R = {bound.R:.3f}, margin of the final line gamma = {bound.gamma:.4f}, "
       f"bound (R/gamma)^2 = {bound.bound:.0f} >= {result.mistakes} mistakes")
 
 # %% [markdown]
-# The bound is loose (a few hundred against a handful of mistakes) because the final line
+# The bound is loose (hundreds against a handful of mistakes) because the final line
 # happens to pass close to some points; the theorem holds for the margin of *any*
 # separating line, so a line with a wider margin gives a smaller bound.
 #
