@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _validate as v
+from . import _validate as check_arg
 
 
 def _rng(seed):
@@ -23,7 +23,7 @@ def _rng(seed):
 
 
 def _n(n, low=1):
-    return v.integer("n", n, low=low)
+    return check_arg.integer("n", n, low=low)
 
 
 def to_pm1(y):
@@ -37,7 +37,7 @@ def to_pm1(y):
 def circle(n=200, radius=1.0, seed=None):
     """x ~ N(0, I_2); label 1 inside the circle of the given radius (curriculum L04)."""
     X = _rng(seed).standard_normal((_n(n), 2))
-    y = (np.sum(X**2, axis=1) < v.real("radius", radius, low=0.0, low_open=True) ** 2).astype(int)
+    y = (np.sum(X**2, axis=1) < check_arg.real("radius", radius, low=0.0, low_open=True) ** 2).astype(int)
     return X, y
 
 
@@ -48,7 +48,7 @@ def xor(n=200, noise=0.1, seed=None):
     corners = np.array([[-1, -1], [1, 1], [-1, 1], [1, -1]], float)
     idx = np.arange(n) % 4
     rng.shuffle(idx)
-    X = corners[idx] + v.real("noise", noise, low=0.0) * rng.standard_normal((n, 2))
+    X = corners[idx] + check_arg.real("noise", noise, low=0.0) * rng.standard_normal((n, 2))
     return X, (idx >= 2).astype(int)
 
 
@@ -60,8 +60,8 @@ def blobs(n=100, margin=1.0, spread=1.0, seed=None):
     """
     rng = _rng(seed)
     n = _n(n, low=2)
-    margin = v.real("margin", margin, low=0.0)
-    spread = v.real("spread", spread, low=0.0, low_open=True)
+    margin = check_arg.real("margin", margin, low=0.0)
+    spread = check_arg.real("spread", spread, low=0.0, low_open=True)
     y = np.arange(n) % 2
     rng.shuffle(y)
     normal = np.array([1.0, 1.0]) / np.sqrt(2.0)
@@ -82,21 +82,21 @@ def moons(n=200, noise=0.1, seed=None):
     X = np.where(y[:, None] == 0,
                  np.c_[np.cos(t), np.sin(t)],
                  np.c_[1.0 - np.cos(t), 0.5 - np.sin(t)])
-    return X + v.real("noise", noise, low=0.0) * rng.standard_normal((n, 2)), y
+    return X + check_arg.real("noise", noise, low=0.0) * rng.standard_normal((n, 2)), y
 
 
 def spirals(n=300, classes=2, turns=1.5, noise=0.05, seed=None):
     """``classes`` interleaved spiral arms, labels 0..classes-1."""
     rng = _rng(seed)
     n = _n(n, low=1)
-    classes = v.integer("classes", classes, low=2, high=10)
-    turns = v.real("turns", turns, low=0.0, low_open=True)
+    classes = check_arg.integer("classes", classes, low=2, high=10)
+    turns = check_arg.real("turns", turns, low=0.0, low_open=True)
     y = np.arange(n) % classes
     rng.shuffle(y)
     r = rng.uniform(0.05, 1.0, n)
     angle = 2 * np.pi * (turns * r + y / classes)
     X = r[:, None] * np.c_[np.cos(angle), np.sin(angle)]
-    return X + v.real("noise", noise, low=0.0) * rng.standard_normal((n, 2)), y
+    return X + check_arg.real("noise", noise, low=0.0) * rng.standard_normal((n, 2)), y
 
 
 def sine(n=100, noise=0.1, seed=None):
@@ -104,7 +104,7 @@ def sine(n=100, noise=0.1, seed=None):
     rng = _rng(seed)
     n = _n(n)
     x = rng.uniform(0.0, 1.0, n)
-    y = np.sin(2 * np.pi * x) + v.real("noise", noise, low=0.0) * rng.standard_normal(n)
+    y = np.sin(2 * np.pi * x) + check_arg.real("noise", noise, low=0.0) * rng.standard_normal(n)
     return x[:, None], y
 
 
@@ -113,7 +113,7 @@ DATASETS = {"circle": circle, "xor": xor, "blobs": blobs, "moons": moons, "spira
 
 def make(name, **kwargs):
     """Any generator by name: make('moons', n=100, seed=0)."""
-    return DATASETS[v.choice("name", name, tuple(DATASETS))](**kwargs)
+    return DATASETS[check_arg.choice("name", name, tuple(DATASETS))](**kwargs)
 
 
 # ------------------------------------------------------------------ digits
@@ -197,7 +197,7 @@ def load_mnist(split="train", root=None, normalize=True, flatten=True, download=
     Offline and not cached: raises MNISTUnavailableError suggesting ``load_digits``.
     Returns (X, y): X of shape (N, 784) (or (N, 28, 28) with flatten=False), y of shape (N,).
     """
-    split = v.choice("split", split, tuple(MNIST_FILES))
+    split = check_arg.choice("split", split, tuple(MNIST_FILES))
     root = Path(root) if root is not None else default_cache() / "mnist"
     root.mkdir(parents=True, exist_ok=True)
     arrays = []

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import _validate as v
+from . import _validate as check_arg
 from . import data as datasets
 from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, sigmoid
 
@@ -54,11 +54,11 @@ class DeepNet:
 
 def build(depth, width, activation="relu", init="he", scale=1.0, residual=False, d_in=2, seed=0):
     """A deep network as in the module docstring, with its weights drawn by ``init``."""
-    depth = v.integer("depth", depth, low=1, high=100)
-    width = v.integer("width", width, low=2, high=256)
-    activation = v.choice("activation", activation, ACTS)
-    init = v.choice("init", init, INITS)
-    scale = v.real("scale", scale, low=0.0, low_open=True)
+    depth = check_arg.integer("depth", depth, low=1, high=100)
+    width = check_arg.integer("width", width, low=2, high=256)
+    activation = check_arg.choice("activation", activation, ACTS)
+    init = check_arg.choice("init", init, INITS)
+    scale = check_arg.real("scale", scale, low=0.0, low_open=True)
     inp, layers, out = _weights(depth, width, init, scale, bool(residual), d_in, seed)
     return DeepNet(activation, bool(residual), inp, list(layers), out)
 
@@ -210,7 +210,7 @@ def task(batch=128, seed=0):
 def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residual=False, batch=128, seed=0,
                   bins=40):
     """Build the network, run one batch forward and backward, and measure every layer."""
-    batch = v.integer("batch", batch, low=1, high=100_000)
+    batch = check_arg.integer("batch", batch, low=1, high=100_000)
     net = build(depth, width, activation, init, scale, residual, seed=seed)
     X, y = task(batch, seed)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -255,7 +255,7 @@ def sigmoid_chain(weights, x, y):
 
     Returns (backprop's dL/dz_l for every l, the closed form prod_{k>l} w_k sigma'(z_k)...,
     and the bound 0.25^(L-l) prod |w_k|)."""
-    w = v.as_array("weights", weights, ndim=1)
+    w = check_arg.as_array("weights", weights, ndim=1)
     z, a = [], [float(x)]
     for wl in w:
         z.append(wl * a[-1])
@@ -287,9 +287,9 @@ def relu_identity_chain(alpha, x, y, layers=4):
 
     Returns (y_hat, dL/da^(1)) measured by backprop; the closed forms are alpha^layers x and
     alpha^(layers-1) (alpha^layers x - y)."""
-    alpha = v.real("alpha", alpha, low=0.0, low_open=True)
-    x = v.as_array("x", x, ndim=1)
-    y = v.as_array("y", y, shape=x.shape)
+    alpha = check_arg.real("alpha", alpha, low=0.0, low_open=True)
+    x = check_arg.as_array("x", x, ndim=1)
+    y = check_arg.as_array("y", y, shape=x.shape)
     if np.any(x <= 0):
         raise ValueError(f"x: expected positive inputs (the closed form assumes ReLU is the identity), got {x}")
     n = len(x)
@@ -320,8 +320,8 @@ class TrainingCurve:
 def train(depth, width, activation="relu", init="he", scale=1.0, residual=False, steps=200, lr=0.1, batch=128,
           seed=0, label=None):
     """Full-batch gradient descent on the circle problem; returns the loss before each step."""
-    steps = v.integer("steps", steps, low=1, high=100_000)
-    lr = v.real("lr", lr, low=0.0, low_open=True)
+    steps = check_arg.integer("steps", steps, low=1, high=100_000)
+    lr = check_arg.real("lr", lr, low=0.0, low_open=True)
     net = build(depth, width, activation, init, scale, residual, seed=seed)
     X, y = task(batch, seed)
     curve = TrainingCurve(label or f"{activation}, {init} x{scale:g}{', residual' if residual else ''}", [])

@@ -3,27 +3,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as v
+from . import _validate as check_arg
 from .nn import ACTIVATIONS
 
 
 def response(x, w, b, activation="sigmoid"):
     """a(x) = g(w x + b) and its slope da/dx = w g'(w x + b)."""
-    g, dg = ACTIVATIONS[v.choice("activation", activation, tuple(ACTIVATIONS))]
-    x = v.as_array("x", x)
-    w = v.real("w", w)
-    b = v.real("b", b)
+    g, dg = ACTIVATIONS[check_arg.choice("activation", activation, tuple(ACTIVATIONS))]
+    x = check_arg.as_array("x", x)
+    w = check_arg.real("w", w)
+    b = check_arg.real("b", b)
     z = w * x + b
     return g(z), w * dg(z)
 
 
 def step_location(w, b):
     """Where w x + b = 0, s = -b / w: the step of a steep sigmoid, the kink of a ReLU (None if w = 0)."""
-    w, b = v.real("w", w), v.real("b", b)
+    w, b = check_arg.real("w", w), check_arg.real("b", b)
     return None if w == 0 else -b / w + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def sigmoid_rise_width(w):
     """Width in x of a sigmoid's rise from 10 % to 90 %: 2 ln 9 / |w| (inf for w = 0)."""
-    w = v.real("w", w)
+    w = check_arg.real("w", w)
     return np.inf if w == 0 else 2.0 * np.log(9.0) / abs(w)

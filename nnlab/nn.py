@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _validate as v
+from . import _validate as check_arg
 
 # ---------------------------------------------------------------- activations
 
@@ -90,7 +90,7 @@ OUTPUTS = ("sigmoid", "softmax", "linear", "tanh", "relu")
 
 def activation(name):
     """Return (g, g') for an activation name: 'sigmoid', 'tanh', 'relu' or 'linear'."""
-    return ACTIVATIONS[v.choice("activation", name, tuple(ACTIVATIONS))]
+    return ACTIVATIONS[check_arg.choice("activation", name, tuple(ACTIVATIONS))]
 
 
 def _activation_backward(name, Z, A, dA):
@@ -255,7 +255,7 @@ def _check_sizes(sizes):
         raise ValueError(f"sizes: expected a list of layer widths such as [2, 8, 1], got {sizes!r}") from None
     if len(sizes) < 2:
         raise ValueError(f"sizes: expected at least two layer widths (inputs and outputs), got {sizes!r}")
-    return [v.integer(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes)]
+    return [check_arg.integer(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes)]
 
 
 @dataclass
@@ -280,18 +280,18 @@ class MLP:
     def __init__(self, sizes, hidden="relu", output="sigmoid", loss=None, init="normal",
                  init_scale=None, seed=None, l2=0.0, l1=0.0, reduction="mean"):
         self.sizes = _check_sizes(sizes)
-        self.hidden = v.choice("hidden", hidden, tuple(ACTIVATIONS))
-        self.output = v.choice("output", output, OUTPUTS)
-        self.loss_name = v.choice("loss", loss if loss is not None else DEFAULT_LOSS[self.output], tuple(LOSSES))
+        self.hidden = check_arg.choice("hidden", hidden, tuple(ACTIVATIONS))
+        self.output = check_arg.choice("output", output, OUTPUTS)
+        self.loss_name = check_arg.choice("loss", DEFAULT_LOSS[self.output] if loss is None else loss, tuple(LOSSES))
         if self.loss_name == "cross_entropy" and self.output != "softmax":
             raise ValueError(f"loss: 'cross_entropy' expects output='softmax', got output={self.output!r}")
         if self.loss_name == "bce" and self.output not in ("sigmoid",):
             raise ValueError(f"loss: 'bce' expects output='sigmoid' (probabilities), got output={self.output!r}")
-        self.init = v.choice("init", init, INITS)
-        self.init_scale = None if init_scale is None else v.real("init_scale", init_scale, low=0.0)
-        self.l2 = v.real("l2", l2, low=0.0)
-        self.l1 = v.real("l1", l1, low=0.0)
-        self.reduction = v.choice("reduction", reduction, ("mean", "sum"))
+        self.init = check_arg.choice("init", init, INITS)
+        self.init_scale = None if init_scale is None else check_arg.real("init_scale", init_scale, low=0.0)
+        self.l2 = check_arg.real("l2", l2, low=0.0)
+        self.l1 = check_arg.real("l1", l1, low=0.0)
+        self.reduction = check_arg.choice("reduction", reduction, ("mean", "sum"))
         self.seed = seed
         rng = np.random.default_rng(seed)
         self.params = [init_layer(a, b, self.init, self.init_scale, rng)
@@ -312,7 +312,7 @@ class MLP:
 
     # -- input checks
     def _check_X(self, X):
-        X = v.as_array("X", X, ndim=(1, 2))
+        X = check_arg.as_array("X", X, ndim=(1, 2))
         if X.ndim == 1:  # one input per row for a 1-input network, else a single example
             X = X[:, None] if self.sizes[0] == 1 else X[None, :]
         if X.shape[1] != self.sizes[0]:
@@ -321,7 +321,7 @@ class MLP:
 
     def _check_Y(self, Y, N):
         k = self.sizes[-1]
-        Y = v.as_array("Y", Y, ndim=(1, 2))
+        Y = check_arg.as_array("Y", Y, ndim=(1, 2))
         if self.loss_name == "cross_entropy" and Y.ndim == 1:
             Y = _one_hot_like(Y, k)
         elif Y.ndim == 1:
@@ -419,8 +419,8 @@ class MLP:
         Stops early, with a clear message in the returned history's ``diverged`` field,
         if the loss becomes NaN or infinite.
         """
-        lr = v.real("lr", lr, low=0.0, low_open=True)
-        iterations = v.integer("iterations", iterations, low=0)
+        lr = check_arg.real("lr", lr, low=0.0, low_open=True)
+        iterations = check_arg.integer("iterations", iterations, low=0)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
         history = TrainingHistory()
@@ -474,8 +474,8 @@ class MLP:
         """An MLP with the given list of (W, b), W of shape (fan_in, fan_out)."""
         checked = []
         for l, (W, b) in enumerate(params, start=1):
-            W = v.as_array(f"params[{l - 1}] W{l}", W, ndim=2)
-            b = v.as_array(f"params[{l - 1}] b{l}", b, shape=(W.shape[1],))
+            W = check_arg.as_array(f"params[{l - 1}] W{l}", W, ndim=2)
+            b = check_arg.as_array(f"params[{l - 1}] b{l}", b, shape=(W.shape[1],))
             if checked and checked[-1][0].shape[1] != W.shape[0]:
                 raise ValueError(f"params[{l - 1}] W{l}: expected {checked[-1][0].shape[1]} rows (the width of the "
                                  f"layer before), got shape {W.shape}")

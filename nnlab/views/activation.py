@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import ipywidgets as widgets
 import numpy as np
 
-from .. import _validate as v
+from .. import _validate as check_arg
 from .. import neuron
 from .base import OKABE_ITO, Explorer, slider
 
@@ -30,11 +30,11 @@ class ActivationExplorer(Explorer):
 
     def validate(self, state):
         s = dict(state)
-        s["activation"] = v.choice("activation", s["activation"], CHOICES)
-        s["w"] = v.real("w", s["w"], low=W_RANGE[0], high=W_RANGE[1])
-        s["b"] = v.real("b", s["b"], low=B_RANGE[0], high=B_RANGE[1])
-        s["x_min"] = v.real("x_min", s["x_min"])
-        s["x_max"] = v.real("x_max", s["x_max"], low=s["x_min"], low_open=True)
+        s["activation"] = check_arg.choice("activation", s["activation"], CHOICES)
+        s["w"] = check_arg.real("w", s["w"], low=W_RANGE[0], high=W_RANGE[1])
+        s["b"] = check_arg.real("b", s["b"], low=B_RANGE[0], high=B_RANGE[1])
+        s["x_min"] = check_arg.real("x_min", s["x_min"])
+        s["x_max"] = check_arg.real("x_max", s["x_max"], low=s["x_min"], low_open=True)
         return s
 
     def make_controls(self):

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.colors import PowerNorm
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from .. import _validate as v
+from .. import _validate as check_arg
 from .. import gradflow
 from .base import OKABE_ITO, Explorer, slider
 
@@ -35,14 +35,14 @@ class GradientFlowExplorer(Explorer):
 
     def validate(self, s):
         s = dict(s)
-        s["depth"] = v.integer("depth", s["depth"], low=1, high=100)
-        s["width"] = v.integer("width", s["width"], low=2, high=256)
-        s["scale"] = v.real("scale", s["scale"], low=0.01, high=10.0)
-        s["activation"] = v.choice("activation", s["activation"], gradflow.ACTS)
-        s["init"] = v.choice("init", s["init"], gradflow.INITS)
+        s["depth"] = check_arg.integer("depth", s["depth"], low=1, high=100)
+        s["width"] = check_arg.integer("width", s["width"], low=2, high=256)
+        s["scale"] = check_arg.real("scale", s["scale"], low=0.01, high=10.0)
+        s["activation"] = check_arg.choice("activation", s["activation"], gradflow.ACTS)
+        s["init"] = check_arg.choice("init", s["init"], gradflow.INITS)
         s["residual"], s["train"] = bool(s["residual"]), bool(s["train"])
-        s["batch"] = v.integer("batch", s["batch"], low=1, high=4096)
-        s["seed"] = v.integer("seed", s["seed"], low=0)
+        s["batch"] = check_arg.integer("batch", s["batch"], low=1, high=4096)
+        s["seed"] = check_arg.integer("seed", s["seed"], low=0)
         return s
 
     def make_controls(self):

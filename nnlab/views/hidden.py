@@ -7,7 +7,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from .. import _validate as v
+from .. import _validate as check_arg
 from ..nn import MLP
 from .base import OKABE_ITO, Explorer, slider
 
@@ -46,7 +46,7 @@ class HiddenUnitsExplorer(Explorer):
         return d
 
     def __init__(self, inputs=1, **state):
-        inputs = v.integer("inputs", inputs, low=1, high=2)
+        inputs = check_arg.integer("inputs", inputs, low=1, high=2)
         if inputs == 2:  # the two-input defaults, unless given
             for j in range(H):
                 state.setdefault(f"wh{j + 1}", TWO_INPUTS["w1"][j])
@@ -64,7 +64,7 @@ class HiddenUnitsExplorer(Explorer):
             raise ValueError(f"inputs: fixed when the explorer is made ({self.inputs}), got {s['inputs']!r}")
         for key in s:
             if key != "inputs":
-                s[key] = v.real(key, s[key], low=-30.0, high=30.0)
+                s[key] = check_arg.real(key, s[key], low=-30.0, high=30.0)
         return s
 
     def make_controls(self):

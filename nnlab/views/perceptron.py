@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import FuncFormatter
 
-from .. import _validate as v
+from .. import _validate as check_arg
 from .. import data
 from ..perceptron import check_pm1, record_run
 from .base import OKABE_ITO, Explorer, slider
@@ -35,22 +35,22 @@ class PerceptronStepper(Explorer):
     def validate(self, state):
         s = dict(state)
         if s["X"] is not None or s["y"] is not None:
-            X = v.as_array("X", s["X"], ndim=2, shape=(None, 2))
-            y = check_pm1("y", v.as_array("y", s["y"], ndim=1))
-            v.same_rows("X", X, "y", y)
+            X = check_arg.as_array("X", s["X"], ndim=2, shape=(None, 2))
+            y = check_pm1("y", check_arg.as_array("y", s["y"], ndim=1))
+            check_arg.same_rows("X", X, "y", y)
             s["X"], s["y"] = X.tolist(), y.tolist()
         options = DATASETS + (("custom",) if s["X"] is not None else ())
-        s["dataset"] = v.choice("dataset", s["dataset"], options)
-        s["n"] = v.integer("n", s["n"], low=4, high=100)
-        s["margin"] = v.real("margin", s["margin"], low=0.0, high=2.0)
-        s["seed"] = v.integer("seed", s["seed"], low=0, high=99)
-        s["max_epochs"] = v.integer("max_epochs", s["max_epochs"], low=1, high=100)
+        s["dataset"] = check_arg.choice("dataset", s["dataset"], options)
+        s["n"] = check_arg.integer("n", s["n"], low=4, high=100)
+        s["margin"] = check_arg.real("margin", s["margin"], low=0.0, high=2.0)
+        s["seed"] = check_arg.integer("seed", s["seed"], low=0, high=99)
+        s["max_epochs"] = check_arg.integer("max_epochs", s["max_epochs"], low=1, high=100)
         s["shuffle"] = bool(s["shuffle"])
         run = self._run(s)
         old = getattr(self, "_state", None)
         if old is not None and self._data_key(old) != self._data_key(s) and s["position"] == old["position"]:
             s["position"] = 0  # a new run starts from the beginning
-        s["position"] = v.integer("position", s["position"], low=0, high=len(run))
+        s["position"] = check_arg.integer("position", s["position"], low=0, high=len(run))
         return s
 
     @staticmethod

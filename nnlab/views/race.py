@@ -7,7 +7,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from .. import _validate as v
+from .. import _validate as check_arg
 from .. import optim, surfaces
 from .base import PALETTE, Explorer, slider
 
@@ -29,25 +29,27 @@ class OptimizerRace(Explorer):
 
     def validate(self, state):
         s = dict(state)
-        s["surface"] = v.choice("surface", s["surface"], tuple(surfaces.SURFACES))
-        s["kappa"] = v.real("kappa", s["kappa"], low=1.0, high=1000.0)
-        s["theta"] = v.real("theta", s["theta"], low=0.0, high=90.0)
-        s["lr"] = v.real("lr", s["lr"], low=1e-4, high=2.0)
-        s["lr_adaptive"] = v.real("lr_adaptive", s["lr_adaptive"], low=1e-4, high=2.0)
-        s["rho"] = v.real("rho", s["rho"], low=0.0, high=0.999)
-        s["beta1"] = v.real("beta1", s["beta1"], low=0.0, high=0.999)
-        s["beta2"] = v.real("beta2", s["beta2"], low=0.9, high=0.9999)
-        s["noise"] = v.real("noise", s["noise"], low=0.0, high=5.0)
-        s["steps"] = v.integer("steps", s["steps"], low=10, high=1000)
+        s["surface"] = check_arg.choice("surface", s["surface"], tuple(surfaces.SURFACES))
+        s["kappa"] = check_arg.real("kappa", s["kappa"], low=1.0, high=1000.0)
+        s["theta"] = check_arg.real("theta", s["theta"], low=0.0, high=90.0)
+        s["lr"] = check_arg.real("lr", s["lr"], low=1e-4, high=2.0)
+        s["lr_adaptive"] = check_arg.real("lr_adaptive", s["lr_adaptive"], low=1e-4, high=2.0)
+        s["rho"] = check_arg.real("rho", s["rho"], low=0.0, high=0.999)
+        s["beta1"] = check_arg.real("beta1", s["beta1"], low=0.0, high=0.999)
+        s["beta2"] = check_arg.real("beta2", s["beta2"], low=0.9, high=0.9999)
+        s["noise"] = check_arg.real("noise", s["noise"], low=0.0, high=5.0)
+        s["steps"] = check_arg.integer("steps", s["steps"], low=10, high=1000)
         surf = self._surface(s)
         for key, lim, k in (("x0", surf.xlim, 0), ("y0", surf.ylim, 1)):
-            s[key] = float(np.round(surf.start[k], 2)) if s[key] is None else v.real(key, s[key], low=-4.0, high=4.0)
+            s[key] = (float(np.round(surf.start[k], 2)) if s[key] is None
+                      else check_arg.real(key, s[key], low=-4.0, high=4.0))
         old = getattr(self, "_state", None)
         if old is not None and old["surface"] != s["surface"] and (s["x0"], s["y0"]) == (old["x0"], old["y0"]):
             s["x0"], s["y0"] = (float(np.round(t, 2)) for t in surf.start)  # a new surface starts at its own start
         if old is not None and s["steps"] != old["steps"] and s["frame"] == old["frame"]:
             s["frame"] = s["steps"]
-        s["frame"] = s["steps"] if s["frame"] is None else v.integer("frame", s["frame"], low=0, high=s["steps"])
+        s["frame"] = (s["steps"] if s["frame"] is None
+                      else check_arg.integer("frame", s["frame"], low=0, high=s["steps"]))
         for name in optim.RACE:
             s[f"show_{name}"] = bool(s[f"show_{name}"])
         return s

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from .. import _validate as v
+from .. import _validate as check_arg
 from .. import approx
 from .base import OKABE_ITO, Explorer, slider
 
@@ -55,10 +55,10 @@ class TowerExplorer(Explorer):
     def validate(self, state):
         s = dict(state)
         options = tuple(approx.TARGETS) + (("custom",) if self.f_custom is not None else ())
-        s["target"] = v.choice("target", s["target"], options)
-        s["n"] = v.integer("n", s["n"], low=1, high=100)
-        s["steepness"] = v.real("steepness", s["steepness"], low=0.5, high=200.0)
-        s["kind"] = v.choice("kind", s["kind"], approx.KINDS)
+        s["target"] = check_arg.choice("target", s["target"], options)
+        s["n"] = check_arg.integer("n", s["n"], low=1, high=100)
+        s["steepness"] = check_arg.real("steepness", s["steepness"], low=0.5, high=200.0)
+        s["kind"] = check_arg.choice("kind", s["kind"], approx.KINDS)
         s["show_towers"], s["show_error"] = bool(s["show_towers"]), bool(s["show_error"])
         if s["interval"] is not None:
             a, b = approx._interval(s["interval"])
@@ -187,11 +187,11 @@ class TowerDesigner(Explorer):
 
     def validate(self, state):
         s = dict(state)
-        s["target"] = v.choice("target", s["target"], tuple(approx.TARGETS))
-        s["n"] = v.integer("n", s["n"], low=1, high=self.max_towers)
-        s["steepness"] = v.real("steepness", s["steepness"], low=0.5, high=200.0)
+        s["target"] = check_arg.choice("target", s["target"], tuple(approx.TARGETS))
+        s["n"] = check_arg.integer("n", s["n"], low=1, high=self.max_towers)
+        s["steepness"] = check_arg.real("steepness", s["steepness"], low=0.5, high=200.0)
         for i in range(self.max_towers):
-            s[f"h{i}"] = v.real(f"h{i}", s[f"h{i}"], low=-2.0, high=2.0)
+            s[f"h{i}"] = check_arg.real(f"h{i}", s[f"h{i}"], low=-2.0, high=2.0)
         return s
 
     def make_controls(self):
