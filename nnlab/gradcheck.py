@@ -1,0 +1,83 @@
+"""Gradient checking: a model's backward pass against central differences of its loss.
+
+Works with any model that has ``params`` (a list of (W, b)), ``loss(X, Y)`` and ``gradients(X, Y)``
+shaped like ``params``, such as ``nnlab.nn.MLP``; ``nnlab.nn`` exports these names too (``nn.gradient_check``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def numerical_gradient(f, x, eps=1e-5):
+    """Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), perturbing ``x`` in place."""
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + eps
+        fp = f()
+        x[i] = old - eps
+        fm = f()
+        x[i] = old
+        grad[i] = (fp - fm) / (2.0 * eps)
+    return grad
+
+
+@dataclass
+class GradientCheckEntry:
+    """One parameter array: relative error ||a - n|| / (||a|| + ||n||) and the worst entry."""
+
+    name: str
+    rel_error: float
+    index: tuple
+    analytic: float
+    numerical: float
+
+
+@dataclass
+class GradientCheck:
+    """Result of a gradient check: one entry per parameter array."""
+
+    entries: list
+
+    @property
+    def max_rel_error(self):
+        return max(e.rel_error for e in self.entries)
+
+    def __str__(self):
+        lines = [f"{'array':>6}  {'rel. error':>10}  worst entry (analytic vs numerical)"]
+        for e in self.entries:
+            lines.append(f"{e.name:>6}  {e.rel_error:10.2e}  {str(e.index):8} ({e.analytic:.8g} vs {e.numerical:.8g})")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
+def relative_error(a, n, floor=1e-12):
+    """||a - n|| / max(||a|| + ||n||, floor): the usual gradient-check measure for one array."""
+    a, n = np.asarray(a, float), np.asarray(n, float)
+    return float(np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), floor))
+
+
+def gradient_check(model, X, Y, eps=1e-5):
+    """Compare ``model.gradients(X, Y)`` with central differences of ``model.loss(X, Y)``.
+
+    For each W_l and b_l it reports the relative error ||a - n|| / (||a|| + ||n||)
+    (below about 1e-7 means the backward pass is right, in float64) and the index
+    of the entry where analytic and numerical gradients differ most.
+    """
+    if not hasattr(model, "params") or not hasattr(model, "gradients"):
+        raise ValueError(f"model: expected an object with .params, .loss and .gradients (an nnlab MLP), got {model!r}")
+    analytic = model.gradients(X, Y)
+    entries = []
+    for l, ((W, b), (dW, db)) in enumerate(zip(model.params, analytic), start=1):
+        for name, p, a in ((f"W{l}", W, dW), (f"b{l}", b, db)):
+            n = numerical_gradient(lambda: model.loss(X, Y), p, eps)
+            i = np.unravel_index(np.argmax(np.abs(a - n)), a.shape)
+            entries.append(GradientCheckEntry(name, relative_error(a, n), tuple(int(k) for k in i),
+                                              float(a[i]), float(n[i])))
+    return GradientCheck(entries)
