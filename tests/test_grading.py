@@ -5,16 +5,17 @@ end with the right status and a total of 0. The oracle for "earned" is the solut
 """
 import csv
 import json
+import tempfile
 import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from nnlab import authoring, grading
+from nnlab.grading.protections import hideable
 
 EXERCISE = "e02_forward_and_backprop"
 ASSIGNMENT = grading.load_assignment(EXERCISE)
@@ -113,7 +114,7 @@ def test_fork_bomb_is_contained(tmp_path):
     row = grade_one(tmp_path, extra=["import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
                                      "        pass"])
     assert row.status == "timeout" and total(row) == 0
-    left = subprocess.run(["pgrep", "-f", "nnlab.sandbox"], capture_output=True, text=True).stdout.split()
+    left = subprocess.run(["pgrep", "-f", "nnlab.grading.sandbox"], capture_output=True, text=True).stdout.split()
     assert not left, "sandbox processes survived the run"
 
 
@@ -129,7 +130,8 @@ def test_cheating_in_the_sandbox_gains_nothing(tmp_path):
         for spec in check.CHECKS.values():
             spec.judge = lambda cases, outcomes: []
         check.CheckResult.passed = True
-        check._result = lambda *a, **k: check.CheckResult("x", True, 1.0, [])
+        from nnlab.checks import registry
+        registry._result = lambda *a, **k: check.CheckResult("x", True, 1.0, [])
     """])
     assert total(row) == 0 and row.status == "ok"
     assert "expected" in " ".join(row.feedback["sigmoid"])
@@ -158,10 +160,13 @@ def test_patching_the_sandbox_tools_changes_only_the_students_answers(tmp_path):
     writer, json and builtins in a cell leaves a correct submission its full marks, and a stub its zero."""
     patches = """
         import builtins, json, types, numpy as np
-        from nnlab import check, sandbox
-        for name in [n for n in vars(check) if callable(getattr(check, n)) and not n.startswith("__")]:
-            setattr(check, name, types.SimpleNamespace())
-        check.CHECKS.clear()
+        from nnlab import check
+        from nnlab.checks import harness, registry, wire
+        from nnlab.grading import sandbox
+        for module in (check, harness, registry, wire):
+            for name in [n for n in vars(module) if callable(getattr(module, n)) and not n.startswith("__")]:
+                setattr(module, name, types.SimpleNamespace())
+        registry.CHECKS.clear()
         np.savez = types.SimpleNamespace()
         json.dumps = lambda *a, **k: "{}"
         builtins.isinstance = lambda *a: False
@@ -322,13 +327,13 @@ def test_only_the_outermost_of_nested_equal_or_overlapping_paths_is_hidden(tmp_p
     other.mkdir()
     (other / "grades.csv").write_text("old grades")
     c = str(course)
-    assert grading._hideable([course / "subs", course, course / "gradebook.csv", course / "results"]) == [c]
-    assert grading._hideable([course / "subs", course / "subs", course / "subs" / "deeper"]) == [c + "/subs"]
-    assert grading._hideable([course / "subs" / "..", course / "subs"]) == [c]
-    assert grading._hideable([course / "subs", other / "grades.csv", other / "missing.csv"]) == \
+    assert hideable([course / "subs", course, course / "gradebook.csv", course / "results"]) == [c]
+    assert hideable([course / "subs", course / "subs", course / "subs" / "deeper"]) == [c + "/subs"]
+    assert hideable([course / "subs" / "..", course / "subs"]) == [c]
+    assert hideable([course / "subs", other / "grades.csv", other / "missing.csv"]) == \
         [c + "/subs", str(other / "grades.csv")]
     import sys as _sys
-    assert grading._hideable([_sys.prefix, grading.tempfile.gettempdir(), "/"]) == []
+    assert hideable([_sys.prefix, tempfile.gettempdir(), "/"]) == []
 
 
 @pytest.mark.parametrize("layout", ["subs inside the output folder", "output inside the submissions folder",
@@ -364,7 +369,7 @@ def test_a_sandbox_that_cannot_start_stops_the_run_before_any_grading(tmp_path):
     subs.mkdir()
     notebook(subs / "good.ipynb", solution=True)
     out = tmp_path / "gradebook.csv"
-    patch = "grading._hideable = lambda paths: ['/nonexistent/hide/me']"
+    patch = "grading.run.hideable = lambda paths: ['/nonexistent/hide/me']"
     done = subprocess.run([sys.executable, "-c", SABOTAGE.format(patch=patch), "grade", str(subs), "--assignment",
                            EXERCISE, "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert done.returncode == grading.EXIT_GRADER_ERROR, done.stderr
@@ -380,9 +385,9 @@ def test_a_sandbox_failure_after_the_preflight_is_a_grader_error_never_the_stude
     patch = ("_preflight = grading.preflight\n"
              "def preflight(*a, **k):\n"
              "    result = _preflight(*a, **k)\n"
-             "    grading.sys.executable = '/nonexistent/python'\n"
+             "    sys.executable = '/nonexistent/python'\n"
              "    return result\n"
-             "grading.preflight = preflight")
+             "grading.cli.preflight = preflight")
     done = subprocess.run([sys.executable, "-c", SABOTAGE.format(patch=patch), "grade", str(subs), "--assignment",
                            EXERCISE, "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert done.returncode == grading.EXIT_GRADER_ERROR, done.stderr
@@ -399,7 +404,7 @@ def test_setup_failures_in_the_sandbox_are_the_graders(tmp_path, monkeypatch):
     subs = tmp_path / "subs"
     subs.mkdir()
     notebook(subs / "s.ipynb", solution=True)
-    monkeypatch.setattr(grading, "_hideable", lambda paths: ["/nonexistent/hide/me"])
+    monkeypatch.setattr(grading.run, "hideable", lambda paths: ["/nonexistent/hide/me"])
     (row,) = grading.grade([("s", subs / "s.ipynb")], ASSIGNMENT, jobs=1, limits=FAST, hide=[subs])
     assert row.status == "grader error" and "mount /nonexistent/hide/me" in row.message and total(row) == 0
 

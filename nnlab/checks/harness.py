@@ -1,0 +1,237 @@
+"""Calling a student's function safely and recording what it did, in plain data.
+
+Every check has three parts, so that a grader can keep the trusted ones to itself:
+  cases(rng)                           the inputs (drawn by the trusted side),
+  run(f, cases, forbid, time_limit)    calls the student's function and records plain ``Outcome``s (may run
+                                       untrusted, in the grading sandbox),
+  judge(cases, outcomes)               compares with the oracle and returns ``Problem``s (trusted side only).
+In a notebook all three run in one process; ``nnlab grade`` runs ``run`` in a sandbox and gets back only
+arrays, numbers and strings (``nnlab.checks.wire``). This module is the part that may run untrusted.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import traceback
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DEFAULT_TIME_LIMIT = 10.0  # seconds per call of the student's function in a notebook (the grader sets its own)
+
+# Kinds of problem. WRONG: the function returned an answer that differs from the oracle's. The others say
+# how the student's code failed to give an answer; a grader decides statuses from these, never from wording.
+WRONG = "wrong"
+UNUSABLE = "unusable"              # returned None, the wrong shape or type, integers
+RAISED = "raised"                  # raised an exception
+NOT_IMPLEMENTED = "not implemented"  # still the stub
+TIMEOUT = "timeout"                # did not return within the time limit
+MEMORY = "memory"                  # ran out of memory
+FORBIDDEN = "forbidden"            # called a function a "write it yourself" exercise rules out
+NOT_RUN = "not run"                # an earlier step of a chain failed
+KINDS = (WRONG, UNUSABLE, RAISED, NOT_IMPLEMENTED, TIMEOUT, MEMORY, FORBIDDEN, NOT_RUN)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one test case: ``case`` is the case's label ("test 2"; "" for the function as a
+    whole), ``kind`` one of ``KINDS``, ``text`` the diagnosis in words. Scores count the distinct cases
+    with a problem; nothing is decided from ``text``."""
+
+    case: str
+    kind: str
+    text: str
+
+    def __str__(self):
+        return f"{self.case}: {self.text}" if self.case else self.text
+
+
+class StudentError(Exception):
+    """The student's function raised, hung, or returned something unusable; the message says which and
+    ``kind`` (one of ``KINDS``) says what happened."""
+
+    def __init__(self, text, kind=UNUSABLE):
+        super().__init__(text)
+        self.kind = kind
+
+    def problem(self, case):
+        return Problem(case, self.kind, str(self))
+
+
+@contextmanager
+def _time_limit(seconds):
+    """SIGALRM-based limit in the main thread (where notebook cells run); no limit elsewhere."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise TimeoutError(f"your function did not return within {seconds:g} s (an endless loop?)")
+
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@contextmanager
+def _watch_calls(forbidden, used):
+    """Record which of the ``forbidden`` functions run (however the student imported them)."""
+    if not forbidden:
+        yield
+        return
+    codes = {getattr(f, "__code__", None): name for name, f in forbidden.items() if hasattr(f, "__code__")}
+    builtins = {id(f): name for name, f in forbidden.items() if not hasattr(f, "__code__")}
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            used.add(codes[frame.f_code])
+        elif event == "c_call" and id(arg) in builtins:
+            used.add(builtins[id(arg)])
+
+    old = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(old)
+
+
+def shortcuts(exercise):
+    """Functions a "write it yourself" exercise may not call, by exercise (the check's ``forbid``)."""
+    from .. import nn as reference
+
+    found = {}
+    if exercise in ("sigmoid", "forward", "backprop"):
+        found["nnlab.nn.sigmoid"] = reference.sigmoid
+        found["nnlab.nn.MLP.forward"] = reference.MLP.forward
+    if exercise == "gradient_norms":
+        from .. import gradflow
+
+        found["nnlab.gradflow.backward"] = gradflow.backward
+        found["nnlab.gradflow.gradient_flow"] = gradflow.gradient_flow
+    if exercise == "backprop":
+        found["nnlab.nn.MLP.gradients"] = reference.MLP.gradients
+        found["nnlab.nn.MLP.backward"] = reference.MLP.backward
+    try:
+        import torch  # the grading sandbox blocks torch when the notebook did not load it: ImportError
+    except ImportError:
+        return found
+    found["torch.sigmoid"] = torch.sigmoid
+    if exercise in ("backprop", "gradient_norms"):
+        found["torch.Tensor.backward (autograd)"] = torch.Tensor.backward
+        found["torch.autograd.grad"] = torch.autograd.grad
+    return found
+
+
+def call(fn, *args, time_limit, forbid=None):
+    """Call the student's function on copies of ``args`` with a limit of ``time_limit`` seconds; returns
+    (result, warnings, mutated arg indices). ``forbid`` maps names to functions the exercise asks the student
+    not to use."""
+    copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+    used = set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with _time_limit(time_limit), np.errstate(all="warn"), _watch_calls(forbid, used):
+                out = fn(*copies)
+        except NotImplementedError:
+            raise StudentError("your function raises NotImplementedError: replace the stub with your code",
+                               NOT_IMPLEMENTED) from None
+        except TimeoutError as exc:
+            raise StudentError(str(exc), TIMEOUT) from None
+        except MemoryError:
+            raise StudentError("your function ran out of memory (MemoryError)", MEMORY) from None
+        except Exception as exc:  # the student's bug, reported, never re-raised
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f" (line {tb[-1].lineno}: {tb[-1].line})" if tb else ""
+            raise StudentError(f"your function raised {type(exc).__name__}: {exc}{where}", RAISED) from None
+    if used:
+        raise StudentError("this exercise asks you to write it yourself, but your function called "
+                           f"{', '.join(sorted(used))}", FORBIDDEN)
+    mutated = [i for i, (a, c) in enumerate(zip(args, copies))
+               if isinstance(a, np.ndarray) and not np.array_equal(a, c, equal_nan=True)]
+    return out, [str(w.message) for w in caught], mutated
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test input: ``label`` prefixes its messages; ``args`` are passed to the student's function
+    (in a chain, ``None`` stands for "what your previous call returned")."""
+
+    label: str
+    args: tuple
+
+
+@dataclass
+class Outcome:
+    """What one call of the student's function did, in plain data: ``value`` is the return value as
+    nested lists of arrays (other objects become ``{"type": name}``); ``error`` a message or None, and
+    ``kind`` what happened when there is an error (one of ``KINDS``)."""
+
+    value: object = None
+    error: str | None = None
+    warnings: list = field(default_factory=list)
+    mutated: list = field(default_factory=list)
+    record: dict = field(default_factory=dict)
+    kind: str | None = None
+
+
+def plain(obj, depth=0):
+    """A return value as plain data: numbers and arrays become float/int arrays, tuples and lists become
+    lists (two levels deep), anything else its type name."""
+    if obj is None:
+        return None
+    if isinstance(obj, (tuple, list)) and depth < 2 and len(obj) <= 64:
+        return [plain(o, depth + 1) for o in obj]
+    try:
+        arr = np.asarray(obj)
+    except Exception:
+        return {"type": type(obj).__name__}
+    if arr.dtype.kind in "biufc" and arr.size <= 10**6:
+        return np.array(arr, copy=True)
+    return {"type": type(obj).__name__}
+
+
+def run_calls(f, cases, forbid=None, time_limit=DEFAULT_TIME_LIMIT):
+    """Call ``f`` on each case independently; after a call that timed out, the remaining cases are not run
+    (an endless loop costs one time limit, not one per case)."""
+    outcomes = []
+    for case in cases:
+        try:
+            out, warns, mutated = call(f, *case.args, time_limit=time_limit, forbid=forbid)
+            outcomes.append(Outcome(plain(out), None, warns, mutated))
+        except StudentError as exc:
+            outcomes.append(Outcome(error=str(exc), kind=exc.kind))
+            if exc.kind == TIMEOUT:
+                break
+    return outcomes
+
+
+def run_chain(f, cases, forbid=None, time_limit=DEFAULT_TIME_LIMIT):
+    """Call ``f`` step by step, feeding back what it returned where a case has ``None``; stops at an
+    error or at a return value that cannot be fed back."""
+    outcomes, previous = [], None
+    for case in cases:
+        carry = sum(a is None for a in case.args)
+        args = list(case.args)
+        if carry:
+            args[:carry] = previous
+        try:
+            out, warns, mutated = call(f, *args, time_limit=time_limit, forbid=forbid)
+        except StudentError as exc:
+            outcomes.append(Outcome(error=str(exc), kind=exc.kind))
+            break
+        outcomes.append(Outcome(plain(out), None, warns, mutated))
+        nxt = cases[len(outcomes)] if len(outcomes) < len(cases) else None
+        need = sum(a is None for a in nxt.args) if nxt else 0
+        if need and not (isinstance(out, (tuple, list)) and len(out) == need):
+            break
+        previous = [np.array(o, dtype=float, copy=True) for o in out] if need else None
+    return outcomes

@@ -1,0 +1,188 @@
+"""The registry of checks, how a check is run in a notebook, and how problems become a score.
+
+A check is a ``Spec`` registered under its name (``register``); ``run_check`` draws its cases, runs the
+student's function and judges the outcomes into a ``CheckResult``. The helpers below (``returned``,
+``parts``, ``as_array``, ``ratio_hint``) are what judges use to read plain outcomes.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .harness import DEFAULT_TIME_LIMIT, UNUSABLE, NOT_RUN, RAISED, Problem, StudentError, run_calls, shortcuts
+
+
+class Mode:
+    """How ``check.NAME(f)`` calls in a notebook behave. The grading sandbox sets ``grading = True`` before it
+    runs a submission: the grader then calls the graded functions itself, so the notebook's own check calls
+    only say so (and cost nothing)."""
+
+    grading = False
+
+
+MODE = Mode()
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: passed, a score in [0, 1], messages (the first one is the diagnosis) and the
+    problems they were made from."""
+
+    name: str
+    passed: bool
+    score: float
+    messages: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    points: float = 1.0    # what the question is worth (``points=`` of the check call; ``nnlab grade`` reads it)
+
+    @property
+    def earned(self):
+        return round(self.score * self.points, 4)
+
+    def __str__(self):
+        head = f"{self.name}: {'passed' if self.passed else 'not yet'} (score {self.score:.2f}{self._worth()})"
+        return "\n".join([head] + [f"  - {m}" for m in self.messages])
+
+    def __repr__(self):
+        return str(self)
+
+    def _repr_html_(self):
+        colour = "#009E73" if self.passed else "#D55E00"
+        mark = "✔" if self.passed else "✘"
+        items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
+        return (f'<div class="nnlab-check" role="status" style="border-left:4px solid {colour};padding:4px 10px">'
+                f"<b>{mark} {html.escape(self.name)}</b>: {'passed' if self.passed else 'not yet'} "
+                f"(score {self.score:.2f}{self._worth()})<ul>{items}</ul></div>")
+
+    def _worth(self):
+        return "" if self.points == 1 else f", {self.earned:g} of {self.points:g} points"
+
+    def raise_if_failed(self):
+        __tracebackhide__ = True  # noqa: F841
+        if not self.passed:
+            raise AssertionError(self.messages[0] if self.messages else f"{self.name} failed")
+        return self
+
+
+class Spec:
+    """A registered check: how to draw cases, run the student's function and judge the outcomes."""
+
+    def __init__(self, name, title, cases, judge, run=run_calls, forbid=None, total=None):
+        self.name, self.title = name, title
+        self.cases, self.judge, self.run, self.forbid, self.total = cases, judge, run, forbid, total
+
+    def result(self, cases, outcomes, points=1):
+        """Judge plain outcomes (trusted side) into a CheckResult worth ``points``."""
+        problems = self.judge(cases, outcomes)
+        return _result(self.title, problems, self.total or len(cases), points=points)
+
+
+CHECKS: dict = {}
+SEED = 0  # the notebook checks' inputs; a grader draws its own
+
+
+def register(name, title, cases, judge, **kw):
+    CHECKS[name] = Spec(name, title, cases, judge, **kw)
+
+
+def run_check(name, f, strict=False, points=1, time_limit=None):
+    """What ``check.NAME(f, strict, points, time_limit)`` does in a notebook: judge ``f`` on the notebook's
+    cases with a limit of ``time_limit`` seconds per call (default ``DEFAULT_TIME_LIMIT``); ``strict``
+    raises AssertionError with the diagnosis; ``points`` is what the question is worth."""
+    __tracebackhide__ = True  # noqa: F841  (IPython folds this frame: the diagnosis is what matters)
+    spec = CHECKS[name]
+    if MODE.grading:  # inside ``nnlab grade``: the grader calls the function itself
+        return CheckResult(spec.title, False, 0.0, ["not run while grading"], points=points)
+    if not callable(f):
+        problem = Problem("", UNUSABLE, f"check: expected your function, got {type(f).__name__}")
+        return _finish(_result(spec.title, [problem], 1, points=points), strict)
+    cases = spec.cases(np.random.default_rng(SEED))
+    forbid = shortcuts(spec.forbid) if spec.forbid else None
+    outcomes = spec.run(f, cases, forbid, time_limit or DEFAULT_TIME_LIMIT)
+    return _finish(spec.result(cases, outcomes, points), strict)
+
+
+def returned(outcomes, k):
+    """The k-th outcome's value, or StudentError with what went wrong."""
+    if k >= len(outcomes):
+        raise StudentError("not run (an earlier step failed)", NOT_RUN)
+    if outcomes[k].error:
+        raise StudentError(outcomes[k].error, outcomes[k].kind or RAISED)
+    return outcomes[k].value
+
+
+def parts(value, n, what):
+    if not isinstance(value, list) or len(value) != n:
+        got = value["type"] if isinstance(value, dict) else "None" if value is None else \
+            "ndarray" if isinstance(value, np.ndarray) else f"a sequence of length {len(value)}"
+        raise StudentError(f"return {what}, got {got}")
+    return value
+
+
+def as_array(name, out, shape):
+    """A plain return value (see ``plain``) as a float array of ``shape``, or StudentError saying why not."""
+    if out is None:
+        raise StudentError(f"{name} is None: did you forget to return it?")
+    if isinstance(out, dict):
+        raise StudentError(f"{name} should be a NumPy array, got {out.get('type', 'something else')}")
+    if isinstance(out, list):
+        try:
+            out = np.array(out)
+        except Exception:
+            raise StudentError(f"{name} should be a NumPy array, got a list of mixed things") from None
+        if out.dtype == object:
+            raise StudentError(f"{name} should be an array of numbers, got a list")
+    arr = np.asarray(out)
+    if arr.shape != shape:
+        if arr.shape == shape[::-1] and len(shape) == 2:
+            raise StudentError(f"{name} has shape {arr.shape}, expected {shape}: transposed? (batch-first: rows "
+                               "are examples, W has shape (fan_in, fan_out))")
+        raise StudentError(f"{name} has shape {arr.shape}, expected {shape}")
+    if arr.dtype.kind in "iub":
+        raise StudentError(f"{name} has integer dtype {arr.dtype}: use floats (np.exp, / and 1.0 keep float64)")
+    if arr.dtype.kind == "c":
+        raise StudentError(f"{name} has complex numbers")
+    return arr.astype(float)
+
+
+def ratio_hint(mine, ref):
+    """Recognise a constant factor between the student's answer and the right one."""
+    m, r = mine.ravel(), ref.ravel()
+    ok = np.abs(r) > 1e-12 * max(1.0, np.abs(r).max())
+    if not ok.any():
+        return None
+    ratios = m[ok] / r[ok]
+    k = np.median(ratios)
+    if np.allclose(ratios, k, rtol=1e-6):
+        return float(k)
+    return None
+
+
+def _result(name, problems, total, notes=(), points=1):
+    """Score = the share of the ``total`` test cases without a problem; several problems in one case count
+    once (a problem of the function as a whole, case "", counts as one case)."""
+    if not all(isinstance(p, Problem) for p in problems):
+        raise TypeError(f"problems: expected Problem records, got {[type(p).__name__ for p in problems]}")
+    passed = not problems
+    failed = len({p.case for p in problems})
+    score = 1.0 if passed else max(0.0, 1.0 - failed / max(total, 1))
+    msgs = _fold(problems) + list(notes)
+    if passed:
+        msgs.insert(0, "all tests agree with the oracle")
+    return CheckResult(name, passed, round(score, 3), msgs, list(problems), points)
+
+
+def _fold(problems):
+    """One message for cases that failed the same way: "case 1, case 2, case 3: <message>"."""
+    groups = {}
+    for p in problems:
+        labels = groups.setdefault(p.text, [])
+        if p.case:
+            labels.append(p.case)
+    return [f"{', '.join(labels)}: {text}" if labels else text for text, labels in groups.items()]
+
+
+def _finish(result, strict):
+    __tracebackhide__ = True  # noqa: F841
+    return result.raise_if_failed() if strict else result

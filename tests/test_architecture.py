@@ -1,0 +1,93 @@
+"""The direction of dependency, visible from the names and enforced here (static imports, read with ast):
+
+- models (``nnlab/*.py`` but the ones below) import only models;
+- views (``nnlab/views/``) import models and views; checks (``nnlab/checks/``, ``nnlab/check.py``) import
+  models and checks;
+- grading (``nnlab/grading/``) imports checks, models, grading and the course sources (``authoring``);
+- nothing imports grading but grading itself and the command line (``nnlab/__main__.py``);
+- no module over about 500 lines (``LARGER`` names the exceptions).
+"""
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "nnlab"
+TOOLS = {"__init__", "__main__", "authoring", "env"}  # the course's tools: the command line, set-up check, sources
+
+
+def layer(module):
+    """The layer of a module given by its dotted name inside nnlab ("views.race", "nn", ...)."""
+    top = module.split(".")[0]
+    if top in ("views", "checks", "grading"):
+        return top
+    if top == "check":
+        return "checks"
+    return "tools" if top in TOOLS else "models"
+
+
+def modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "__init__"
+        yield name, path
+
+
+def imports(name, path):
+    """The nnlab modules that ``name`` imports (dotted, inside nnlab), wherever the import statement is."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif node.module and node.module.split(".")[0] == "nnlab":
+                target = node.module.partition(".")[2]
+            else:
+                continue
+            for alias in node.names:  # "from . import nn" imports the module nnlab.nn
+                sub = f"{target}.{alias.name}" if target else alias.name
+                found.add(sub if (PACKAGE / Path(*sub.split("."))).with_suffix(".py").exists()
+                          or (PACKAGE / Path(*sub.split("."))).is_dir() else target)
+        elif isinstance(node, ast.Import):
+            found |= {a.name.partition(".")[2] for a in node.names if a.name.startswith("nnlab.")}
+    return {f for f in found if f}
+
+
+ALLOWED = {
+    "models": {"models"},
+    "views": {"models", "views"},
+    "checks": {"models", "checks"},
+    "grading": {"models", "checks", "grading", "tools"},
+    "tools": {"models", "views", "checks", "grading", "tools"},
+}
+
+
+@pytest.mark.parametrize("name, path", list(modules()), ids=[n for n, _ in modules()])
+def test_imports_follow_the_direction_of_dependency(name, path):
+    mine = layer(name)
+    for target in imports(name, path):
+        theirs = layer(target)
+        assert theirs in ALLOWED[mine], f"nnlab.{name} ({mine}) imports nnlab.{target} ({theirs})"
+        if theirs == "grading":
+            assert mine == "grading" or name == "__main__", f"nnlab.{name} imports grading"
+        if mine == "tools" and name != "__main__":
+            assert theirs != "grading", f"nnlab.{name} imports grading"
+
+
+def test_the_rule_is_checked_on_real_imports():
+    """The parser sees what the modules import (so the rule above cannot pass vacuously)."""
+    found = dict(modules())
+    assert "nn" in imports("approx", found["approx"])
+    assert {"checks.harness", "checks.registry", "checks.wire"} <= imports("grading.sandbox", found["grading.sandbox"])
+    assert "nn" in imports("checks.harness", found["checks.harness"])
+    assert layer("check") == "checks" and layer("views.race") == "views" and layer("optim") == "models"
+
+
+LARGER = {"nn": 600}  # the reference MLP with its docstring of conventions: one idea, allowed to stay, not to grow
+
+
+@pytest.mark.parametrize("name, path", list(modules()), ids=[n for n, _ in modules()])
+def test_no_module_is_over_about_500_lines(name, path):
+    assert len(path.read_text().splitlines()) <= LARGER.get(name, 500), f"nnlab/{path.relative_to(PACKAGE)}: split it"
