@@ -19,22 +19,11 @@ import numpy as np
 
 from . import _validate as check_arg
 from . import data as datasets
-from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, sigmoid
+from . import nn
+from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, init_layer, sigmoid
 
-INITS = ("normal", "xavier", "he", "identity")
+INITS = ("normal", "xavier", "he", "identity")   # the explorer's menu (``build`` takes any of ``nn.INITS``)
 ACTS = ("sigmoid", "tanh", "relu", "linear")
-
-
-def init_weight(fan_in, fan_out, init, scale, rng):
-    """normal: scale * N(0, 1); xavier: scale * N(0, 2/(in+out)); he: scale * N(0, 2/in);
-    identity: scale * I (the scaled identity alpha I)."""
-    if init == "normal":
-        return scale * rng.standard_normal((fan_in, fan_out))
-    if init == "xavier":
-        return scale * np.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal((fan_in, fan_out))
-    if init == "he":
-        return scale * np.sqrt(2.0 / fan_in) * rng.standard_normal((fan_in, fan_out))
-    return scale * np.eye(fan_in, fan_out)
 
 
 @dataclass
@@ -57,7 +46,7 @@ def build(depth, width, activation="relu", init="he", scale=1.0, residual=False,
     depth = check_arg.integer("depth", depth, low=1, high=100)
     width = check_arg.integer("width", width, low=2, high=256)
     activation = check_arg.choice("activation", activation, ACTS)
-    init = check_arg.choice("init", init, INITS)
+    init = check_arg.choice("init", init, nn.INITS)
     scale = check_arg.real("scale", scale, low=0.0, low_open=True)
     inp, layers, out = _weights(depth, width, init, scale, bool(residual), d_in, seed)
     return DeepNet(activation, bool(residual), inp, list(layers), out)
@@ -68,13 +57,13 @@ def _weights(depth, width, init, scale, residual, d_in, seed):
     """The random draw behind ``build`` (cached: the activation does not change the weights).
     The arrays are shared, so nothing may update them in place (``train`` makes new ones)."""
     rng = np.random.default_rng(seed)
-    inp = (init_weight(d_in, width, "xavier", 1.0, rng), np.zeros(width))
+    inp = init_layer(d_in, width, "xavier_normal", 1.0, rng)
     if residual:
-        layers = tuple((init_weight(width, width, init, scale, rng), np.zeros(width),
-                        init_weight(width, width, init, scale, rng)) for _ in range(depth))
+        layers = tuple((*init_layer(width, width, init, scale, rng), init_layer(width, width, init, scale, rng)[0])
+                       for _ in range(depth))
     else:
-        layers = tuple((init_weight(width, width, init, scale, rng), np.zeros(width)) for _ in range(depth))
-    out = (init_weight(width, 1, "xavier", 1.0, rng), np.zeros(1))
+        layers = tuple(init_layer(width, width, init, scale, rng) for _ in range(depth))
+    out = init_layer(width, 1, "xavier_normal", 1.0, rng)
     for arrays in (inp, out, *layers):
         for a in arrays:
             a.flags.writeable = False

@@ -208,38 +208,45 @@ DEFAULT_LOSS = {"sigmoid": "bce", "softmax": "cross_entropy", "linear": "mse", "
 
 # ----------------------------------------------------------------------- MLP
 
-INITS = ("normal", "uniform", "xavier", "he", "identity", "torch")
+INITS = ("normal", "uniform", "xavier_uniform", "xavier_normal", "he_normal", "identity", "torch", "xavier", "he")
+INIT_ALIASES = {"xavier": "xavier_normal", "he": "he_normal"}   # lecture 7's names: the variance, drawn normal
 DEFAULT_INIT_SCALE = {"normal": 0.01, "uniform": 0.7, "identity": 1.0}
 
 
 def init_layer(fan_in, fan_out, init="normal", scale=None, rng=None):
-    """Initial (W, b) for one layer.
+    """Initial (W, b) for one layer: nnlab's one initialiser (``MLP`` and ``gradflow`` draw with it).
 
-    normal:   W ~ scale * N(0, 1), scale 0.01 by default (the curriculum's small weights)
-    uniform:  W ~ U[-scale, scale], scale 0.7 by default (for standardised inputs)
-    xavier:   W ~ U[-a, a], a = sqrt(6 / (fan_in + fan_out))      (Glorot & Bengio 2010)
-    he:       W ~ N(0, 2 / fan_in)                                 (He et al. 2015)
-    identity: W = scale * I (rectangular identity if fan_in != fan_out)
-    torch:    PyTorch's nn.Linear default, W and b ~ U[-1/sqrt(fan_in), 1/sqrt(fan_in)]
-    Biases start at zero except for 'torch'.
+    normal:         W = scale * N(0, 1), scale 0.01 by default (the curriculum's small weights)
+    uniform:        W ~ U[-scale, scale], scale 0.7 by default (for standardised inputs)
+    xavier_uniform: W ~ U[-a, a], a = scale * sqrt(6 / (fan_in + fan_out))   (Glorot & Bengio 2010)
+    xavier_normal:  W = scale * N(0, 2 / (fan_in + fan_out))   (the same variance, drawn normal)
+    he_normal:      W = scale * N(0, 2 / fan_in)                               (He et al. 2015)
+    identity:       W = scale * I (rectangular identity if fan_in != fan_out)
+    torch:          PyTorch's nn.Linear default, W and b ~ U[-1/sqrt(fan_in), 1/sqrt(fan_in)]
+    'xavier' and 'he', the names of lecture 7, mean xavier_normal and he_normal. scale is 1 by
+    default for the others. Biases start at zero except for 'torch'.
     """
+    init = check_arg.choice("init", init, INITS)
+    init = INIT_ALIASES.get(init, init)
     rng = np.random.default_rng(rng)
     scale = DEFAULT_INIT_SCALE.get(init, 1.0) if scale is None else scale
-    b = np.zeros(fan_out)
+    shape, b = (fan_in, fan_out), np.zeros(fan_out)
     if init == "normal":
-        W = scale * rng.standard_normal((fan_in, fan_out))
+        W = scale * rng.standard_normal(shape)
     elif init == "uniform":
-        W = rng.uniform(-scale, scale, (fan_in, fan_out))
-    elif init == "xavier":
+        W = rng.uniform(-scale, scale, shape)
+    elif init == "xavier_uniform":
         a = scale * np.sqrt(6.0 / (fan_in + fan_out))
-        W = rng.uniform(-a, a, (fan_in, fan_out))
-    elif init == "he":
-        W = scale * np.sqrt(2.0 / fan_in) * rng.standard_normal((fan_in, fan_out))
+        W = rng.uniform(-a, a, shape)
+    elif init == "xavier_normal":
+        W = scale * np.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal(shape)
+    elif init == "he_normal":
+        W = scale * np.sqrt(2.0 / fan_in) * rng.standard_normal(shape)
     elif init == "identity":
         W = scale * np.eye(fan_in, fan_out)
     else:  # torch
         a = 1.0 / np.sqrt(fan_in)
-        W = rng.uniform(-a, a, (fan_in, fan_out))
+        W = rng.uniform(-a, a, shape)
         b = rng.uniform(-a, a, fan_out)
     return W, b
 

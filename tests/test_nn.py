@@ -115,7 +115,7 @@ CONFIGS = [
     ([5, 20, 3], "relu", "softmax", {"reduction": "sum"}),
     ([1, 4, 1], "tanh", "linear", {"l2": 0.3}),
     ([6, 8, 4, 2], "sigmoid", "sigmoid", {"l2": 0.1, "reduction": "sum"}),
-    ([3, 3, 3, 3, 3, 3, 2], "relu", "tanh", {"init": "xavier"}),
+    ([3, 3, 3, 3, 3, 3, 2], "relu", "tanh", {"init": "xavier_uniform"}),
     ([4, 9, 2], "sigmoid", "relu", {"init": "he"}),
 ]
 
@@ -177,12 +177,78 @@ def test_init_schemes():
     assert abs(W.std() - 0.01) < 0.001 and not b.any()
     W, _ = nn.init_layer(*rng_sizes, init="uniform", rng=0)
     assert W.max() <= 0.7 and W.min() >= -0.7 and W.max() > 0.65
-    W, _ = nn.init_layer(*rng_sizes, init="xavier", rng=0)
+    W, _ = nn.init_layer(*rng_sizes, init="xavier_uniform", rng=0)
     assert np.abs(W).max() <= np.sqrt(6 / 128) and W.var() == pytest.approx(2 / 128, rel=0.1)
     W, _ = nn.init_layer(*rng_sizes, init="he", rng=0)
     assert W.var() == pytest.approx(2 / 64, rel=0.1)
     W, _ = nn.init_layer(3, 3, init="identity", scale=2.0)
     np.testing.assert_array_equal(W, 2 * np.eye(3))
+
+
+FAN_IN, FAN_OUT = 300, 200      # 60,000 weights: sample variances within 3 % of the truth (>= 5 sigma)
+
+
+def moments(W):
+    """Mean, variance and kurtosis E[w^4] / Var^2 (3 for a normal, 9/5 for a uniform) of a draw."""
+    w = np.asarray(W, float).ravel()
+    var = w.var()
+    return w.mean(), var, np.mean((w - w.mean()) ** 4) / var**2
+
+
+@pytest.mark.parametrize("init, variance, kurtosis, bound", [
+    ("xavier_uniform", 2 / (FAN_IN + FAN_OUT), 9 / 5, np.sqrt(6 / (FAN_IN + FAN_OUT))),   # U(-a, a): a^2 / 3
+    ("xavier_normal", 2 / (FAN_IN + FAN_OUT), 3.0, None),
+    ("he_normal", 2 / FAN_IN, 3.0, None),
+    ("normal", 0.01**2, 3.0, None),
+    ("uniform", 0.7**2 / 3, 9 / 5, 0.7),
+    ("torch", 1 / (3 * FAN_IN), 9 / 5, 1 / np.sqrt(FAN_IN)),
+])
+def test_init_draws_have_the_closed_form_distribution(init, variance, kurtosis, bound):
+    W, b = nn.init_layer(FAN_IN, FAN_OUT, init=init, rng=0)
+    assert W.shape == (FAN_IN, FAN_OUT) and b.shape == (FAN_OUT,)
+    mean, var, kurt = moments(W)
+    assert var == pytest.approx(variance, rel=0.03)
+    assert abs(mean) < 0.03 * np.sqrt(variance) and kurt == pytest.approx(kurtosis, abs=0.1)
+    if bound is not None:
+        assert np.abs(W).max() <= bound and np.abs(W).max() > 0.99 * bound
+    assert (np.abs(b).max() <= bound) if init == "torch" else not b.any()
+
+
+TORCH_INIT = {   # torch.nn.init on a weight of shape (fan_out, fan_in), as nn.Linear stores it
+    "xavier_uniform": torch.nn.init.xavier_uniform_,
+    "xavier_normal": torch.nn.init.xavier_normal_,
+    "he_normal": lambda w: torch.nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu"),
+    "normal": lambda w: torch.nn.init.normal_(w, std=0.01),
+    "uniform": lambda w: torch.nn.init.uniform_(w, -0.7, 0.7),
+    "torch": lambda w: torch.nn.Linear(FAN_IN, FAN_OUT, dtype=torch.float64).weight.data,
+}
+
+
+@pytest.mark.parametrize("init", TORCH_INIT)
+def test_init_draws_match_torch_nn_init_in_distribution(init):
+    torch.manual_seed(0)
+    theirs = TORCH_INIT[init](torch.empty(FAN_OUT, FAN_IN, dtype=torch.float64)).numpy()
+    ours = nn.init_layer(FAN_IN, FAN_OUT, init=init, rng=1)[0]
+    (m1, v1, k1), (m2, v2, k2) = moments(ours), moments(theirs)
+    assert v1 == pytest.approx(v2, rel=0.04) and k1 == pytest.approx(k2, abs=0.15)
+    assert abs(m1 - m2) < 0.05 * np.sqrt(v2)
+
+
+def test_lecture_names_are_the_normal_draws():
+    """'xavier' and 'he' (lecture 7, the gradient-flow explorer) are xavier_normal and he_normal: variance
+    2/(fan_in + fan_out) and 2/fan_in, normal tails (kurtosis 3), in nn.MLP and gradflow alike."""
+    from nnlab import gradflow
+
+    for short, variance in (("xavier", 2 / (FAN_IN + FAN_OUT)), ("he", 2 / FAN_IN)):
+        _, var, kurt = moments(nn.init_layer(FAN_IN, FAN_OUT, init=short, rng=2)[0])
+        assert var == pytest.approx(variance, rel=0.03) and kurt == pytest.approx(3.0, abs=0.1)
+        _, var, kurt = moments(nn.MLP([FAN_IN, FAN_OUT, 1], init=short, seed=2).params[0][0])
+        assert var == pytest.approx(variance, rel=0.03) and kurt == pytest.approx(3.0, abs=0.1)
+    net = gradflow.build(30, 128, "relu", "xavier", seed=0)
+    _, var, kurt = moments(np.stack([W for W, _ in net.layers]))      # 30 layers of 128 x 128
+    assert var == pytest.approx(2 / 256, rel=0.03) and kurt == pytest.approx(3.0, abs=0.1)
+    net = gradflow.build(30, 128, "relu", "he", seed=0)
+    assert moments(np.stack([W for W, _ in net.layers]))[1] == pytest.approx(2 / 128, rel=0.03)
 
 
 # ------------------------------------------------------------ gradient check

@@ -150,7 +150,7 @@ print(f"3-4-2: {sum(small.sizes[1:])} neurons, {sum(W.size for W, _ in small.par
 
 # %%
 # NBVAL_CHECK_OUTPUT
-deep = nn.MLP([4, 16, 16, 16, 2], hidden="linear", output="linear", init="xavier", seed=1)
+deep = nn.MLP([4, 16, 16, 16, 2], hidden="linear", output="linear", init="xavier_uniform", seed=1)
 W, b = np.eye(4), np.zeros(4)
 for Wl, bl in deep.params:
     W, b = W @ Wl, b @ Wl + bl
