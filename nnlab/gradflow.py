@@ -7,7 +7,7 @@ The network: an input layer d -> width, then ``depth`` hidden layers (or residua
     plain layer l:     A_l = g(A_{l-1} @ W_l + b_l)
     residual block l:  A_l = A_{l-1} + (1/L) g(A_{l-1} @ V_l + b_l) @ U_l      (He et al., 2016)
 
-Backward (delta = dL/dZ):  dA_{l-1} = delta_l @ W_l.T,  delta_l = dA_l * g'(Z_l).  For a
+Backward (``nn``'s backprop, delta = dL/dZ):  dA_{l-1} = delta_l @ W_l.T,  delta_l = dA_l * g'(Z_l).  For a
 sigmoid each factor g' is at most 1/4, so the signal shrinks geometrically with depth.
 """
 from __future__ import annotations
@@ -70,57 +70,25 @@ def _weights(depth, width, init, scale, residual, d_in, seed):
     return inp, layers, out
 
 
+def _network(net):
+    """The layers of ``net`` and their activations as ``nn``'s shared passes take them."""
+    return [net.inp, *net.layers, net.out], [net.activation] * (net.depth + 1) + ["linear"]
+
+
 def forward(net, X):
     """All pre-activations Z and activations A; A[0] is the input layer's output, A[l] layer l's."""
-    g = ACTIVATIONS[net.activation][0]
-    W0, b0 = net.inp
-    z0 = X @ W0 + b0
-    Z, A = [z0], [g(z0)]
-    L = net.depth
-    for p in net.layers:
-        if net.residual:
-            V, b, U = p
-            z = A[-1] @ V + b
-            A.append(A[-1] + g(z) @ U / L)
-        else:
-            W, b = p
-            z = A[-1] @ W + b
-            A.append(g(z))
-        Z.append(z)
-    logits = A[-1] @ net.out[0] + net.out[1]
-    return Z, A, logits
+    params, activations = _network(net)
+    fw = nn._forward_layers(params, X, activations, net.depth)
+    return fw.Z[1:-1], fw.A[1:-1], fw.Z[-1]
 
 
 def backward(net, X, y, Z, A, logits):
-    """Gradients of the mean BCE: per hidden layer/block the weight gradients, and dL/dA_l for l = 0..L."""
-    dg = ACTIVATIONS[net.activation][1]
-    g = ACTIVATIONS[net.activation][0]
-    N = len(X)
-    delta_out = (sigmoid(logits) - y[:, None]) / N
-    grads_out = (A[-1].T @ delta_out, delta_out.sum(0))
-    dA = delta_out @ net.out[0].T
-    dAs = [None] * (net.depth + 1)
-    dAs[-1] = dA
-    grads = [None] * net.depth
-    L = net.depth
-    for l in range(net.depth, 0, -1):
-        p = net.layers[l - 1]
-        if net.residual:
-            V, b, U = p
-            H = g(Z[l])
-            dU = H.T @ dA / L
-            dZ = (dA @ U.T / L) * dg(Z[l])
-            grads[l - 1] = (A[l - 1].T @ dZ, dZ.sum(0), dU)
-            dA = dA + dZ @ V.T
-        else:
-            W, b = p
-            dZ = dA * dg(Z[l])
-            grads[l - 1] = (A[l - 1].T @ dZ, dZ.sum(0))
-            dA = dZ @ W.T
-        dAs[l - 1] = dA
-    dZ0 = dA * dg(Z[0])
-    grads_in = (X.T @ dZ0, dZ0.sum(0))
-    return grads_in, grads, grads_out, dAs
+    """Gradients of the mean BCE: per hidden layer/block the weight gradients, and dL/dA_l for l = 0..L
+    (``nn``'s backprop, from the output's delta (sigmoid(logits) - y) / N)."""
+    params, activations = _network(net)
+    fw = nn.Forward(Z=[None, *Z, logits], A=[X, *A, logits])
+    grads, dA = nn._backprop(params, fw, (sigmoid(logits) - y[:, None]) / len(X), activations, net.depth)
+    return grads[0], grads[1:-1], grads[-1], dA[1:]
 
 
 def loss(logits, y):

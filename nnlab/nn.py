@@ -275,6 +275,44 @@ class Forward:
     A: list = field(default_factory=list)
 
 
+# One forward and one backward pass for every network in nnlab (MLP, gradflow's deep networks).
+# params[l - 1] is layer l: (W, b) as above, or a residual block (V, b, U), one of ``blocks``:
+#     Z_l = A_{l-1} @ V_l + b_l,   A_l = A_{l-1} + g(Z_l) @ U_l / blocks       (He et al. 2016)
+
+
+def _forward_layers(params, X, activations, blocks=1):
+    """Z[l] and A[l] of every layer l = 1..L (A[0] = X), layer l activated by ``activations[l - 1]``."""
+    fw = Forward(Z=[None], A=[X])
+    for p, g in zip(params, activations):
+        Z = fw.A[-1] @ p[0] + p[1]
+        fw.Z.append(Z)
+        fw.A.append(_activate(g, Z) if len(p) == 2 else fw.A[-1] + _activate(g, Z) @ p[2] / blocks)
+    return fw
+
+
+def _backprop(params, fw, dZ, activations, blocks=1):
+    """Backward from dZ = dL/dZ_L (the last layer is a plain one): the gradients, shaped like ``params``,
+    and dA with dA[l] = dL/dA_l for l = 1..L-1 (dA[0] is None: nothing needs dL/dX)."""
+    L = len(params)
+    grads, dA = [None] * L, [None] * L
+    for l in range(L, 0, -1):
+        p, Z = params[l - 1], fw.Z[l]
+        if l < L and len(p) == 3:    # residual block: dZ_l through the branch, dA_{l-1} along both paths
+            g, dg = ACTIVATIONS[activations[l - 1]]
+            dU = g(Z).T @ dA[l] / blocks
+            dZ = (dA[l] @ p[2].T / blocks) * dg(Z)
+            grads[l - 1] = (fw.A[l - 1].T @ dZ, dZ.sum(axis=0), dU)
+            if l > 1:
+                dA[l - 1] = dA[l] + dZ @ p[0].T
+        else:                        # plain layer (dZ_L of the last one is given)
+            if l < L:
+                dZ = _activation_backward(activations[l - 1], Z, fw.A[l], dA[l])
+            grads[l - 1] = (fw.A[l - 1].T @ dZ, dZ.sum(axis=0))
+            if l > 1:
+                dA[l - 1] = dZ @ p[0].T
+    return grads, dA
+
+
 class MLP:
     """A fully connected network, ``sizes = [d, h1, ..., k]``.
 
@@ -347,13 +385,7 @@ class MLP:
     # -- forward
     def forward_pass(self, X):
         """Run the network and keep every Z_l and A_l for the backward pass."""
-        X = self._check_X(X)
-        fw = Forward(Z=[None], A=[X])
-        for (W, b), g in zip(self.params, self.activations()):
-            Z = fw.A[-1] @ W + b
-            fw.Z.append(Z)
-            fw.A.append(_activate(g, Z))
-        return fw
+        return _forward_layers(self.params, self._check_X(X), self.activations())
 
     def forward(self, X):
         """The network's output A_L for a batch X of shape (N, d)."""
@@ -391,18 +423,10 @@ class MLP:
         return _activation_backward(self.output, Z, A, dA)
 
     def backward(self, fw, Y):
-        """Hand-written backprop: list of (dW_l, db_l), same structure as ``params``."""
-        grads = [None] * len(self.params)
-        dZ = self.output_delta(fw, Y)
-        for l in range(len(self.params), 0, -1):
-            W, _ = self.params[l - 1]
-            dW = fw.A[l - 1].T @ dZ + self.l2 * W + self.l1 * np.sign(W)
-            db = dZ.sum(axis=0)
-            grads[l - 1] = (dW, db)
-            if l > 1:
-                dA = dZ @ W.T
-                dZ = _activation_backward(self.hidden, fw.Z[l - 1], fw.A[l - 1], dA)
-        return grads
+        """Hand-written backprop: list of (dW_l, db_l), same structure as ``params``; dW_l includes the
+        penalty's l2 W_l + l1 sign(W_l)."""
+        grads, _ = _backprop(self.params, fw, self.output_delta(fw, Y), self.activations())
+        return [(dW + self.l2 * W + self.l1 * np.sign(W), db) for (W, _), (dW, db) in zip(self.params, grads)]
 
     def gradients(self, X, Y):
         """dL/dW_l and dL/db_l for every layer, as a list of (dW, db)."""
