@@ -21,6 +21,7 @@ from . import _validate as check_arg
 from . import data as datasets
 from . import nn
 from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, init_layer, sigmoid
+from .optim import Divergence
 
 INITS = ("normal", "xavier", "he", "identity")   # the explorer's menu (``build`` takes any of ``nn.INITS``)
 ACTS = ("sigmoid", "tanh", "relu", "linear")
@@ -271,7 +272,7 @@ def relu_identity_chain(alpha, x, y, layers=4):
 class TrainingCurve:
     label: str
     loss: list
-    diverged: str | None = None
+    diverged: Divergence | None = None
 
 
 def train(depth, width, activation="relu", init="he", scale=1.0, residual=False, steps=200, lr=0.1, batch=128,
@@ -287,7 +288,7 @@ def train(depth, width, activation="relu", init="he", scale=1.0, residual=False,
             Z, A, logits = forward(net, X)
             L = loss(logits, y)
             if not np.isfinite(L):
-                curve.diverged = f"diverged at step {t}: loss is {L}"
+                curve.diverged = Divergence(t, f"loss is {L}")
                 break
             curve.loss.append(float(L))
             g_in, grads, g_out, _ = backward(net, X, y, Z, A, logits)

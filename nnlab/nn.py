@@ -21,6 +21,7 @@ import numpy as np
 from . import _validate as check_arg
 from .gradcheck import (GradientCheck, GradientCheckEntry, gradient_check,  # noqa: F401 (nn's API)
                         numerical_gradient, relative_error)
+from .optim import Divergence
 
 # ---------------------------------------------------------------- activations
 
@@ -449,8 +450,8 @@ class MLP:
     def fit(self, X, Y, lr=0.05, iterations=1000):
         """Full-batch gradient descent; returns the loss before each step.
 
-        Stops early, with a clear message in the returned history's ``diverged`` field,
-        if the loss becomes NaN or infinite.
+        Stops early if the loss becomes NaN or infinite, and says when in the returned history's
+        ``diverged`` (an ``optim.Divergence``).
         """
         lr = check_arg.real("lr", lr, low=0.0, low_open=True)
         iterations = check_arg.integer("iterations", iterations, low=0)
@@ -462,7 +463,7 @@ class MLP:
                 fw = self.forward_pass(X)
                 loss = self._data_loss(fw, Y) + self.penalty()
                 if not np.isfinite(loss):
-                    history.diverged = f"diverged at iteration {it}: loss is {loss}"
+                    history.diverged = Divergence(it, f"loss is {loss}", unit="iteration")
                     break
                 history.loss.append(loss)
                 self.step(self.backward(fw, Y), lr)
@@ -551,4 +552,4 @@ class MLP:
 @dataclass
 class TrainingHistory:
     loss: list = field(default_factory=list)
-    diverged: str | None = None
+    diverged: Divergence | None = None

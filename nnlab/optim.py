@@ -28,6 +28,22 @@ class Optimizer(NamedTuple):
     kind: str = ""   # the constructor: "sgd", "heavy_ball", "adagrad", "rmsprop" or "adam"
 
 
+class Divergence(str):
+    """How every run in nnlab that can blow up says it did (``nn.MLP.fit``, ``gradflow.train``,
+    ``surfaces.trajectory`` and ``surfaces.race`` keep it in ``diverged``, None while the run is sound).
+    ``step``: the update after which the loss or the iterate was no longer finite (or left its bound),
+    so the run kept the ``step`` values before it; ``why``: what happened. It reads as its message,
+    "diverged at step 12: loss is nan" (MLP.fit counts in iterations)."""
+
+    def __new__(cls, step, why, unit="step"):
+        message = super().__new__(cls, f"diverged at {unit} {int(step)}: {why}")
+        message.step, message.why, message.unit = int(step), why, unit
+        return message
+
+    def __reduce__(self):
+        return Divergence, (self.step, self.why, self.unit)
+
+
 class SGDState(NamedTuple):
     step: int
     momentum_buffer: list | None

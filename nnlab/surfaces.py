@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from . import _validate as check_arg
+from .optim import Divergence
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def make(name, **kwargs):
 class Trajectory:
     path: np.ndarray          # (k + 1, 2): start and every iterate
     loss: np.ndarray          # f at every point of the path
-    diverged: str | None      # why it stopped early, or None
+    diverged: Divergence | None   # when and why it stopped early, or None
 
     @property
     def steps(self):
@@ -163,6 +164,10 @@ class Trajectory:
         """First step at which f - f_min <= tol (None if never)."""
         hits = np.flatnonzero(self.loss - f_min <= tol)
         return int(hits[0]) if hits.size else None
+
+
+def _diverged(step, finite, bound):
+    return Divergence(step, f"|x| > {bound:g}" if finite else "x is not finite")
 
 
 def trajectory(optimizer, surface, x0, steps, noise=0.0, seed=None, bound=1e6):
@@ -186,8 +191,7 @@ def trajectory(optimizer, surface, x0, steps, noise=0.0, seed=None, bound=1e6):
                 g = g + noise * rng.standard_normal(2)
             x, state = optimizer.update(g, state, x)
             if not np.all(np.isfinite(x)) or np.max(np.abs(x)) > bound:
-                diverged = f"diverged at step {k}: |x| > {bound:g}" if np.all(np.isfinite(x)) else \
-                    f"diverged at step {k}: x is not finite"
+                diverged = _diverged(k, np.all(np.isfinite(x)), bound)
                 k -= 1
                 break
             path[k] = x
@@ -236,8 +240,7 @@ def race(optimizers, surface, x0, steps, noise=0.0, seed=0, bound=1e6):
     with np.errstate(all="ignore"):
         for i, name in enumerate(optimizers):
             p = path[i, :last[i] + 1].copy()
-            why = None if code[i] == 0 else f"diverged at step {last[i] + 1}: " + \
-                (f"|x| > {bound:g}" if code[i] == 1 else "x is not finite")
+            why = None if code[i] == 0 else _diverged(last[i] + 1, code[i] == 1, bound)
             out[name] = Trajectory(p, np.asarray(surface.f(p), float), why)
     return out
 
