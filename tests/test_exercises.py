@@ -11,7 +11,7 @@ from nnlab import authoring
 def _run(cells):
     nb = authoring.to_notebook(cells)
     NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(authoring.EXERCISE_OUT)}}).execute()
+                   resources={"metadata": {"path": str(authoring.EXERCISE_NOTEBOOKS)}}).execute()
     return nb
 
 
@@ -35,7 +35,7 @@ def test_solution_version_passes_every_check(name):
 
 @pytest.mark.parametrize("name", authoring.exercises())
 def test_student_version_fails_every_check_cleanly(name):
-    nb = nbformat.reads((authoring.EXERCISE_OUT / f"{name}.ipynb").read_text(), as_version=4)
+    nb = nbformat.reads((authoring.EXERCISE_NOTEBOOKS / f"{name}.ipynb").read_text(), as_version=4)
     assert [(c.cell_type, c.source) for c in nb.cells] == authoring.exercise_cells(name, solution=False), \
         "rebuild with `python -m nnlab assign`"
     assert "BEGIN SOLUTION" not in json.dumps(nb) and "np.exp(-np.abs(z))" not in json.dumps(nb)

@@ -47,17 +47,46 @@ def test_every_notebook_has_a_source_and_a_kernelspec():
 def test_committed_notebook_matches_its_source(name):
     """Rebuild with `python -m nnlab build NAME` when this fails."""
     nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
-    cells = authoring.parse_percent((authoring.SRC / f"{name}.py").read_text())
-    assert [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]] == cells
+    built = authoring.to_notebook(authoring.lecture_cells(name))
+    assert [(c["id"], c["cell_type"], "".join(c["source"])) for c in nb["cells"]] == \
+        [(c.id, c.cell_type, c.source) for c in built.cells]
+    assert nb["metadata"]["kernelspec"] == built.metadata["kernelspec"]
     for c in nb["cells"]:
         if c["cell_type"] == "code":
             assert c["outputs"] is not None and c["execution_count"], "notebook was saved without running it"
             assert not any(o["output_type"] == "error" for o in c["outputs"])
 
 
-def test_parse_percent():
-    cells = authoring.parse_percent("# %% [markdown]\n# # Title\n# text\n\n# %%\nx = 1\n\n# %%\nprint(x)\n")
-    assert cells == [("markdown", "# Title\ntext"), ("code", "x = 1"), ("code", "print(x)")]
+def test_percent_format_is_read_and_written_by_jupytext():
+    text = "# %% [markdown]\n# # Title\n# text\n#\n# more\n\n# %%\nx = 1\n\n# %%\nprint(x)\n"
+    cells = authoring.parse_percent(text)
+    assert cells == [("markdown", "# Title\ntext\n\nmore"), ("code", "x = 1"), ("code", "print(x)")]
+    assert authoring.write_percent(cells) == text
+
+
+@pytest.mark.parametrize("source", [*map(authoring.lecture_source, authoring.sources()),
+                                    *map(authoring.exercise_source, authoring.exercises())],
+                         ids=lambda s: s.name)
+def test_every_source_round_trips_through_jupytext_unchanged(source):
+    """Opened as a notebook in JupyterLab (jupytext's extension) and saved, a source stays byte for byte the
+    same: no header, no cell metadata, the same blank lines. Written from its cells alone, it has the same
+    cells."""
+    import jupytext
+
+    text = source.read_text(encoding="utf-8")
+    assert jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="py:percent") == text
+    cells = authoring.parse_percent(text)
+    assert authoring.parse_percent(authoring.write_percent(cells)) == cells
+
+
+def test_the_sources_are_package_data():
+    from importlib.resources import files
+
+    assert authoring.LECTURES == files("nnlab") / "authoring" / "lectures"
+    assert authoring.sources() and authoring.exercises()
+    assert not (ROOT / "notebooks" / "src").exists() and not (ROOT / "notebooks" / "exercises" / "src").exists()
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert {"lectures/*.py", "exercises/*.py"} <= set(data["nnlab.authoring"])
 
 
 def test_command_line_names_unknown_sources(capsys):

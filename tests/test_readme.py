@@ -134,7 +134,7 @@ def run_test_command(text, tmp_path):
 
 
 def run_assign(text, tmp_path):
-    out = authoring.EXERCISE_OUT / f"{EXERCISE}.ipynb"
+    out = authoring.EXERCISE_NOTEBOOKS / f"{EXERCISE}.ipynb"
     before = out.read_bytes()
     try:
         done = bash(text, ROOT)
@@ -216,7 +216,7 @@ def run_build(text, tmp_path):
         done = bash(text, ROOT)
         assert done.returncode == 0, done.stderr[-3000:]
         nb = json.loads(out.read_text())
-        cells = authoring.parse_percent((authoring.SRC / f"{name}.py").read_text())
+        cells = authoring.lecture_cells(name)
         assert [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]] == cells
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert all(c["execution_count"] for c in code) and not any(

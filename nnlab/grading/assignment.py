@@ -50,17 +50,18 @@ def load_assignment(name_or_path):
 
     path = Path(name_or_path)
     if name_or_path in authoring.exercises():
-        path = authoring.EXERCISE_SRC / f"{name_or_path}.py"
-    if not path.is_file():
+        path = authoring.exercise_source(name_or_path)  # package data: a Traversable, read with read_text
+    elif not path.is_file():
         raise ValueError(f"assignment: expected an exercise name {authoring.exercises()} or a .py/.ipynb "
                               f"file, got {name_or_path!r}")
-    if path.suffix == ".ipynb":
+    name = Path(path.name)  # the name and suffix of a path or of a packaged source alike
+    if name.suffix == ".ipynb":
         nb = json.loads(path.read_text(encoding="utf-8"))
         cells = [_source(c) for c in nb["cells"] if c.get("cell_type") == "code"]
     else:
         cells = [s.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")
                  for k, s in authoring.parse_percent(path.read_text(encoding="utf-8")) if k == "code"]
-    return assignment_from_cells(path.stem, cells)
+    return assignment_from_cells(name.stem, cells)
 
 
 def _source(cell):
