@@ -1,6 +1,7 @@
-"""Command line: ``nnlab build [NAME ...]`` rebuilds lecture notebooks, ``nnlab assign [NAME ...]`` writes
-student versions of exercises, ``nnlab env`` checks the set-up,
-``nnlab grade SUBMISSIONS --assignment NAME`` grades submitted notebooks into a CSV gradebook."""
+"""Command line: ``nnlab course DEST`` writes the course (lectures and exercises) into a folder of your own,
+``nnlab build [NAME ...]`` rebuilds lecture notebooks, ``nnlab assign [NAME ...]`` writes student versions of
+exercises, ``nnlab env`` checks the set-up, ``nnlab grade SUBMISSIONS --assignment NAME`` grades submitted
+notebooks into a CSV gradebook."""
 from __future__ import annotations
 
 import argparse
@@ -10,11 +11,24 @@ import sys
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nnlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="build (and execute) notebooks/NAME.ipynb from notebooks/src/NAME.py")
+    c = sub.add_parser("course", help="write the lectures and the exercises (student versions) into DEST",
+                       description="Write the course into a folder of your own: the lecture notebooks (not yet "
+                                   "run) and the student versions of the exercises in DEST/exercises/. No "
+                                   "solutions are written.")
+    c.add_argument("dest", metavar="DEST", help="folder to write into (created; must be new or empty)")
+    c.add_argument("--force", action="store_true", help="write into DEST even if it is not empty (files with "
+                                                        "the course's names are replaced)")
+    b = sub.add_parser("build", help="build (and execute) NAME.ipynb from the lecture source NAME "
+                                     "(nnlab/authoring/lectures/NAME.py)")
     b.add_argument("names", nargs="*", help="notebook names without extension (default: all)")
     b.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
-    a = sub.add_parser("assign", help="write the student version of notebooks/exercises/src/NAME.py")
+    b.add_argument("--out", metavar="DIR", help="folder to write into (default: notebooks/ of the checkout nnlab "
+                                                "runs from; required when nnlab is installed)")
+    a = sub.add_parser("assign", help="write the student version NAME.ipynb of the exercise source NAME "
+                                      "(nnlab/authoring/exercises/NAME.py)")
     a.add_argument("names", nargs="*", help="exercise names (default: all)")
+    a.add_argument("--out", metavar="DIR", help="folder to write into (default: notebooks/exercises/ of the "
+                                                "checkout nnlab runs from; when installed, the current folder)")
     sub.add_parser("env", help="check the packages the course needs")
     g = sub.add_parser("grade", help="grade submitted notebooks in sandboxes; write a CSV gradebook",
                        description="Grade a folder of submitted notebooks (or nbgrader's submitted/<student>/"
@@ -35,19 +49,35 @@ def main(argv=None):
     o.add_argument("folder", help="folder for the test files (e.g. tests/)")
     args = parser.parse_args(argv)
 
+    here = sub.choices[args.command]  # errors show this command's usage line
     if args.command in ("build", "assign"):
         from . import authoring
 
-        known = authoring.sources() if args.command == "build" else authoring.exercises()
+        build = args.command == "build"
+        known = authoring.sources() if build else authoring.exercises()
         names = args.names or known
         unknown = sorted(set(names) - set(known))
         if unknown:
-            parser.error(f"names: no source for {unknown} (looked in notebooks/src or notebooks/exercises/src); "
-                         f"known: {known}")
+            where = authoring.LECTURES if build else authoring.EXERCISES
+            here.error(f"names: expected names of sources in {where}: {known}; got {unknown}")
+        if build and args.out is None and authoring.NOTEBOOKS is None:
+            here.error("--out: nnlab is installed (not run from a source checkout), so there is no notebooks/ "
+                         "folder to rebuild; expected a folder to write the notebooks into (--out DIR), got none. "
+                         "To get the whole course, lectures and exercises, run: nnlab course DEST")
         for name in names:
-            out = authoring.build(name, execute=not args.no_execute) if args.command == "build" \
-                else authoring.assign(name)
+            out = authoring.build(name, execute=not args.no_execute, out=args.out) if build \
+                else authoring.assign(name, out=args.out)
             print("wrote", out)
+        return 0
+    if args.command == "course":
+        from . import authoring
+
+        try:
+            written = authoring.course(args.dest, force=args.force)
+        except ValueError as exc:
+            here.error(str(exc))
+        print(f"wrote {len(authoring.sources())} lectures and {len(authoring.exercises())} exercises (student "
+              f"versions) into {args.dest} ({len(written)} notebooks); open them with: jupyter lab {args.dest}")
         return 0
     if args.command == "otter":
         from . import grading
