@@ -191,7 +191,7 @@ class _Run:
 
     def _finish(self):
         rc = self.proc.returncode
-        if self.said != b"ready":  # the sandbox never got as far as running student code
+        if not self.said.startswith(b"ready"):  # the sandbox never got as far as running student code
             why = self.said.decode("utf-8", "replace").removeprefix("setup failed: ") or \
                 f"it ended (exit code {rc}) before it was ready: {self._crash_line()}"
             return self._end(GRADER_ERROR, f"the sandbox failed before the notebook ran: {why}"[:300])
