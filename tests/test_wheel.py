@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,6 +38,17 @@ def _run(cmd, **kw):
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.requirements import Requirement
+
+    for req in map(Requirement, tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]):
+        try:
+            have = version(req.name)
+        except PackageNotFoundError:
+            have = None
+        assert have and req.specifier.contains(have), \
+            f"the wheel is built without a network (no build isolation): this environment needs {req}, has {have}"
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"  # a copy, so the build leaves no build/ or egg-info in the checkout
     src.mkdir()
