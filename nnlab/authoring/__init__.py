@@ -8,7 +8,7 @@ work from an installed wheel as well as from a checkout:
   ``### END SOLUTION``.
 
 Each is a Python file in jupytext's "percent" format, read and written with jupytext (so JupyterLab's
-jupytext extension opens it as a notebook: right-click, Open With, Notebook):
+jupytext extension opens it as a notebook: right-click, Open With, Jupytext Notebook):
 
     # %% [markdown]
     # # A heading
