@@ -20,8 +20,8 @@ except ImportError:  # pragma: no cover - numba is a dependency; JupyterLite and
 # Compiled on first call (about 3 s), then loaded from numba's on-disk cache (about 0.3 s).
 _jit = numba.njit(cache=True, nogil=True) if numba is not None else (lambda f: f)
 
-KINDS = {"sgd": 0, "heavy_ball": 1, "adagrad": 2, "rmsprop": 3, "adam": 4}
-HYPER = {  # the order of each kind's numbers in its row of ``hp``
+RULES = {"sgd": 0, "heavy_ball": 1, "adagrad": 2, "rmsprop": 3, "adam": 4}
+HYPER = {  # the order of each rule's numbers in its row of ``hp``
     "sgd": ("lr", "momentum", "dampening", "weight_decay", "nesterov"),
     "heavy_ball": ("lr", "eta"),
     "adagrad": ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"),
@@ -124,7 +124,7 @@ def _race(sid, sp, kinds, hp, x0, steps, noise, scale, bound, path, last, code):
 def _row(opt):
     h = opt.hyper
     values = []
-    for name in HYPER[opt.kind]:
+    for name in HYPER[opt.rule]:
         value = h[name]
         if callable(value):
             return None  # a schedule: the NumPy path handles it
@@ -139,7 +139,7 @@ def run(optimizers, surface, x0, steps, noise, seed, bound=1e6):
         return None
     rows = []
     for opt in optimizers:
-        row = _row(opt) if opt.kind in KINDS else None
+        row = _row(opt) if opt.rule in RULES else None
         if row is None:
             return None
         rows.append(row + [0.0] * (8 - len(row)))
@@ -148,6 +148,6 @@ def run(optimizers, surface, x0, steps, noise, seed, bound=1e6):
     n = len(rows)
     path = np.full((n, steps + 1, 2), np.nan)
     last, code = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    _race(sid, np.array(params, float), np.array([KINDS[o.kind] for o in optimizers], np.int64),
+    _race(sid, np.array(params, float), np.array([RULES[o.rule] for o in optimizers], np.int64),
               np.array(rows), np.asarray(x0, float), int(steps), z, float(noise), float(bound), path, last, code)
     return path, last, code

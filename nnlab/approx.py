@@ -212,13 +212,13 @@ def tower_network_2d(f, k, xlim=(0.0, 1.0), ylim=(0.0, 1.0), steepness=50.0, thr
 
 # ------------------------------------------------------------ for the explorers
 
-KINDS = ("sigmoid", "relu")
+UNITS = ("sigmoid", "relu")   # the hidden units an approximation is built from: sigmoid towers or a ReLU spline
 
 
-def network_for(kind, f, n, interval, steepness=10.0):
-    """n sigmoid towers (2n hidden units) or a ReLU spline with n hidden units."""
-    kind = check_arg.choice("kind", kind, KINDS)
-    return tower_network(f, n, interval, steepness) if kind == "sigmoid" else relu_network(f, n, interval)
+def network_for(units, f, n, interval, steepness=10.0):
+    """units 'sigmoid': n sigmoid towers (2n hidden units); 'relu': a ReLU spline with n hidden units."""
+    units = check_arg.choice("units", units, UNITS)
+    return tower_network(f, n, interval, steepness) if units == "sigmoid" else relu_network(f, n, interval)
 
 
 def unit_contributions(net, x):
@@ -231,10 +231,10 @@ def unit_contributions(net, x):
     return parts
 
 
-def error_against_n(f, interval, kind="sigmoid", steepness=10.0, ns=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 100)):
-    """Max and mean absolute error of ``network_for(kind, f, n, ...)`` for each n."""
+def error_against_n(f, interval, units="sigmoid", steepness=10.0, ns=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 100)):
+    """Max and mean absolute error of ``network_for(units, f, n, ...)`` for each n."""
     ns = np.asarray(ns, int)
-    errs = [approximation_error(network_for(kind, f, int(n), interval, steepness), f, interval) for n in ns]
+    errs = [approximation_error(network_for(units, f, int(n), interval, steepness), f, interval) for n in ns]
     return ns, np.array([e.max for e in errs]), np.array([e.mean for e in errs])
 
 

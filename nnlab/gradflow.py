@@ -121,8 +121,8 @@ class Flow:
         """||dL/dA_1|| / ||dL/dA_L||: how the back-propagated signal grows (> 1) or shrinks (< 1)."""
         return float(self.grad_A[0] / self.grad_A[-1]) if self.grad_A[-1] > 0 else float("inf")
 
-    def kind(self):
-        """'vanishing', 'exploding', 'healthy' or 'shallow' (one layer)."""
+    def regime(self):
+        """How the gradient flows: 'vanishing', 'exploding', 'healthy' or 'shallow' (one layer)."""
         if not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
             return "exploding"
         if len(self.grad_W) == 1:
@@ -136,27 +136,27 @@ class Flow:
 
     def headline(self):
         """A short verdict for a figure title."""
-        k = self.kind()
-        if k == "shallow":
+        regime = self.regime()
+        if regime == "shallow":
             return "one hidden layer: nothing to vanish or explode yet"
         if not np.isfinite(self.ratio):
             return "gradients overflowed: exploding"
-        return f"layer 1 gets {self.ratio:.2g} × the gradient of layer {len(self.grad_W)}: {k}"
+        return f"layer 1 gets {self.ratio:.2g} × the gradient of layer {len(self.grad_W)}: {regime}"
 
     def verdict(self):
         """One line in words. Vanishing or exploding is judged on the back-propagated signal dL/dA;
         weight gradients can stay balanced while both activations and signals blow up."""
         L = len(self.grad_W)
-        kind = self.kind()
-        if kind == "exploding" and not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
+        regime = self.regime()
+        if regime == "exploding" and not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
             return "gradients overflowed (inf or nan): exploding"
-        if kind == "shallow":
+        if regime == "shallow":
             return f"one hidden layer, weight gradient {self.grad_W[0]:.2g}: nothing to vanish or explode yet"
         r, s = self.ratio, self.signal_ratio
-        if kind == "healthy":
-            kind = "healthy (within 3 orders of magnitude)"
+        if regime == "healthy":
+            regime = "healthy (within 3 orders of magnitude)"
         return (f"layer 1 receives {r:.2g} times the weight gradient at layer {L} (back-propagated signal "
-                f"{s:.2g} times; largest weight gradient {self.grad_W.max():.2g}): {kind}")
+                f"{s:.2g} times; largest weight gradient {self.grad_W.max():.2g}): {regime}")
 
 
 def task(batch=128, seed=0):

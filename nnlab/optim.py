@@ -25,7 +25,7 @@ class Optimizer(NamedTuple):
     init: Callable
     update: Callable
     hyper: dict
-    kind: str = ""   # the constructor: "sgd", "heavy_ball", "adagrad", "rmsprop" or "adam"
+    rule: str = ""   # the update rule (its constructor): "sgd", "heavy_ball", "adagrad", "rmsprop" or "adam"
 
 
 class Divergence(str):

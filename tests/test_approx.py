@@ -17,13 +17,13 @@ def test_step_is_at_minus_b_over_w_and_sharpens():
     np.testing.assert_allclose(t, [0, 1, 0], atol=1e-10)
 
 
-@pytest.mark.parametrize("kind", approx.KINDS)
-def test_constructed_networks_are_real_networks(kind):
-    net = approx.network_for(kind, f, 12, (A, B))
+@pytest.mark.parametrize("units", approx.UNITS)
+def test_constructed_networks_are_real_networks(units):
+    net = approx.network_for(units, f, 12, (A, B))
     x = np.linspace(A, B, 301)[:, None]
     model = net.to_torch()
     np.testing.assert_allclose(net.forward(x), model(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-14)
-    assert net.sizes == ([1, 24, 1] if kind == "sigmoid" else [1, 12, 1])
+    assert net.sizes == ([1, 24, 1] if units == "sigmoid" else [1, 12, 1])
 
 
 def test_tower_network_equals_the_sum_of_towers_formula():
@@ -120,7 +120,7 @@ def test_2d_towers_approximate_a_function_better_as_cells_shrink():
     (lambda: approx.tower_network(f, 4, steepness=-1), ["steepness", "> 0"]),
     (lambda: approx.tower_network(lambda x: "x", 4), ["f", "failed"]),
     (lambda: approx.tower_network(lambda x: x[:2], 4), ["f", "same shape"]),
-    (lambda: approx.network_for("gelu", f, 3, (0, 1)), ["kind", "'relu'"]),
+    (lambda: approx.network_for("gelu", f, 3, (0, 1)), ["units", "'relu'"]),
     (lambda: approx.tower_2d_network((0.5, 0.2, 0, 1)), ["rect", "x1 > x0"]),
 ])
 def test_bad_input(call, words):

@@ -293,7 +293,7 @@ def test_tower_explorer_draws_the_constructed_network():
     assert len(e.parts.get_segments()) == 12  # one curve per tower
     err = np.abs(y - approx.bumpy(x))
     assert f"max error {err.max():.3g}" in e.describe() and "24 hidden units" in e.describe()
-    e.controls["kind"].value = "relu"
+    e.controls["units"].value = "relu"
     assert e.controls["steepness"].disabled and "ReLU spline with 12 hidden units" in e.describe()
     _, y = e.l_net.get_data()
     knots = np.linspace(0, 1, 13)

@@ -13,7 +13,7 @@ from .towers import TowerDesigner, TowerExplorer
 EXPLORERS = {
     ActivationExplorer: {"activation": "tanh", "w": 4.0, "b": 2.0},
     PerceptronStepper: {"dataset": "xor", "n": 24, "seed": 3, "max_epochs": 5, "position": 17},
-    TowerExplorer: {"target": "sin", "n": 20, "kind": "relu", "show_towers": False},
+    TowerExplorer: {"target": "sin", "n": 20, "units": "relu", "show_towers": False},
     TowerDesigner: {"target": "abs", "n": 10, "h0": 0.75, "h1": 0.25, "h2": 0.25, "h3": 0.75},
     HiddenUnitsExplorer: {"wh1": 2.0, "bh2": -1.0, "wo3": -3.0, "bo": 0.5},
     GradientFlowExplorer: {"depth": 12, "activation": "relu", "init": "he", "residual": True},

@@ -17,10 +17,10 @@ GRID = 1001
 
 
 @lru_cache(maxsize=64)
-def _error_curve(target, kind, steepness, interval):
+def _error_curve(target, units, steepness, interval):
     """Error against n for a built-in target (shared by all explorers: it depends on nothing else)."""
     f, _ = approx.TARGETS[target]
-    return approx.error_against_n(f, interval, kind, steepness or 10.0)
+    return approx.error_against_n(f, interval, units, steepness or 10.0)
 
 
 def _target(state, custom):
@@ -39,7 +39,7 @@ class TowerExplorer(Explorer):
 
     @classmethod
     def defaults(cls):
-        return {"target": "bumpy", "n": 8, "steepness": 10.0, "kind": "sigmoid", "show_towers": True,
+        return {"target": "bumpy", "n": 8, "steepness": 10.0, "units": "sigmoid", "show_towers": True,
                 "show_error": True, "interval": None}
 
     def __init__(self, f=None, **state):
@@ -58,7 +58,7 @@ class TowerExplorer(Explorer):
         s["target"] = check_arg.choice("target", s["target"], options)
         s["n"] = check_arg.integer("n", s["n"], low=1, high=100)
         s["steepness"] = check_arg.real("steepness", s["steepness"], low=0.5, high=200.0)
-        s["kind"] = check_arg.choice("kind", s["kind"], approx.KINDS)
+        s["units"] = check_arg.choice("units", s["units"], approx.UNITS)
         s["show_towers"], s["show_error"] = bool(s["show_towers"]), bool(s["show_error"])
         if s["interval"] is not None:
             a, b = approx._interval(s["interval"])
@@ -74,8 +74,8 @@ class TowerExplorer(Explorer):
         return {
             "target": widgets.Dropdown(options=options, value=s["target"], description="target f",
                                        style={"description_width": "initial"}, layout={"width": "200px"}),
-            "kind": widgets.ToggleButtons(options=[("sigmoid towers", "sigmoid"), ("ReLU spline", "relu")],
-                                          value=s["kind"], description="units", style={"button_width": "135px"}),
+            "units": widgets.ToggleButtons(options=[("sigmoid towers", "sigmoid"), ("ReLU spline", "relu")],
+                                          value=s["units"], description="units", style={"button_width": "135px"}),
             "n": slider(widgets.IntSlider, "towers / units n", s["n"], min=1, max=100),
             "steepness": slider(widgets.FloatLogSlider, "steepness", s["steepness"], min=np.log10(0.5),
                                 max=np.log10(200.0), step=0.05, base=10),
@@ -84,8 +84,8 @@ class TowerExplorer(Explorer):
         }
 
     def refresh_controls(self):
-        self.controls["steepness"].disabled = self._state["kind"] == "relu"
-        self.controls["show_towers"].description = ("show each tower" if self._state["kind"] == "sigmoid"
+        self.controls["steepness"].disabled = self._state["units"] == "relu"
+        self.controls["show_towers"].description = ("show each tower" if self._state["units"] == "sigmoid"
                                                     else "show each unit")
 
     def setup(self, fig):
@@ -116,19 +116,19 @@ class TowerExplorer(Explorer):
         n.legend(fontsize=8, loc="lower left")
         fig.legend(handles=[self.l_f, self.l_net, self.parts, self.l_err], loc="outside lower center", ncol=4,
                    fontsize=8, frameon=False)
-        # only these move when n changes; the rest is redrawn when the target, kind or steepness does
+        # only these move when n changes; the rest is redrawn when the target, units or steepness do
         self.animated = (self.parts, self.l_net, self.l_err, self.n_now)
         self._static_key = None
 
     def compute(self, s):
         f, interval = _target(s, self.f_custom)
-        net = approx.network_for(s["kind"], f, s["n"], interval, s["steepness"])
+        net = approx.network_for(s["units"], f, s["n"], interval, s["steepness"])
         x = np.linspace(*interval, GRID)
         y, fx = net.forward(x[:, None])[:, 0], approx._values(f, x)
-        key = (s["target"], s["kind"], s["steepness"] if s["kind"] == "sigmoid" else None, tuple(interval))
+        key = (s["target"], s["units"], s["steepness"] if s["units"] == "sigmoid" else None, tuple(interval))
         if key not in self._curves:
             self._curves = {key: _error_curve(*key) if s["target"] != "custom"
-                            else approx.error_against_n(f, interval, s["kind"], s["steepness"])}
+                            else approx.error_against_n(f, interval, s["units"], s["steepness"])}
         err = np.abs(y - fx)
         i = int(np.argmax(err))
         return SimpleNamespace(net=net, x=x, y=y, fx=fx, err=err, imax=i, curve=self._curves[key],
@@ -136,7 +136,7 @@ class TowerExplorer(Explorer):
 
     def draw(self, r):
         s = self._state
-        static_key = (s["target"], s["kind"], s["steepness"] if s["kind"] == "sigmoid" else None)
+        static_key = (s["target"], s["units"], s["steepness"] if s["units"] == "sigmoid" else None)
         if static_key != self._static_key:
             self._static_key = static_key
             self.static_changed()
@@ -164,9 +164,9 @@ class TowerExplorer(Explorer):
 
     def describe(self):
         s, r = self._state, self.result
-        units = r.net.sizes[1]
-        what = (f"{s['n']} sigmoid towers ({units} hidden units), steepness {s['steepness']:.3g}" if s["kind"] == "sigmoid"
-                else f"a ReLU spline with {units} hidden units ({units} kinks)")
+        width = r.net.sizes[1]
+        what = (f"{s['n']} sigmoid towers ({width} hidden units), steepness {s['steepness']:.3g}"
+                if s["units"] == "sigmoid" else f"a ReLU spline with {width} hidden units ({width} kinks)")
         return (f"{what} approximating {s['target']}: max error {r.err[r.imax]:.3g} at x = {r.x[r.imax]:.3g}, "
                 f"mean error {r.err.mean():.3g}.")
 
