@@ -26,8 +26,13 @@ def layer(module):
     return "tools" if top in TOOLS else "models"
 
 
+SOURCES = ("authoring/lectures", "authoring/exercises")  # the course's percent-format sources: data, not modules
+
+
 def modules():
     for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).as_posix().startswith(SOURCES):
+            continue
         parts = path.relative_to(PACKAGE).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "__init__"
         yield name, path

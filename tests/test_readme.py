@@ -225,6 +225,16 @@ def run_build(text, tmp_path):
         out.write_bytes(before)
 
 
+def run_course(text, tmp_path):
+    """From any folder: the lectures and the exercises' student versions (no solutions) in the folder named."""
+    from test_course import check_course
+
+    link_venv(tmp_path)
+    done = bash(text, tmp_path)
+    assert done.returncode == 0, done.stderr
+    check_course(tmp_path / text.split()[-1])
+
+
 def run_env(text, tmp_path):
     done = bash(text, ROOT)
     assert done.returncode == 0 and "Everything is ready." in done.stdout, done.stdout + done.stderr
@@ -232,7 +242,7 @@ def run_env(text, tmp_path):
 
 RUNNERS = {"start": run_start, "ci": run_ci, "test-command": run_test_command, "assign": run_assign,
            "grade": run_grade, "otter": run_otter, "otter-notebook": run_otter_notebook, "using": run_using,
-           "build": run_build, "env": run_env}
+           "build": run_build, "env": run_env, "course": run_course}
 INLINE_COMMAND = re.compile(r"`((?:bash |\.venv/bin/|python -m )[^`]*)`")
 
 
