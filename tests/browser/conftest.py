@@ -40,7 +40,7 @@ def _free_port():
 def lab(tmp_path_factory):
     """JupyterLab serving a scratch copy of notebooks/ (runs must not touch the repository)."""
     root = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("src", ".ipynb_checkpoints"))
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     port, token = _free_port(), secrets.token_hex(16)
     settings = root / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
