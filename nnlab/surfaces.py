@@ -24,7 +24,7 @@ class Surface:
     ylim: tuple
     minima: tuple = ()          # known minimisers
     start: tuple = (0.0, 0.0)   # a start point that shows the surface's character
-    kernel: tuple = ()          # (id, numbers) of its gradient in ``_race_kernel`` (built-in surfaces only)
+    kernel: tuple = ()          # (name, numbers) of its gradient in ``_race_kernel`` (built-in surfaces only)
 
 
 def _xy(P):
@@ -44,7 +44,7 @@ def quadratic(kappa=10.0, theta=0.0):
                    lambda P: np.asarray(P, float) @ H,
                    lambda P: np.broadcast_to(H, np.shape(P)[:-1] + (2, 2)),
                    (-span, span), (-span, span), ((0.0, 0.0),), tuple(R @ np.array([1.5, 1.0])),
-                   (0, tuple(H.ravel())))
+                   ("quadratic", tuple(H.ravel())))
 
 
 def eigvecs(theta):
@@ -68,7 +68,8 @@ def rosenbrock(a=1.0, b=100.0):
         return np.stack([np.stack([2 - 4 * b * (y - x * x) + 8 * b * x * x, -4 * b * x], -1),
                          np.stack([-4 * b * x, np.full_like(x, 2 * b)], -1)], -2)
 
-    return Surface("Rosenbrock", f, grad, hess, (-2.0, 2.0), (-1.0, 3.0), ((a, a * a),), (-1.5, 2.0), (1, (a, b)))
+    return Surface("Rosenbrock", f, grad, hess, (-2.0, 2.0), (-1.0, 3.0), ((a, a * a),), (-1.5, 2.0),
+                   ("rosenbrock", (a, b)))
 
 
 def saddle():
@@ -87,7 +88,7 @@ def saddle():
                          np.stack([np.zeros_like(x), -1 + 3 * y * y], -1)], -2)
 
     return Surface("saddle", f, grad, hess, (-2.0, 2.0), (-2.0, 2.0), ((0.0, 1.0), (0.0, -1.0)), (1.8, 1e-3),
-                   (2, ()))
+                   ("saddle", ()))
 
 
 def wells():
@@ -105,7 +106,7 @@ def wells():
         z = np.zeros_like(x)
         return np.stack([np.stack([12 * x * x - 4, z], -1), np.stack([z, 12 * y * y - 4], -1)], -2)
 
-    return Surface("four wells", f, grad, hess, (-1.8, 1.8), (-1.8, 1.8), (), (0.9, 1.6), (3, ()))
+    return Surface("four wells", f, grad, hess, (-1.8, 1.8), (-1.8, 1.8), (), (0.9, 1.6), ("wells", ()))
 
 
 def beale():
@@ -137,7 +138,7 @@ def beale():
         hyy = sum(2 * (dy[k] ** 2 + r[k] * dyy[k]) for k in range(3))
         return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
 
-    return Surface("Beale", f, grad, hess, (-1.0, 4.0), (-1.5, 2.0), ((3.0, 0.5),), (0.5, 1.5), (4, c))
+    return Surface("Beale", f, grad, hess, (-1.0, 4.0), (-1.5, 2.0), ((3.0, 0.5),), (0.5, 1.5), ("beale", c))
 
 
 SURFACES = {"quadratic": quadratic, "rosenbrock": rosenbrock, "saddle": saddle, "wells": wells, "beale": beale}
