@@ -226,6 +226,15 @@ def test_write_it_yourself_exercises_refuse_shortcuts():
     assert "autograd" in check.backprop(autograd_backprop).messages[0]
     assert check.backprop(good_backprop).passed and check.sigmoid(good_sigmoid).passed
 
+    def backprop_from_nnlab(X, Y, W1, b1, W2, b2):  # the private backprop behind nn.MLP, called directly
+        params = [(W1, b1), (W2, b2)]
+        fw = nn._forward_layers(params, X, ["relu", "sigmoid"])
+        grads, _ = nn._backprop(params, fw, fw.A[-1] - Y, ["relu", "sigmoid"])
+        return grads[0][0], grads[0][1], grads[1][0], grads[1][1]
+
+    message = check.backprop(backprop_from_nnlab).messages[0]
+    assert "nnlab.nn._backprop" in message and "nnlab.nn._forward_layers" in message
+
 
 def test_cases_that_fail_the_same_way_share_one_message_and_still_count_each():
     r = check.perceptron_update(lambda w, b, x, y: (_ for _ in ()).throw(NotImplementedError()))
