@@ -32,9 +32,11 @@ MISTAKES = [
 ]
 
 
-# what each kind of submission deserves: (sigmoid, forward, backprop) points and the status
+# what each kind of submission deserves: (sigmoid, forward, backprop) points and the status (a stub's
+# "mistake" cell wraps the stub, which still raises NotImplementedError; a crash cell makes any run "error")
 DESERVED = {"right": ((1.0, 1.0, 1.0), "ok"), "1/N": ((1.0, 1.0, 0.0), "ok"), "sign": ((1.0, 1.0, 0.0), "ok"),
-            "crash": ((1.0, 1.0, 1.0), "error"), "stub": ((0.0, 0.0, 0.0), "ok")}
+            "crash": ((1.0, 1.0, 1.0), "error"), "stub": ((0.0, 0.0, 0.0), "ok"),
+            "stub + crash": ((0.0, 0.0, 0.0), "error")}
 
 
 def make_submissions(folder, n):
@@ -45,7 +47,8 @@ def make_submissions(folder, n):
         cells = authoring.exercise_cells(EXERCISE, solution) + [("code", c) for c in MISTAKES[i % len(MISTAKES)]]
         student = f"student{i:03d}"
         (folder / f"{student}.ipynb").write_text(nbformat.writes(authoring.to_notebook(cells)))
-        kinds[student] = ["right", "1/N", "sign", "crash"][i % len(MISTAKES)] if solution else "stub"
+        mistake = ["right", "1/N", "sign", "crash"][i % len(MISTAKES)]
+        kinds[student] = mistake if solution else "stub + crash" if mistake == "crash" else "stub"
     return kinds
 
 
