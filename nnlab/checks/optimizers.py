@@ -22,6 +22,12 @@ def _torch_steps(make, x0, grads):
     return states
 
 
+def _pair(outcomes, k, first, second, shape):
+    """The k-th step's returned (first, second) as two float arrays of ``shape``, or StudentError."""
+    out = parts(returned(outcomes, k), 2, f"the pair ({first}, {second})")
+    return as_array(first, out[0], shape), as_array(second, out[1], shape)
+
+
 def _momentum_cases(rng):
     x0, grads = rng.normal(size=4), [rng.normal(size=4) for _ in range(5)]
     lr, rho = 0.1, 0.9
@@ -39,8 +45,7 @@ def _momentum_judge(cases, outcomes):
     for k, (case, (want, state)) in enumerate(zip(cases, ref)):
         g = grads[k]
         try:
-            out = parts(returned(outcomes, k), 2, "the pair (x, v)")
-            new_x, new_v = as_array("x", out[0], x.shape), as_array("v", out[1], x.shape)
+            new_x, new_v = _pair(outcomes, k, "x", "v", x.shape)
         except StudentError as exc:
             return [exc.problem(case.label)]
         want_v = state["momentum_buffer"]
@@ -87,8 +92,7 @@ def _rmsprop_judge(cases, outcomes):
     for k, (case, (want, state)) in enumerate(zip(cases, ref)):
         g = grads[k]
         try:
-            out = parts(returned(outcomes, k), 2, "the pair (x, s)")
-            new_x, new_s = as_array("x", out[0], x.shape), as_array("s", out[1], x.shape)
+            new_x, new_s = _pair(outcomes, k, "x", "s", x.shape)
         except StudentError as exc:
             return [exc.problem(case.label)]
         if np.allclose(new_x, want, rtol=1e-9, atol=1e-12) and np.allclose(new_s, state["square_avg"], rtol=1e-9):
