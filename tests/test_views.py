@@ -511,3 +511,36 @@ def test_race_click_puts_the_start_star_under_the_pointer():
     assert len(near) > 10, "no start marker at the clicked pixel"
     cy, cx = near.mean(0)
     assert abs(cx - px) < 2.5 and abs(cy - py) < 2.5, (cx, cy, px, py)
+
+
+# ------------------------------------------------------------- declared settings
+
+@pytest.mark.parametrize("cls", [c for c in EXPLORERS if c.settings], ids=lambda c: c.__name__)
+def test_controls_and_checks_are_the_declared_settings(cls):
+    """The oracle is the declaration: each control shows exactly what its Setting declares, every
+    default passes the check, and a value outside a declared range or options is refused by name."""
+    import re
+
+    e = cls()
+    for s in e.declared(e.state):
+        assert s.check(s.default) == s.default or s.default is None, s.name
+        if s.label is not None:
+            c = e.controls[s.name]
+            assert c.description == s.label, s.name
+            if s.options:
+                assert tuple(c.options) == tuple(s.options), s.name
+                assert isinstance(c, widgets.ToggleButtons if s.buttons else widgets.Dropdown), s.name
+            elif isinstance(s.default, bool):
+                assert isinstance(c, widgets.Checkbox), s.name
+            else:
+                log = np.log10 if s.log else (lambda v: v)
+                kind = widgets.IntSlider if s.integer else widgets.FloatLogSlider if s.log else widgets.FloatSlider
+                assert type(c) is kind and (c.min, c.max) == (log(s.low), log(s.high)), s.name
+                assert c.step == (s.step or 1) and c.continuous_update is not s.expensive, s.name
+                assert not s.log or c.base == 10
+        bad = ["no such option"] if s.options else [v for v in (
+            None if s.low is None else s.low - (s.step or 1), None if s.high is None else s.high + (s.step or 1),
+            None if s.optional or isinstance(s.default, bool) else "text") if v is not None]
+        for value in bad:
+            with pytest.raises(ValueError, match=rf"^{re.escape(s.name)}: "):
+                cls(**{s.name: value})

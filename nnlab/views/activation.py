@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import ipywidgets as widgets
 import numpy as np
 
 from .. import _validate as check_arg
 from .. import neuron
-from .base import OKABE_ITO, Explorer, slider
+from .base import OKABE_ITO, Explorer, Setting
 
 W_RANGE = (-30.0, 30.0)
 B_RANGE = (-30.0, 30.0)
@@ -24,27 +23,18 @@ class ActivationExplorer(Explorer):
 
     figsize = (7.5, 3.7)
 
-    @classmethod
-    def defaults(cls):
-        return {"activation": "sigmoid", "w": 1.0, "b": 0.0, "x_min": -5.0, "x_max": 5.0}
+    settings = (
+        Setting("activation", "sigmoid", "activation g", options=CHOICES, width="220px"),
+        Setting("w", 1.0, "weight w", low=W_RANGE[0], high=W_RANGE[1], step=0.1),
+        Setting("b", 0.0, "bias b", low=B_RANGE[0], high=B_RANGE[1], step=0.1),
+        Setting("x_min", -5.0),
+        Setting("x_max", 5.0),
+    )
 
     def validate(self, state):
-        s = dict(state)
-        s["activation"] = check_arg.choice("activation", s["activation"], CHOICES)
-        s["w"] = check_arg.real("w", s["w"], low=W_RANGE[0], high=W_RANGE[1])
-        s["b"] = check_arg.real("b", s["b"], low=B_RANGE[0], high=B_RANGE[1])
-        s["x_min"] = check_arg.real("x_min", s["x_min"])
+        s = super().validate(state)
         s["x_max"] = check_arg.real("x_max", s["x_max"], low=s["x_min"], low_open=True)
         return s
-
-    def make_controls(self):
-        s = self._state
-        return {
-            "activation": widgets.Dropdown(options=list(CHOICES), value=s["activation"], description="activation g",
-                                           style={"description_width": "initial"}, layout={"width": "220px"}),
-            "w": slider(widgets.FloatSlider, "weight w", s["w"], min=W_RANGE[0], max=W_RANGE[1], step=0.1),
-            "b": slider(widgets.FloatSlider, "bias b", s["b"], min=B_RANGE[0], max=B_RANGE[1], step=0.1),
-        }
 
     def setup(self, fig):
         self.ax_a, self.ax_d = fig.subplots(1, 2)

@@ -19,6 +19,14 @@ An explorer is
 Subclasses define ``defaults()``, ``make_controls()``, ``validate(state)``, ``setup(fig)``,
 ``compute(state)`` (calls the model, returns a result object), ``draw(result)`` and
 ``describe()``. No maths lives in a view.
+
+Settings are declared once, as a tuple of ``Setting`` in the class attribute ``settings``: each
+says its name, default, label, range, step, options and how its control behaves. From it the base
+class derives ``defaults()``, checks every setting in ``validate`` (a subclass calls
+``super().validate(state)`` and adds only checks across settings) and builds every labelled
+control in ``make_controls`` (a subclass adds buttons and Play widgets to the result). A setting
+whose options or range depend on the instance or the state is adjusted in ``declared(state)``,
+with ``dataclasses.replace``, so its label, range and step are still written in one place.
 """
 from __future__ import annotations
 
@@ -27,12 +35,15 @@ import io
 import json
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+
+from .. import _validate as check_arg
 
 # zlib level for the PNG frames: 1 is several times faster to encode than the default 6,
 # and the frames of these flat-colour plots grow by only a few percent.
@@ -62,24 +73,110 @@ def slider(cls, label, value, **kw):
                continuous_update=not expensive, **kw)
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One explorer setting, declared once: its default, how it is checked and its control.
+
+    The control follows from the declaration: ``options`` make a Dropdown (``buttons``: toggle
+    buttons; an option may be a ``(label, value)`` pair), a bool default a Checkbox, ``integer``
+    an IntSlider, ``log`` a base-10 FloatLogSlider over [low, high], anything else a FloatSlider.
+    ``label`` None: a setting without a control. ``expensive``: the slider updates on release.
+    ``optional``: None is allowed (the view fills it in). ``width``: the layout width of a
+    dropdown or checkbox, or the button width of toggle buttons.
+    """
+
+    name: str
+    default: object
+    label: str | None = None
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    options: tuple = ()
+    log: bool = False
+    integer: bool = False
+    expensive: bool = False
+    optional: bool = False
+    buttons: bool = False
+    width: str | None = None
+
+    @property
+    def values(self) -> tuple:
+        """The allowed values of a setting with options."""
+        return tuple(o[1] if isinstance(o, tuple) else o for o in self.options)
+
+    def check(self, value):
+        """The value, checked and normalised; a ValueError names the setting otherwise."""
+        if value is None and self.optional:
+            return None
+        if self.options:
+            return check_arg.choice(self.name, value, self.values)
+        if isinstance(self.default, bool):
+            return bool(value)
+        if self.integer:
+            return check_arg.integer(self.name, value, low=self.low, high=self.high)
+        return check_arg.real(self.name, value, low=self.low, high=self.high)
+
+    def control(self, value) -> widgets.Widget:
+        """The labelled widget for this setting, showing ``value``."""
+        if self.options:
+            if self.buttons:
+                return widgets.ToggleButtons(options=list(self.options), value=value, description=self.label,
+                                             style={"button_width": self.width})
+            return widgets.Dropdown(options=list(self.options), value=value, description=self.label,
+                                    style=CONTROL_STYLE, layout={"width": self.width})
+        if isinstance(self.default, bool):
+            layout = {"width": self.width} if self.width else {}
+            return widgets.Checkbox(value=value, description=self.label, indent=False, layout=layout)
+        step = {} if self.step is None else {"step": self.step}
+        if self.integer:
+            return slider(widgets.IntSlider, self.label, value, min=self.low, max=self.high,
+                          expensive=self.expensive, **step)
+        if self.log:
+            return slider(widgets.FloatLogSlider, self.label, value, min=np.log10(self.low),
+                          max=np.log10(self.high), base=10, expensive=self.expensive, **step)
+        return slider(widgets.FloatSlider, self.label, value, min=self.low, max=self.high,
+                      expensive=self.expensive, **step)
+
+
 class Explorer:
     """Base class of all explorers; see the module docstring for the contract."""
 
     figsize = (7.0, 3.6)
     dpi = 90
 
+    #: The explorer's settings, each declared once (see ``Setting``); read through
+    #: ``type(self).settings``, as some views name a figure text ``self.settings``.
+    settings: tuple[Setting, ...] = ()
+
     # ---------------------------------------------------------------- subclass API
     @classmethod
     def defaults(cls) -> dict:
-        raise NotImplementedError
+        if not cls.settings:
+            raise NotImplementedError
+        return {s.name: s.default for s in cls.settings}
+
+    @classmethod
+    def declaration(cls, name: str) -> Setting:
+        """The declared ``Setting`` called ``name``."""
+        return next(s for s in cls.settings if s.name == name)
+
+    def declared(self, state: dict) -> tuple[Setting, ...]:
+        """The settings as they apply to this instance and ``state``; views whose options or
+        ranges depend on them override this and adjust single settings with ``replace``."""
+        return type(self).settings
 
     def make_controls(self) -> dict:
         """One widget per state key (keys absent here are settings without a control)."""
-        raise NotImplementedError
+        if not type(self).settings:
+            raise NotImplementedError
+        return {s.name: s.control(self._state[s.name]) for s in self.declared(self._state) if s.label is not None}
 
     def validate(self, state: dict) -> dict:
         """Check and normalise a full state dict; raise ValueError naming the bad key."""
-        return state
+        s = dict(state)
+        for setting in self.declared(s):
+            s[setting.name] = setting.check(s[setting.name])
+        return s
 
     def setup(self, fig: Figure) -> None:
         raise NotImplementedError
