@@ -1,19 +1,20 @@
 """HiddenUnitsExplorer: every weight of a tiny network on a slider, every hidden unit on view."""
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from .. import _validate as check_arg
 from ..nn import MLP
-from .base import OKABE_ITO, Explorer, slider
+from .base import OKABE_ITO, Explorer, Setting
 
 UNIT_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"]]
 H = 3  # hidden units
 RES = 90  # grid resolution of the 2-D maps
+WEIGHT = {"low": -30.0, "high": 30.0, "step": 0.1}  # every weight and bias
 
 # The curriculum's worked exercise (one input, three sigmoid units, linear output).
 ONE_INPUT = {"wh": [1.0, 1.0, 1.0], "bh": [0.0, -2.0, -4.0], "wo": [1.0, -2.0, 0.5], "bo": 0.1}
@@ -35,18 +36,17 @@ class HiddenUnitsExplorer(Explorer):
 
     figsize = (9.0, 3.6)
 
-    @classmethod
-    def defaults(cls):
-        d = {"inputs": 1}
-        for j in range(H):
-            d[f"wh{j + 1}"], d[f"bh{j + 1}"], d[f"wo{j + 1}"] = (ONE_INPUT["wh"][j], ONE_INPUT["bh"][j],
-                                                                ONE_INPUT["wo"][j])
-            d[f"w2_{j + 1}"] = TWO_INPUTS["w2"][j]
-        d["bo"] = ONE_INPUT["bo"]
-        return d
+    settings = (
+        Setting("inputs", 1, low=1, high=2, integer=True),
+        *(Setting(name, ONE_INPUT[key][j] if key else TWO_INPUTS["w2"][j], f"unit {j + 1}: {label}", **WEIGHT)
+          for j in range(H) for name, key, label in ((f"wh{j + 1}", "wh", "w"), (f"w2_{j + 1}", None, "w2"),
+                                                      (f"bh{j + 1}", "bh", "b"),
+                                                      (f"wo{j + 1}", "wo", "output weight"))),
+        Setting("bo", ONE_INPUT["bo"], "output bias", **WEIGHT),
+    )
 
     def __init__(self, inputs=1, **state):
-        inputs = check_arg.integer("inputs", inputs, low=1, high=2)
+        inputs = self.declaration("inputs").check(inputs)
         if inputs == 2:  # the two-input defaults, unless given
             for j in range(H):
                 state.setdefault(f"wh{j + 1}", TWO_INPUTS["w1"][j])
@@ -58,28 +58,16 @@ class HiddenUnitsExplorer(Explorer):
             self.figsize = (9.6, 3.1)
         super().__init__(inputs=inputs, **state)
 
-    def validate(self, state):
-        s = dict(state)
-        if s["inputs"] != self.inputs:
-            raise ValueError(f"inputs: fixed when the explorer is made ({self.inputs}), got {s['inputs']!r}")
-        for key in s:
-            if key != "inputs":
-                s[key] = check_arg.real(key, s[key], low=-30.0, high=30.0)
-        return s
+    def declared(self, state):
+        """One input: no w2 sliders; two inputs: the first weight is w1."""
+        if self.inputs == 1:
+            return tuple(replace(s, label=None) if s.name.startswith("w2_") else s for s in type(self).settings)
+        return tuple(replace(s, label=s.label + "1") if s.name.startswith("wh") else s for s in type(self).settings)
 
-    def make_controls(self):
-        s = self._state
-        c = {}
-        for j in range(1, H + 1):
-            label = "w" if self.inputs == 1 else "w1"
-            c[f"wh{j}"] = slider(widgets.FloatSlider, f"unit {j}: {label}", s[f"wh{j}"], min=-30, max=30, step=0.1)
-            if self.inputs == 2:
-                c[f"w2_{j}"] = slider(widgets.FloatSlider, f"unit {j}: w2", s[f"w2_{j}"], min=-30, max=30, step=0.1)
-            c[f"bh{j}"] = slider(widgets.FloatSlider, f"unit {j}: b", s[f"bh{j}"], min=-30, max=30, step=0.1)
-            c[f"wo{j}"] = slider(widgets.FloatSlider, f"unit {j}: output weight", s[f"wo{j}"], min=-30, max=30,
-                                 step=0.1)
-        c["bo"] = slider(widgets.FloatSlider, "output bias", s["bo"], min=-30, max=30, step=0.1)
-        return c
+    def validate(self, state):
+        if state["inputs"] != self.inputs:
+            raise ValueError(f"inputs: fixed when the explorer is made ({self.inputs}), got {state['inputs']!r}")
+        return super().validate(state)
 
     def layout(self):
         c = self.controls
