@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from dataclasses import replace
 from types import SimpleNamespace
 
 import ipywidgets as widgets
@@ -9,11 +10,12 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from .. import _validate as check_arg
 from .. import approx
-from .base import OKABE_ITO, Explorer, slider
+from .base import OKABE_ITO, Explorer, Setting
 
 GRID = 1001
+TARGET = Setting("target", "bumpy", "target f", options=tuple(approx.TARGETS), width="200px")
+STEEPNESS = Setting("steepness", 10.0, "steepness", low=0.5, high=200.0, step=0.05, log=True)
 
 
 @lru_cache(maxsize=64)
@@ -37,10 +39,19 @@ class TowerExplorer(Explorer):
 
     figsize = (9.0, 4.2)
 
+    settings = (
+        TARGET,
+        Setting("units", "sigmoid", "units", options=tuple(zip(("sigmoid towers", "ReLU spline"), approx.UNITS)),
+                buttons=True, width="135px"),
+        Setting("n", 8, "towers / units n", low=1, high=100, integer=True),
+        STEEPNESS,
+        Setting("show_towers", True, "show each tower"),
+        Setting("show_error", True, "show the error"),
+    )
+
     @classmethod
     def defaults(cls):
-        return {"target": "bumpy", "n": 8, "steepness": 10.0, "units": "sigmoid", "show_towers": True,
-                "show_error": True, "interval": None}
+        return {**super().defaults(), "interval": None}  # a custom function's interval (a pair, no control)
 
     def __init__(self, f=None, **state):
         if f is not None:
@@ -52,14 +63,13 @@ class TowerExplorer(Explorer):
         self._curves = {}
         super().__init__(**state)
 
+    def declared(self, state):
+        if self.f_custom is None:
+            return type(self).settings
+        return (replace(TARGET, options=TARGET.options + ("custom",)),) + type(self).settings[1:]
+
     def validate(self, state):
-        s = dict(state)
-        options = tuple(approx.TARGETS) + (("custom",) if self.f_custom is not None else ())
-        s["target"] = check_arg.choice("target", s["target"], options)
-        s["n"] = check_arg.integer("n", s["n"], low=1, high=100)
-        s["steepness"] = check_arg.real("steepness", s["steepness"], low=0.5, high=200.0)
-        s["units"] = check_arg.choice("units", s["units"], approx.UNITS)
-        s["show_towers"], s["show_error"] = bool(s["show_towers"]), bool(s["show_error"])
+        s = super().validate(state)
         if s["interval"] is not None:
             a, b = approx._interval(s["interval"])
             s["interval"] = [a, b]
@@ -67,21 +77,6 @@ class TowerExplorer(Explorer):
             a, b = s["interval"]
             approx._values(self.f_custom, np.linspace(a, b, 5))  # fails early, naming f
         return s
-
-    def make_controls(self):
-        s = self._state
-        options = list(approx.TARGETS) + (["custom"] if self.f_custom is not None else [])
-        return {
-            "target": widgets.Dropdown(options=options, value=s["target"], description="target f",
-                                       style={"description_width": "initial"}, layout={"width": "200px"}),
-            "units": widgets.ToggleButtons(options=[("sigmoid towers", "sigmoid"), ("ReLU spline", "relu")],
-                                          value=s["units"], description="units", style={"button_width": "135px"}),
-            "n": slider(widgets.IntSlider, "towers / units n", s["n"], min=1, max=100),
-            "steepness": slider(widgets.FloatLogSlider, "steepness", s["steepness"], min=np.log10(0.5),
-                                max=np.log10(200.0), step=0.05, base=10),
-            "show_towers": widgets.Checkbox(value=s["show_towers"], description="show each tower", indent=False),
-            "show_error": widgets.Checkbox(value=s["show_error"], description="show the error", indent=False),
-        }
 
     def refresh_controls(self):
         self.controls["steepness"].disabled = self._state["units"] == "relu"
@@ -180,32 +175,12 @@ class TowerDesigner(Explorer):
     figsize = (8.0, 3.7)
     max_towers = 10
 
-    @classmethod
-    def defaults(cls):
-        return {"target": "bumpy", "n": 6, "steepness": 10.0,
-                **{f"h{i}": 0.0 for i in range(cls.max_towers)}}
-
-    def validate(self, state):
-        s = dict(state)
-        s["target"] = check_arg.choice("target", s["target"], tuple(approx.TARGETS))
-        s["n"] = check_arg.integer("n", s["n"], low=1, high=self.max_towers)
-        s["steepness"] = check_arg.real("steepness", s["steepness"], low=0.5, high=200.0)
-        for i in range(self.max_towers):
-            s[f"h{i}"] = check_arg.real(f"h{i}", s[f"h{i}"], low=-2.0, high=2.0)
-        return s
-
-    def make_controls(self):
-        s = self._state
-        heights = {f"h{i}": slider(widgets.FloatSlider, f"tower {i + 1} height", s[f"h{i}"], min=-2.0, max=2.0,
-                                   step=0.01) for i in range(self.max_towers)}
-        return {
-            "target": widgets.Dropdown(options=list(approx.TARGETS), value=s["target"], description="target f",
-                                       style={"description_width": "initial"}, layout={"width": "200px"}),
-            "n": slider(widgets.IntSlider, "towers", s["n"], min=1, max=self.max_towers),
-            "steepness": slider(widgets.FloatLogSlider, "steepness", s["steepness"], min=np.log10(0.5),
-                                max=np.log10(200.0), step=0.05, base=10),
-            **heights,
-        }
+    settings = (
+        TARGET,
+        Setting("n", 6, "towers", low=1, high=max_towers, integer=True),
+        STEEPNESS,
+        *(Setting(f"h{i}", 0.0, f"tower {i + 1} height", low=-2.0, high=2.0, step=0.01) for i in range(max_towers)),
+    )
 
     def refresh_controls(self):
         for i in range(self.max_towers):
