@@ -8,9 +8,8 @@ import numpy as np
 from matplotlib.colors import PowerNorm
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from .. import _validate as check_arg
 from .. import gradflow
-from .base import OKABE_ITO, Explorer, slider
+from .base import OKABE_ITO, Explorer, Setting
 
 TRAIN_STEPS = 150
 TRAIN_BUDGET = 3e9  # multiply-adds per curve (about a second here); big networks get fewer steps
@@ -28,42 +27,23 @@ class GradientFlowExplorer(Explorer):
 
     figsize = (9.6, 3.8)
 
-    @classmethod
-    def defaults(cls):
-        return {"depth": 30, "width": 64, "scale": 1.0, "activation": "sigmoid", "init": "xavier", "residual": False,
-                "batch": 128, "seed": 0, "train": False}
-
-    def validate(self, s):
-        s = dict(s)
-        s["depth"] = check_arg.integer("depth", s["depth"], low=1, high=100)
-        s["width"] = check_arg.integer("width", s["width"], low=2, high=256)
-        s["scale"] = check_arg.real("scale", s["scale"], low=0.01, high=10.0)
-        s["activation"] = check_arg.choice("activation", s["activation"], gradflow.ACTS)
-        s["init"] = check_arg.choice("init", s["init"], gradflow.INITS)
-        s["residual"], s["train"] = bool(s["residual"]), bool(s["train"])
-        s["batch"] = check_arg.integer("batch", s["batch"], low=1, high=4096)
-        s["seed"] = check_arg.integer("seed", s["seed"], low=0)
-        return s
+    settings = (
+        Setting("depth", 30, "depth (layers)", low=1, high=100, integer=True, expensive=True),
+        Setting("width", 64, "width (units)", low=2, high=256, integer=True, expensive=True),
+        Setting("scale", 1.0, "weight scale", low=0.01, high=10.0, step=0.05, log=True, expensive=True),
+        Setting("activation", "sigmoid", "activation", options=gradflow.ACTS, width="190px"),
+        Setting("init", "xavier", "init", options=gradflow.INITS, width="190px"),
+        Setting("residual", False, "residual blocks"),
+        Setting("batch", 128, low=1, high=4096, integer=True),
+        Setting("seed", 0, low=0, integer=True),
+        Setting("train", False, "compare training (slower)"),
+    )
 
     def make_controls(self):
-        s = self._state
         resample = widgets.Button(description="re-sample weights", tooltip="draw new random weights and data",
                                   layout={"width": "auto"})
         resample.on_click(lambda _: self.set(seed=self._state["seed"] + 1))
-        drop = lambda name, label, options: widgets.Dropdown(  # noqa: E731
-            options=list(options), value=s[name], description=label, style={"description_width": "initial"},
-            layout={"width": "190px"})
-        return {
-            "depth": slider(widgets.IntSlider, "depth (layers)", s["depth"], min=1, max=100, expensive=True),
-            "width": slider(widgets.IntSlider, "width (units)", s["width"], min=2, max=256, expensive=True),
-            "scale": slider(widgets.FloatLogSlider, "weight scale", s["scale"], min=-2, max=1, step=0.05, base=10,
-                            expensive=True),
-            "activation": drop("activation", "activation", gradflow.ACTS),
-            "init": drop("init", "init", gradflow.INITS),
-            "residual": widgets.Checkbox(value=s["residual"], description="residual blocks", indent=False),
-            "train": widgets.Checkbox(value=s["train"], description="compare training (slower)", indent=False),
-            "resample": resample,
-        }
+        return {**super().make_controls(), "resample": resample}
 
     def setup(self, fig):
         self.ax_g, self.ax_h, self.ax_t = fig.subplots(1, 3, width_ratios=[1.2, 1, 1])
