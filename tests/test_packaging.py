@@ -119,3 +119,14 @@ def test_the_tested_versions_pin_every_dependency_and_are_used_everywhere():
     assert "bash .ci/setup.sh" in (ROOT / "start.sh").read_text() and \
         "bash .ci/setup.sh --test" in (ROOT / ".ci" / "run").read_text()
     assert "-c constraints.txt" in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+
+
+def test_the_refresh_of_the_tested_versions_runs_the_whole_suite_before_it_writes():
+    """``.ci/refresh-constraints.sh`` cannot run inside the suite (it runs the suite); here: it parses, stops at
+    the first failure, runs .ci/run unpinned in a new venv, and writes the pins after it."""
+    script = ROOT / ".ci" / "refresh-constraints.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    text = script.read_text()
+    assert "set -euo pipefail" in text
+    run, write = text.index('NNLAB_VENV="$VENV" NNLAB_UNPINNED=1 bash .ci/run'), text.index("> binder/constraints.txt")
+    assert run < write and "# python " in text
