@@ -43,7 +43,8 @@ def tower(x, left, right, w):
     return step(x, left, w) - step(x, right, w)
 
 
-def _interval(interval):
+def check_interval(interval):
+    """(a, b) as floats, finite with a < b; a ValueError naming ``interval`` otherwise."""
     try:
         a, b = (float(t) for t in interval)
     except (TypeError, ValueError):
@@ -53,7 +54,8 @@ def _interval(interval):
     return a, b
 
 
-def _values(f, x, name="f"):
+def evaluate(f, x, name="f"):
+    """f(x) for an array x, checked: finite, one value per x; a ValueError naming ``name`` otherwise."""
     try:
         y = np.asarray(f(x), dtype=float)
     except Exception as exc:
@@ -68,7 +70,7 @@ def _values(f, x, name="f"):
 def tower_edges(n, interval):
     """The n + 1 edges of n equal towers over [a, b]; the outermost steps are moved half a
     tower width outwards so the ends of the interval sit on a tower's flat top."""
-    a, b = _interval(interval)
+    a, b = check_interval(interval)
     n = check_arg.integer("n", n, low=1)
     edges = np.linspace(a, b, n + 1)
     half = 0.5 * (b - a) / n
@@ -80,7 +82,7 @@ def tower_edges(n, interval):
 def tower_weight(n, interval, steepness):
     """Hidden weight w = steepness * n / (b - a): each step's rise stays the same fraction
     of a tower's width as n changes."""
-    a, b = _interval(interval)
+    a, b = check_interval(interval)
     return check_arg.real("steepness", steepness, low=0.0, low_open=True) * n / (b - a)
 
 
@@ -91,11 +93,11 @@ def tower_network(f, n, interval=(0.0, 1.0), steepness=10.0, heights=None):
     -w e_i and -w e_{i+1}); its output weights are +h_i and -h_i with h_i = f(centre_i), or the
     given ``heights``.
     """
-    a, b = _interval(interval)
+    a, b = check_interval(interval)
     n = check_arg.integer("n", n, low=1, high=10_000)
     w = tower_weight(n, (a, b), steepness)
     centres = tower_centres(n, (a, b))
-    h = _values(f, centres) if heights is None else check_arg.as_array("heights", heights, shape=(n,))
+    h = evaluate(f, centres) if heights is None else check_arg.as_array("heights", heights, shape=(n,))
     edges = tower_edges(n, (a, b))
     W1 = np.full((1, 2 * n), w)
     b1 = -w * np.repeat(edges, 2)[1:-1]          # e0, e1, e1, e2, e2, ... e_n
@@ -105,7 +107,7 @@ def tower_network(f, n, interval=(0.0, 1.0), steepness=10.0, heights=None):
 
 
 def tower_centres(n, interval):
-    a, b = _interval(interval)
+    a, b = check_interval(interval)
     return a + (np.arange(check_arg.integer("n", n, low=1)) + 0.5) * (b - a) / n
 
 
@@ -114,10 +116,10 @@ def relu_network(f, n, interval=(0.0, 1.0)):
     f at the n + 1 knots t_0 < ... < t_n on [a, b]:
         f_hat(x) = f(t_0) + sum_j c_j relu(x - t_j),  c_j = slope_j - slope_{j-1}.
     Each hidden unit adds one kink."""
-    a, b = _interval(interval)
+    a, b = check_interval(interval)
     n = check_arg.integer("n", n, low=1, high=10_000)
     knots = np.linspace(a, b, n + 1)
-    y = _values(f, knots)
+    y = evaluate(f, knots)
     slopes = np.diff(y) / np.diff(knots)
     c = np.diff(slopes, prepend=0.0)
     return MLP.from_params([(np.ones((1, n)), -knots[:-1]), (c[:, None], np.array([y[0]]))],
@@ -127,7 +129,7 @@ def relu_network(f, n, interval=(0.0, 1.0)):
 def fit_relu_output(x, y, n, interval=(0.0, 1.0)):
     """ReLU network [1, n, 1] with kinks fixed at n evenly spread points of [a, b) whose output
     layer (weights and bias) is fitted to samples (x, y) by least squares."""
-    a, b = _interval(interval)
+    a, b = check_interval(interval)
     n = check_arg.integer("n", n, low=1)
     x = check_arg.as_array("x", x, ndim=1)
     y = check_arg.as_array("y", y, shape=(len(x),))
@@ -145,13 +147,32 @@ class ApproxError:
     where: float   # x of the largest error
 
 
-def approximation_error(net, f, interval=(0.0, 1.0), n_grid=2001):
-    """Max and mean absolute error of net(x) against f(x) on a fine grid of [a, b]."""
-    a, b = _interval(interval)
+@dataclass(frozen=True)
+class Comparison:
+    """A 1-D network beside its target on a grid of [a, b]."""
+
+    x: np.ndarray     # the grid
+    y: np.ndarray     # net(x)
+    fx: np.ndarray    # f(x)
+    err: np.ndarray   # |net(x) - f(x)|
+
+    @property
+    def error(self) -> ApproxError:
+        i = int(np.argmax(self.err))
+        return ApproxError(float(self.err[i]), float(self.err.mean()), float(self.x[i]))
+
+
+def compare(net, f, interval=(0.0, 1.0), n_grid=2001) -> Comparison:
+    """net(x) and f(x) on ``n_grid`` equally spaced points of [a, b], and the absolute error."""
+    a, b = check_interval(interval)
     x = np.linspace(a, b, check_arg.integer("n_grid", n_grid, low=2))
-    err = np.abs(net.forward(x[:, None])[:, 0] - _values(f, x))
-    i = int(np.argmax(err))
-    return ApproxError(float(err[i]), float(err.mean()), float(x[i]))
+    y, fx = net.forward(x[:, None])[:, 0], evaluate(f, x)
+    return Comparison(x, y, fx, np.abs(y - fx))
+
+
+def approximation_error(net, f, interval=(0.0, 1.0), n_grid=2001) -> ApproxError:
+    """Max and mean absolute error of net(x) against f(x) on a fine grid of [a, b]."""
+    return compare(net, f, interval, n_grid).error
 
 
 # -------------------------------------------------------------------- 2-D

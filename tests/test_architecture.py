@@ -96,3 +96,30 @@ LARGER = {"nn": 600}  # the reference MLP with its docstring of conventions: one
 @pytest.mark.parametrize("name, path", list(modules()), ids=[n for n, _ in modules()])
 def test_no_module_is_over_about_500_lines(name, path):
     assert len(path.read_text().splitlines()) <= LARGER.get(name, 500), f"nnlab/{path.relative_to(PACKAGE)}: split it"
+
+
+VIEWS = sorted((PACKAGE / "views").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", VIEWS, ids=lambda p: p.stem)
+def test_views_use_only_public_model_functions_and_the_one_cache(path):
+    """A view calls models through their public names, and remembers results only through
+    ``views.base.memo`` (no lru_cache, no dict of results of its own)."""
+    tree = ast.parse(path.read_text())
+    models = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+              and node.level == 2 and not node.module for alias in node.names}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in models:
+            assert not node.attr.startswith("_"), f"{path.name}: {node.value.id}.{node.attr} is private to the model"
+        if isinstance(node, ast.Name):
+            assert node.id != "lru_cache" or path.name == "base.py", f"{path.name}: use memo, not lru_cache"
+        if isinstance(node, ast.Attribute):
+            assert "cache" not in node.attr.lower() or path.name == "render.py", \
+                f"{path.name}: self.{node.attr}: results are remembered by memo"
+
+
+def test_the_view_rule_sees_model_calls():
+    """The parser above finds the model modules a view imports and the attributes it reads."""
+    tree = ast.parse((PACKAGE / "views" / "towers.py").read_text())
+    attrs = {(n.value.id, n.attr) for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
+    assert ("approx", "compare") in attrs and ("approx", "check_interval") in attrs

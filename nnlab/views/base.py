@@ -16,9 +16,11 @@ An explorer is
   ipyevents, and ``click(px, py)`` does the same from code. Every click has a control as well,
   so the keyboard path stays.
 
-Subclasses define ``defaults()``, ``make_controls()``, ``validate(state)``, ``setup(fig)``,
-``compute(state)`` (calls the model, returns a result object), ``draw(result)`` and
-``describe()``. No maths lives in a view.
+Subclasses define ``setup(fig)``, ``compute(state)`` (calls the model, returns a result object),
+``draw(result)`` and ``describe()``. No maths lives in a view: what a view computes is a call to
+a model function, and an expensive one goes through ``memo``, the one cache of all explorers.
+Rendering (blitting, when to lay out again, PNG encoding) is ``render.Renderer``'s job; a view
+lists its ``animated`` artists and calls ``static_changed()`` when anything else changed.
 
 Settings are declared once, as a tuple of ``Setting`` in the class attribute ``settings``: each
 says its name, default, label, range, step, options and how its control behaves. From it the base
@@ -31,23 +33,19 @@ with ``dataclasses.replace``, so its label, range and step are still written in 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from .. import _validate as check_arg
-
-# zlib level for the PNG frames: 1 is several times faster to encode than the default 6,
-# and the frames of these flat-colour plots grow by only a few percent.
-PNG_COMPRESSION = 1
+from .render import Renderer
 
 # One lock for every explorer: ipykernel 7 may run widget callbacks on more than one thread,
 # and matplotlib's Agg/FreeType rendering is not thread-safe (concurrent renders corrupted
@@ -61,6 +59,23 @@ OKABE_ITO = {
     "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000",
 }
 PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
+
+#: How many model results ``memo`` keeps, over all explorers together.
+MEMO_SIZE = 64
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def memo(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, remembered: the one cache of every explorer.
+
+    Views call their expensive model functions through it (a perceptron run, an optimiser race,
+    a training curve, an error-against-n curve), so moving a slider back to where it was, or a
+    second explorer with the same settings, costs nothing. ``fn`` must be a pure function of
+    hashable arguments, and callers must not change what it returns. The least recently used
+    result goes first when ``MEMO_SIZE`` results are kept.
+    """
+    return fn(*args, **kwargs)
+
 
 CONTROL_STYLE = {"description_width": "initial"}
 CONTROL_LAYOUT = {"width": "320px"}
@@ -197,7 +212,7 @@ class Explorer:
 
     def static_changed(self) -> None:
         """Tell the renderer that something outside ``animated`` changed (data, limits, labels)."""
-        self._background = None
+        self.renderer.invalidate()
 
     def refresh_controls(self) -> None:
         """Adjust control ranges and enabled state to the current state (before values are synced)."""
@@ -205,7 +220,7 @@ class Explorer:
     def on_click(self, ax, x, y):
         """State changes for a click at data point (x, y) of axes ``ax``, or None to ignore it.
         Views that take clicks override this."""
-        return None
+        return
 
     # -------------------------------------------------------------------- machinery
     def __init__(self, **state):
@@ -217,14 +232,7 @@ class Explorer:
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
         self.setup(self.fig)
-        # Constrained layout costs as much as the drawing itself, so it runs only when
-        # something that takes space (tick-label text, titles, labels) has changed.
-        self._layout_engine = self.fig.get_layout_engine()
-        self.fig.set_layout_engine("none")
-        self._layout_key = None
-        self._background = None
-        for artist in self.animated:
-            artist.set_animated(True)
+        self.renderer = Renderer(self.fig, self.animated)
         self.n_renders = 0
         self.errors = []  # control changes that could not be applied, for the student and the tests
         self._holding = False
@@ -357,40 +365,13 @@ class Explorer:
         self.n_renders += 1
 
     def render_png(self) -> bytes:
-        canvas = self.fig.canvas
-        key = _layout_key(self.fig)
-        if _needs_layout(key, self._layout_key):
-            self._layout_engine.execute(self.fig)
-            self._layout_key = key
-            self._background = None
-        if not self.animated:
-            canvas.draw()
-        elif self._background is None:
-            canvas.draw()  # animated artists are skipped here
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-            self._draw_animated()
-        else:
-            canvas.restore_region(self._background)
-            self._draw_animated()
-        buf = io.BytesIO()
-        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=PNG_COMPRESSION)
-        return buf.getvalue()
+        """The figure as it is now, as PNG (see ``render.Renderer``)."""
+        return self.renderer.png()
 
-    def render_like(self, other: "Explorer") -> bytes:
+    def render_like(self, other: Explorer) -> bytes:
         """Render this explorer from scratch with ``other``'s axes positions (for tests: an
         updated explorer must show exactly what a new one with the same state shows)."""
-        for mine, theirs in zip(self.fig.axes, other.fig.axes):
-            mine.set_position(theirs.get_position(original=True), which="original")
-            mine.set_position(theirs.get_position(original=False), which="active")
-        self._layout_key = other._layout_key
-        self.static_changed()
-        return self.render_png()
-
-    def _draw_animated(self):
-        renderer = self.fig.canvas.get_renderer()
-        for artist in sorted(self.animated, key=lambda a: a.get_zorder()):
-            if artist.get_visible():
-                artist.draw(renderer)
+        return self.renderer.png_like(other.renderer)
 
     # ------------------------------------------------------------------ state I/O
     def to_json(self) -> str:
@@ -421,51 +402,6 @@ class Explorer:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.state.items())
         return f"{type(self).__name__}({args})"
-
-
-def _layout_key(fig):
-    """What decides how much room the layout must leave around the axes: how many lines each
-    title, label and figure text has (their height, not their wording), the legends' sizes,
-    the offset texts, and the width of the widest y tick label of each axes."""
-    texts, widths = [], []
-    for ax in fig.axes:
-        if not ax.get_visible():
-            texts.append(None)
-            continue
-        texts += [_lines(ax.get_title()), _lines(ax.get_xlabel()), ax.get_ylabel()]
-        # the width of the y tick labels decides the left margin; x tick labels only change
-        # their own width, not the height the layout reserves for them
-        lo, hi = sorted(ax.get_ylim())
-        locs = [t for t in ax.yaxis.get_majorticklocs() if lo <= t <= hi]
-        formatter = ax.yaxis.get_major_formatter()
-        widths.append(max((_label_width(t) for t in formatter.format_ticks(locs)), default=0))
-        texts.append(formatter.get_offset())
-        texts.append(ax.xaxis.get_major_formatter().get_offset())
-    texts += [_lines(t.get_text()) for t in fig.texts]
-    texts += [len(legend.get_texts()) for legend in fig.legends]
-    return tuple(texts), tuple(widths)
-
-
-# Advance widths (in em) of DejaVu Sans, matplotlib's default font, for the characters of tick
-# labels; anything else counts as the widest glyph, so the estimate errs on the safe side.
-_ADVANCE = {**dict.fromkeys("0123456789", 0.636), ".": 0.318, ",": 0.318, "-": 0.361, "e": 0.615, " ": 0.318,
-            "%": 0.95}
-
-
-def _label_width(text):
-    return sum(_ADVANCE.get(ch, 0.84) for ch in text)
-
-
-def _lines(text):
-    return text.count("\n") + 1 if text else 0
-
-
-def _needs_layout(key, laid_out):
-    """Lay out again when a text changed or a tick label grew wider than the layout allows for
-    (narrower labels fit in the room already reserved, so they need no new layout)."""
-    if laid_out is None or key[0] != laid_out[0] or len(key[1]) != len(laid_out[1]):
-        return True
-    return any(now > then for now, then in zip(key[1], laid_out[1]))
 
 
 def _escape(text: str) -> str:

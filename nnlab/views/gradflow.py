@@ -9,7 +9,7 @@ from matplotlib.colors import PowerNorm
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .. import gradflow
-from .base import OKABE_ITO, Explorer, Setting
+from .base import OKABE_ITO, Explorer, Setting, memo
 
 TRAIN_STEPS = 150
 TRAIN_BUDGET = 3e9  # multiply-adds per curve (about a second here); big networks get fewer steps
@@ -75,21 +75,16 @@ class GradientFlowExplorer(Explorer):
         self.verdict = fig.suptitle("", fontsize=10)
         # the key to the gradient panel lives in the static background, below the figure
         fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=8, frameon=False)
-        self._train_cache = {}
         # the two left panels and the verdict change with every setting; the training panel only
         # when training is shown, so it stays in the cached background otherwise
         self.animated = (self.ax_g, self.ax_h, self.verdict)
         self._train_key = None
 
-    def _curve(self, s):
-        key = tuple(s[k] for k in ("depth", "width", "scale", "activation", "init", "residual", "batch", "seed"))
-        if key not in self._train_cache:
-            if len(self._train_cache) > 32:
-                self._train_cache.clear()
-            steps = train_steps(s["depth"], s["width"], s["batch"])
-            self._train_cache[key] = gradflow.train(s["depth"], s["width"], s["activation"], s["init"], s["scale"],
-                                                    s["residual"], steps=steps, batch=s["batch"], seed=s["seed"])
-        return self._train_cache[key]
+    @staticmethod
+    def _curve(s):
+        steps = train_steps(s["depth"], s["width"], s["batch"])
+        return memo(gradflow.train, s["depth"], s["width"], s["activation"], s["init"], s["scale"], s["residual"],
+                    steps=steps, batch=s["batch"], seed=s["seed"])
 
     def compute(self, s):
         flow = gradflow.gradient_flow(s["depth"], s["width"], s["activation"], s["init"], s["scale"], s["residual"],

@@ -1,6 +1,7 @@
 """PerceptronStepper: watch the perceptron learn, one presented point at a time."""
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import ipywidgets as widgets
@@ -11,27 +12,60 @@ from matplotlib.ticker import FuncFormatter
 from .. import _validate as check_arg
 from .. import data
 from ..perceptron import check_pm1, record_run
-from .base import OKABE_ITO, Explorer, slider
+from .base import OKABE_ITO, Explorer, Setting, memo
 
 DATASETS = ("blobs", "xor", "circle")
 POS, NEG = OKABE_ITO["blue"], OKABE_ITO["orange"]
+DATASET = Setting("dataset", "blobs", "dataset", options=DATASETS, width="200px")
+POSITION = Setting("position", 0, "step", low=0, integer=True)  # ends where the run does (``declared``)
+
+
+def _record(dataset, n, margin, seed, max_epochs, shuffle, points):
+    """The recorded perceptron run on a named dataset (labels -1/+1) or on your ``points`` (X, y)."""
+    if points is not None:
+        X, y = np.array(points[0], float), np.array(points[1], int)
+    else:
+        X, y = data.make(dataset, n=n, seed=seed, **({"margin": margin} if dataset == "blobs" else {}))
+        y = data.to_pm1(y)
+    return record_run(X, y, max_epochs=max_epochs, shuffle=shuffle, seed=seed)
 
 
 class PerceptronStepper(Explorer):
     """The perceptron on a 2-D dataset, with its whole run recorded so you can step and scrub.
 
     Datasets: separable blobs (margin adjustable), XOR, the circle problem, or your own
-    points: ``PerceptronStepper(X=..., y=...)`` with labels -1/+1.
+    points: ``PerceptronStepper(X=..., y=...)`` with labels -1/+1 (the dataset is then "custom").
     """
 
     figsize = (8.4, 4.0)
 
+    settings = (
+        DATASET,
+        Setting("n", 30, "points", low=4, high=100, integer=True, expensive=True),
+        Setting("margin", 0.5, "margin (blobs)", low=0.0, high=2.0, step=0.05, expensive=True),
+        Setting("seed", 0, "data seed", low=0, high=99, integer=True, expensive=True),
+        Setting("max_epochs", 20, "epoch limit", low=1, high=100, integer=True, expensive=True),
+        Setting("shuffle", False, "reshuffle every epoch"),
+        POSITION,
+    )
+
     @classmethod
     def defaults(cls):
-        return {"dataset": "blobs", "n": 30, "margin": 0.5, "seed": 0, "max_epochs": 20, "shuffle": False,
-                "position": 0, "X": None, "y": None}
+        return {**super().defaults(), "X": None, "y": None}  # your own points (no control)
+
+    def __init__(self, **state):
+        if state.get("X") is not None:
+            state.setdefault("dataset", "custom")  # your points, unless you ask for a built-in dataset
+        super().__init__(**state)
 
     # ------------------------------------------------------------------ state
+    def declared(self, state):
+        """The dataset offers "custom" when you gave points; the step slider ends where this run does."""
+        own = state["X"] is not None
+        settings = (replace(DATASET, options=DATASETS + ("custom",)) if own else DATASET,) + type(self).settings[1:-1]
+        data_settings = {**state, **{s.name: s.check(state[s.name]) for s in settings}}
+        return settings + (replace(POSITION, high=len(self._run(data_settings))),)
+
     def validate(self, state):
         s = dict(state)
         if s["X"] is not None or s["y"] is not None:
@@ -39,19 +73,10 @@ class PerceptronStepper(Explorer):
             y = check_pm1("y", check_arg.as_array("y", s["y"], ndim=1))
             check_arg.same_rows("X", X, "y", y)
             s["X"], s["y"] = X.tolist(), y.tolist()
-        options = DATASETS + (("custom",) if s["X"] is not None else ())
-        s["dataset"] = check_arg.choice("dataset", s["dataset"], options)
-        s["n"] = check_arg.integer("n", s["n"], low=4, high=100)
-        s["margin"] = check_arg.real("margin", s["margin"], low=0.0, high=2.0)
-        s["seed"] = check_arg.integer("seed", s["seed"], low=0, high=99)
-        s["max_epochs"] = check_arg.integer("max_epochs", s["max_epochs"], low=1, high=100)
-        s["shuffle"] = bool(s["shuffle"])
-        run = self._run(s)
         old = getattr(self, "_state", None)
         if old is not None and self._data_key(old) != self._data_key(s) and s["position"] == old["position"]:
             s["position"] = 0  # a new run starts from the beginning
-        s["position"] = check_arg.integer("position", s["position"], low=0, high=len(run))
-        return s
+        return super().validate(s)
 
     @staticmethod
     def _data_key(s):
@@ -60,28 +85,14 @@ class PerceptronStepper(Explorer):
                 s["max_epochs"], s["shuffle"], custom)
 
     def _run(self, s):
-        key = self._data_key(s)
-        cache = self.__dict__.setdefault("_runs", {})
-        if key not in cache:
-            if s["dataset"] == "custom":
-                X, y = np.array(s["X"], float), np.array(s["y"], int)
-            elif s["dataset"] == "blobs":
-                X, y = data.blobs(s["n"], margin=s["margin"], seed=s["seed"])
-                y = data.to_pm1(y)
-            else:
-                X, y = data.make(s["dataset"], n=s["n"], seed=s["seed"])
-                y = data.to_pm1(y)
-            cache.clear()
-            cache[key] = record_run(X, y, max_epochs=s["max_epochs"], shuffle=s["shuffle"], seed=s["seed"])
-        return cache[key]
+        return memo(_record, *self._data_key(s))
 
     # --------------------------------------------------------------- controls
     def make_controls(self):
-        s = self._state
-        self.play = widgets.Play(value=0, min=0, max=max(1, len(self._run(s))), interval=350, description="play",
-                                 tooltip="play the run step by step")
-        position = slider(widgets.IntSlider, "step", s["position"], min=0, max=len(self._run(s)))
-        widgets.jslink((self.play, "value"), (position, "value"))
+        controls = super().make_controls()
+        self.play = widgets.Play(value=0, min=0, max=max(1, len(self._run(self._state))), interval=350,
+                                 description="play", tooltip="play the run step by step")
+        widgets.jslink((self.play, "value"), (controls["position"], "value"))
         buttons = {name: widgets.Button(description=label, tooltip=tip, layout={"width": "auto"})
                    for name, label, tip in (("step_button", "Step ▶", "present the next point"),
                                             ("next_mistake", "Next mistake", "jump to the next update"),
@@ -91,20 +102,7 @@ class PerceptronStepper(Explorer):
         buttons["next_mistake"].on_click(lambda _: self.set(position=self.run.next_mistake(self._state["position"])))
         buttons["epoch_button"].on_click(lambda _: self.set(position=self.run.end_of_epoch(self._state["position"])))
         buttons["reset"].on_click(lambda _: self.set(position=0))
-        options = list(DATASETS) + (["custom"] if s["X"] is not None else [])
-        return {
-            "position": position,
-            **buttons,
-            "play": self.play,
-            "margin": slider(widgets.FloatSlider, "margin (blobs)", s["margin"], min=0.0, max=2.0, step=0.05,
-                             expensive=True),
-            "n": slider(widgets.IntSlider, "points", s["n"], min=4, max=100, expensive=True),
-            "seed": slider(widgets.IntSlider, "data seed", s["seed"], min=0, max=99, expensive=True),
-            "max_epochs": slider(widgets.IntSlider, "epoch limit", s["max_epochs"], min=1, max=100, expensive=True),
-            "shuffle": widgets.Checkbox(value=s["shuffle"], description="reshuffle every epoch", indent=False),
-            "dataset": widgets.Dropdown(options=options, value=s["dataset"], description="dataset",
-                                        style={"description_width": "initial"}, layout={"width": "200px"}),
-        }
+        return {**controls, **buttons, "play": self.play}
 
     def refresh_controls(self):
         s = self._state
@@ -123,7 +121,7 @@ class PerceptronStepper(Explorer):
 
     def layout(self):
         c = self.controls
-        row = lambda *names: widgets.HBox([c[n] for n in names], layout={"flex_flow": "row wrap"})  # noqa: E731
+        row = lambda *names: widgets.HBox([c[n] for n in names], layout={"flex_flow": "row wrap"})
         play_label = widgets.Label("play the run:")
         return widgets.VBox([widgets.HBox([c["step_button"], c["next_mistake"], c["epoch_button"], c["reset"],
                                            play_label, c["play"]], layout={"flex_flow": "row wrap"}),

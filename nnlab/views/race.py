@@ -1,19 +1,38 @@
 """OptimizerRace: six optimisers from one start point on one surface."""
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from .. import _validate as check_arg
 from .. import optim, surfaces
-from .base import PALETTE, Explorer, slider
+from .base import PALETTE, Explorer, Setting, memo
 
 COLOURS = dict(zip(optim.RACE, PALETTE))
 STYLES = dict(zip(optim.RACE, ["-", "--", "-.", ":", "-", "--"]))
 GRID = 160
+
+
+def _log(name, default, label):
+    return Setting(name, default, label, low=1e-4, high=2.0, step=0.05, log=True, expensive=True)
+
+
+def _start(name, label):
+    return Setting(name, None, label, low=-4.0, high=4.0, step=0.05, expensive=True, optional=True)
+
+
+def _surface(name, kappa, theta):
+    """The named surface; the quadratic bowl with condition number kappa, rotated by theta degrees."""
+    return surfaces.quadratic(kappa, np.deg2rad(theta)) if name == "quadratic" else surfaces.make(name)
+
+
+def _race(surface, x0, y0, steps, noise, lr, lr_adaptive, rho, beta1, beta2):
+    """The six optimisers of the lecture raced from (x0, y0) on ``surface``."""
+    opts = optim.race_optimizers(lr, lr_adaptive, rho, beta1, beta2)
+    return surfaces.race(opts, surface, (x0, y0), steps, noise, seed=0)
 
 
 class OptimizerRace(Explorer):
@@ -21,74 +40,56 @@ class OptimizerRace(Explorer):
 
     figsize = (10.0, 3.9)
 
-    @classmethod
-    def defaults(cls):
-        return {"surface": "quadratic", "kappa": 20.0, "theta": 30.0, "lr": 0.05, "lr_adaptive": 0.1, "rho": 0.9,
-                "beta1": 0.9, "beta2": 0.999, "noise": 0.0, "steps": 200, "x0": None, "y0": None, "frame": None,
-                **{f"show_{name}": name in ("SGD", "momentum", "Adam") for name in optim.RACE}}
+    settings = (
+        Setting("surface", "quadratic", "surface", options=tuple(surfaces.SURFACES), width="200px"),
+        Setting("kappa", 20.0, "condition number κ", low=1.0, high=1000.0, step=0.05, log=True, expensive=True),
+        Setting("theta", 30.0, "rotation θ (degrees)", low=0.0, high=90.0, step=1, expensive=True),
+        _log("lr", 0.05, "lr (SGD family)"),
+        _log("lr_adaptive", 0.1, "lr (adaptive)"),
+        Setting("rho", 0.9, "momentum ρ", low=0.0, high=0.999, step=0.001, expensive=True),
+        Setting("beta1", 0.9, "Adam β1", low=0.0, high=0.999, step=0.001, expensive=True),
+        Setting("beta2", 0.999, "β2 (RMSProp, Adam)", low=0.9, high=0.9999, step=0.0001, expensive=True),
+        Setting("noise", 0.0, "gradient noise σ", low=0.0, high=5.0, step=0.05, expensive=True),
+        Setting("steps", 200, "steps", low=10, high=1000, integer=True, expensive=True),
+        # None: the surface's own start point, and the last step
+        _start("x0", "start x"),
+        _start("y0", "start y"),
+        Setting("frame", None, "show steps up to", low=0, integer=True, optional=True),  # up to ``steps``
+        *(Setting(f"show_{name}", name in ("SGD", "momentum", "Adam"), name, width="105px") for name in optim.RACE),
+    )
+
+    def declared(self, state):
+        """The frame slider ends at the number of steps."""
+        steps = self.declaration("steps").check(state["steps"])
+        return tuple(replace(s, high=steps) if s.name == "frame" else s for s in type(self).settings)
 
     def validate(self, state):
         s = dict(state)
-        s["surface"] = check_arg.choice("surface", s["surface"], tuple(surfaces.SURFACES))
-        s["kappa"] = check_arg.real("kappa", s["kappa"], low=1.0, high=1000.0)
-        s["theta"] = check_arg.real("theta", s["theta"], low=0.0, high=90.0)
-        s["lr"] = check_arg.real("lr", s["lr"], low=1e-4, high=2.0)
-        s["lr_adaptive"] = check_arg.real("lr_adaptive", s["lr_adaptive"], low=1e-4, high=2.0)
-        s["rho"] = check_arg.real("rho", s["rho"], low=0.0, high=0.999)
-        s["beta1"] = check_arg.real("beta1", s["beta1"], low=0.0, high=0.999)
-        s["beta2"] = check_arg.real("beta2", s["beta2"], low=0.9, high=0.9999)
-        s["noise"] = check_arg.real("noise", s["noise"], low=0.0, high=5.0)
-        s["steps"] = check_arg.integer("steps", s["steps"], low=10, high=1000)
-        surf = self._surface(s)
-        for key, lim, k in (("x0", surf.xlim, 0), ("y0", surf.ylim, 1)):
-            s[key] = (float(np.round(surf.start[k], 2)) if s[key] is None
-                      else check_arg.real(key, s[key], low=-4.0, high=4.0))
         old = getattr(self, "_state", None)
-        if old is not None and old["surface"] != s["surface"] and (s["x0"], s["y0"]) == (old["x0"], old["y0"]):
-            s["x0"], s["y0"] = (float(np.round(t, 2)) for t in surf.start)  # a new surface starts at its own start
         if old is not None and s["steps"] != old["steps"] and s["frame"] == old["frame"]:
+            s["frame"] = s["steps"]  # more or fewer steps: show them all
+        s = super().validate(s)
+        start = self._surface(s).start
+        if old is not None and old["surface"] != s["surface"] and (s["x0"], s["y0"]) == (old["x0"], old["y0"]):
+            s["x0"] = s["y0"] = None  # a new surface starts at its own start
+        for key, k in (("x0", 0), ("y0", 1)):
+            if s[key] is None:
+                s[key] = float(np.round(start[k], 2))
+        if s["frame"] is None:
             s["frame"] = s["steps"]
-        s["frame"] = (s["steps"] if s["frame"] is None
-                      else check_arg.integer("frame", s["frame"], low=0, high=s["steps"]))
-        for name in optim.RACE:
-            s[f"show_{name}"] = bool(s[f"show_{name}"])
         return s
 
     @staticmethod
     def _surface(s):
-        if s["surface"] == "quadratic":
-            return surfaces.quadratic(s["kappa"], np.deg2rad(s["theta"]))
-        return surfaces.make(s["surface"])
+        quadratic = s["surface"] == "quadratic"
+        return memo(_surface, s["surface"], s["kappa"] if quadratic else None, s["theta"] if quadratic else None)
 
     def make_controls(self):
-        s = self._state
-        self.play = widgets.Play(value=s["frame"], min=0, max=s["steps"], step=2, interval=60, description="play")
-        frame = slider(widgets.IntSlider, "show steps up to", s["frame"], min=0, max=s["steps"])
-        widgets.jslink((self.play, "value"), (frame, "value"))
-        log = lambda name, label, lo, hi: slider(widgets.FloatLogSlider, label, s[name], min=lo, max=hi,  # noqa: E731
-                                                 step=0.05, base=10, expensive=True)
-        lin = lambda name, label, lo, hi, step: slider(widgets.FloatSlider, label, s[name], min=lo, max=hi,  # noqa: E731
-                                                       step=step, expensive=True)
-        c = {
-            "surface": widgets.Dropdown(options=list(surfaces.SURFACES), value=s["surface"], description="surface",
-                                        style={"description_width": "initial"}, layout={"width": "200px"}),
-            "kappa": log("kappa", "condition number κ", 0, 3),
-            "theta": lin("theta", "rotation θ (degrees)", 0, 90, 1),
-            **{f"show_{n}": widgets.Checkbox(value=s[f"show_{n}"], description=n, indent=False,
-                                             layout={"width": "105px"}) for n in optim.RACE},
-            "lr": log("lr", "lr (SGD family)", -4, np.log10(2)),
-            "lr_adaptive": log("lr_adaptive", "lr (adaptive)", -4, np.log10(2)),
-            "rho": lin("rho", "momentum ρ", 0, 0.999, 0.001),
-            "beta1": lin("beta1", "Adam β1", 0, 0.999, 0.001),
-            "beta2": lin("beta2", "β2 (RMSProp, Adam)", 0.9, 0.9999, 0.0001),
-            "noise": lin("noise", "gradient noise σ", 0, 5, 0.05),
-            "steps": slider(widgets.IntSlider, "steps", s["steps"], min=10, max=1000, expensive=True),
-            "x0": lin("x0", "start x", -4, 4, 0.05),
-            "y0": lin("y0", "start y", -4, 4, 0.05),
-            "frame": frame,
-            "play": self.play,
-        }
-        return c
+        c = super().make_controls()
+        self.play = widgets.Play(value=self._state["frame"], min=0, max=self._state["steps"], step=2, interval=60,
+                                 description="play")
+        widgets.jslink((self.play, "value"), (c["frame"], "value"))
+        return {**c, "play": self.play}
 
     def refresh_controls(self):
         s, c = self._state, self.controls
@@ -107,7 +108,7 @@ class OptimizerRace(Explorer):
 
     def layout(self):
         c = self.controls
-        row = lambda *names: widgets.HBox([c[n] for n in names], layout={"flex_flow": "row wrap"})  # noqa: E731
+        row = lambda *names: widgets.HBox([c[n] for n in names], layout={"flex_flow": "row wrap"})
         return widgets.VBox([row("surface", "kappa", "theta"), row(*[f"show_{n}" for n in optim.RACE]),
                              row("lr", "lr_adaptive", "rho"), row("beta1", "beta2", "noise"),
                              widgets.HBox([c["steps"], c["x0"], c["y0"],
@@ -148,26 +149,14 @@ class OptimizerRace(Explorer):
                          + tuple(self.e1.values()) + tuple(self.e2.values()) + (self.settings,))
         self.legend = fig.legend(handles=[self.lines[n] for n in optim.RACE] + [self.start, self.minima],
                                  loc="outside lower center", ncol=8, fontsize=8, frameon=False)
-        self._races, self._floors = {}, {}
-
-    def _race(self, s):
-        key = tuple((k, s[k]) for k in sorted(s) if k != "frame" and not k.startswith("show_"))
-        if key not in self._races:
-            self._races = {}
-            opts = optim.race_optimizers(s["lr"], s["lr_adaptive"], s["rho"], s["beta1"], s["beta2"])
-            surf = self._surface(s)
-            floor_key = (surf.name, s["kappa"], s["theta"])
-            if floor_key not in self._floors:
-                self._floors = {floor_key: surfaces.grid_minimum(surf)}
-            self._races[key] = (surf, surfaces.race(opts, surf, (s["x0"], s["y0"]), s["steps"], s["noise"], seed=0),
-                                self._floors[floor_key])
-        return self._races[key]
 
     def compute(self, s):
-        surf, runs, floor = self._race(s)
+        surf = self._surface(s)
+        runs = memo(_race, surf, s["x0"], s["y0"], s["steps"], s["noise"], s["lr"], s["lr_adaptive"], s["rho"],
+                    s["beta1"], s["beta2"])
         shown = [n for n in optim.RACE if s[f"show_{n}"]]
-        return SimpleNamespace(surface=surf, runs=runs, floor=floor, shown=shown, frame=s["frame"],
-                               key=tuple((k, s[k]) for k in sorted(s) if k != "frame"))
+        return SimpleNamespace(surface=surf, runs=runs, floor=memo(surfaces.grid_minimum, surf), shown=shown,
+                               frame=s["frame"])
 
     def _draw_static(self, r):
         """The background: contours, start and minima, axis ranges (surface, start and steps only)."""

@@ -1,7 +1,6 @@
 """TowerExplorer and TowerDesigner: universal approximation built by hand."""
 from __future__ import annotations
 
-from functools import lru_cache
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -10,19 +9,12 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from .. import approx
-from .base import OKABE_ITO, Explorer, Setting
+from .. import approx, neuron
+from .base import OKABE_ITO, Explorer, Setting, memo
 
 GRID = 1001
 TARGET = Setting("target", "bumpy", "target f", options=tuple(approx.TARGETS), width="200px")
 STEEPNESS = Setting("steepness", 10.0, "steepness", low=0.5, high=200.0, step=0.05, log=True)
-
-
-@lru_cache(maxsize=64)
-def _error_curve(target, units, steepness, interval):
-    """Error against n for a built-in target (shared by all explorers: it depends on nothing else)."""
-    f, _ = approx.TARGETS[target]
-    return approx.error_against_n(f, interval, units, steepness or 10.0)
 
 
 def _target(state, custom):
@@ -60,7 +52,6 @@ class TowerExplorer(Explorer):
             state.setdefault("target", "custom")
             state.setdefault("interval", (0.0, 1.0))
         self.f_custom = f
-        self._curves = {}
         super().__init__(**state)
 
     def declared(self, state):
@@ -71,11 +62,11 @@ class TowerExplorer(Explorer):
     def validate(self, state):
         s = super().validate(state)
         if s["interval"] is not None:
-            a, b = approx._interval(s["interval"])
+            a, b = approx.check_interval(s["interval"])
             s["interval"] = [a, b]
         if s["target"] == "custom":
             a, b = s["interval"]
-            approx._values(self.f_custom, np.linspace(a, b, 5))  # fails early, naming f
+            approx.evaluate(self.f_custom, np.linspace(a, b, 5))  # fails early, naming f
         return s
 
     def refresh_controls(self):
@@ -118,16 +109,11 @@ class TowerExplorer(Explorer):
     def compute(self, s):
         f, interval = _target(s, self.f_custom)
         net = approx.network_for(s["units"], f, s["n"], interval, s["steepness"])
-        x = np.linspace(*interval, GRID)
-        y, fx = net.forward(x[:, None])[:, 0], approx._values(f, x)
-        key = (s["target"], s["units"], s["steepness"] if s["units"] == "sigmoid" else None, tuple(interval))
-        if key not in self._curves:
-            self._curves = {key: _error_curve(*key) if s["target"] != "custom"
-                            else approx.error_against_n(f, interval, s["units"], s["steepness"])}
-        err = np.abs(y - fx)
-        i = int(np.argmax(err))
-        return SimpleNamespace(net=net, x=x, y=y, fx=fx, err=err, imax=i, curve=self._curves[key],
-                               parts=approx.unit_contributions(net, x) if s["show_towers"] else None)
+        fit = approx.compare(net, f, interval, GRID)
+        steepness = s["steepness"] if s["units"] == "sigmoid" else 10.0  # a ReLU spline has none
+        return SimpleNamespace(net=net, x=fit.x, y=fit.y, fx=fit.fx, err=fit.err, error=fit.error,
+                               curve=memo(approx.error_against_n, f, tuple(interval), s["units"], steepness),
+                               parts=approx.unit_contributions(net, fit.x) if s["show_towers"] else None)
 
     def draw(self, r):
         s = self._state
@@ -162,8 +148,8 @@ class TowerExplorer(Explorer):
         width = r.net.sizes[1]
         what = (f"{s['n']} sigmoid towers ({width} hidden units), steepness {s['steepness']:.3g}"
                 if s["units"] == "sigmoid" else f"a ReLU spline with {width} hidden units ({width} kinks)")
-        return (f"{what} approximating {s['target']}: max error {r.err[r.imax]:.3g} at x = {r.x[r.imax]:.3g}, "
-                f"mean error {r.err.mean():.3g}.")
+        return (f"{what} approximating {s['target']}: max error {r.error.max:.3g} at x = {r.error.where:.3g}, "
+                f"mean error {r.error.mean:.3g}.")
 
 
 class TowerDesigner(Explorer):
@@ -213,13 +199,11 @@ class TowerDesigner(Explorer):
     def compute(self, s):
         f, interval = approx.TARGETS[s["target"]]
         net = approx.design_network(self.heights(s), interval, s["steepness"])
-        auto = approx.tower_network(f, s["n"], interval, s["steepness"])
-        x = np.linspace(*interval, GRID)
-        fx = f(x)
-        y, ya = net.forward(x[:, None])[:, 0], auto.forward(x[:, None])[:, 0]
-        return SimpleNamespace(net=net, x=x, fx=fx, y=y, ya=ya, score=float(np.mean(np.abs(y - fx))),
-                               to_beat=float(np.mean(np.abs(ya - fx))),
-                               centres=approx.tower_centres(s["n"], interval), heights=self.heights(s))
+        mine = approx.compare(net, f, interval, GRID)
+        auto = approx.compare(approx.tower_network(f, s["n"], interval, s["steepness"]), f, interval, GRID)
+        return SimpleNamespace(net=net, x=mine.x, fx=mine.fx, y=mine.y, ya=auto.y, score=mine.error.mean,
+                               to_beat=auto.error.mean, centres=approx.tower_centres(s["n"], interval),
+                               heights=self.heights(s))
 
     def draw(self, r):
         self.l_f.set_data(r.x, r.fx)
@@ -232,8 +216,9 @@ class TowerDesigner(Explorer):
         pad = 0.08 * max(hi - lo, 1e-6)
         self.ax.set_ylim(lo - pad, hi + pad)
         (W1, b1), (W2, b2) = r.net.params
-        rows = "".join(f"<tr><td>{j + 1}</td><td>{W1[0, j]:.3g}</td><td>{b1[j]:.3g}</td><td>{-b1[j] / W1[0, j]:.3g}"
-                       f"</td><td>{W2[j, 0]:.3g}</td></tr>" for j in range(W1.shape[1]))
+        rows = "".join(f"<tr><td>{j + 1}</td><td>{W1[0, j]:.3g}</td><td>{b1[j]:.3g}</td>"
+                       f"<td>{neuron.step_location(W1[0, j], b1[j]):.3g}</td><td>{W2[j, 0]:.3g}</td></tr>"
+                       for j in range(W1.shape[1]))
         self.weights.value = ("<details><summary>the weights that realise your design</summary>"
                               "<table><tr><th>hidden unit</th><th>w</th><th>b</th><th>step at −b/w</th>"
                               f"<th>output weight</th></tr>{rows}</table><p>output bias {b2[0]:g}</p></details>")
