@@ -97,7 +97,12 @@ class Setting:
     an IntSlider, ``log`` a base-10 FloatLogSlider over [low, high], anything else a FloatSlider.
     ``label`` None: a setting without a control. ``expensive``: the slider updates on release.
     ``optional``: None is allowed (the view fills it in). ``width``: the layout width of a
-    dropdown or checkbox, or the button width of toggle buttons.
+    dropdown or checkbox, or the button width of toggle buttons. ``readout``: the slider's
+    readout format (a d3-format string such as ".4f"; the widget's own default otherwise).
+
+    A log slider moves in steps of ``step`` in log10 from its lower end, so its ends are
+    moved inwards onto that grid: round values such as 1, 10 and 100 are then reachable
+    exactly, and values it sends back are rounded to 6 significant digits.
     """
 
     name: str
@@ -113,6 +118,7 @@ class Setting:
     optional: bool = False
     buttons: bool = False
     width: str | None = None
+    readout: str | None = None
 
     @property
     def values(self) -> tuple:
@@ -129,7 +135,15 @@ class Setting:
             return bool(value)
         if self.integer:
             return check_arg.integer(self.name, value, low=self.low, high=self.high)
-        return check_arg.real(self.name, value, low=self.low, high=self.high)
+        value = check_arg.real(self.name, value, low=self.low, high=self.high)
+        return float(f"{value:.6g}") if self.log else value
+
+    @property
+    def exponents(self) -> tuple[float, float]:
+        """The ends of a log slider in log10, on its grid of steps (inside [low, high])."""
+        step = self.step or 0.1
+        lo, hi = np.log10(self.low) / step, np.log10(self.high) / step
+        return float(np.ceil(lo - 1e-9) * step), float(np.floor(hi + 1e-9) * step)
 
     def control(self, value) -> widgets.Widget:
         """The labelled widget for this setting, showing ``value``."""
@@ -142,15 +156,18 @@ class Setting:
         if isinstance(self.default, bool):
             layout = {"width": self.width} if self.width else {}
             return widgets.Checkbox(value=value, description=self.label, indent=False, layout=layout)
-        step = {} if self.step is None else {"step": self.step}
+        extra = {} if self.step is None else {"step": self.step}
+        if self.readout is not None:
+            extra["readout_format"] = self.readout
         if self.integer:
             return slider(widgets.IntSlider, self.label, value, min=self.low, max=self.high,
-                          expensive=self.expensive, **step)
+                          expensive=self.expensive, **extra)
         if self.log:
-            return slider(widgets.FloatLogSlider, self.label, value, min=np.log10(self.low),
-                          max=np.log10(self.high), base=10, expensive=self.expensive, **step)
+            lo, hi = self.exponents
+            return slider(widgets.FloatLogSlider, self.label, value, min=lo, max=hi, base=10,
+                          expensive=self.expensive, **extra)
         return slider(widgets.FloatSlider, self.label, value, min=self.low, max=self.high,
-                      expensive=self.expensive, **step)
+                      expensive=self.expensive, **extra)
 
 
 class Explorer:
