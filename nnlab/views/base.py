@@ -9,8 +9,9 @@ An explorer is
 - a **figure**: one object-oriented matplotlib ``Figure`` whose artists are created once
   (``setup``) and updated in place (``draw``), rendered to PNG into an ``ipywidgets.Image``
   (no front-end extension needed beyond ipywidgets itself);
-- a **description**: ``describe()`` says in words what the figure shows now; it is also
-  shown under the figure for screen readers (aria-live);
+- a **description**: ``describe()`` says in words what the figure shows now; it is shown
+  under the figure, is the figure's alt text and is announced to screen readers (``frontend.Shell``,
+  which also keeps keystrokes typed on the controls away from the notebook's shortcuts);
 - optionally **clicks**: a view that overrides ``on_click(ax, x, y)`` turns a click on the figure
   (at data point x, y of axes ``ax``) into state changes; the image reports clicks through
   ipyevents, and ``click(px, py)`` does the same from code. Every click has a control as well,
@@ -45,6 +46,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import _validate as check_arg
+from .frontend import Shell
 from .render import Renderer
 
 # One lock for every explorer: ipykernel 7 may run widget callbacks on more than one thread,
@@ -266,7 +268,9 @@ class Explorer:
             if hasattr(control, "value") and name in self._state:
                 control.observe(self._on_control, names="value")
         self._clicks = self._listen_for_clicks() if type(self).on_click is not Explorer.on_click else None
+        self.shell = Shell()  # keyboard safety, accessible names, the live regions (frontend.py)
         self.widget = self.layout()
+        self.widget.children = (*self.widget.children, self.shell)
         self.widget.add_class("nnlab-explorer")
         self.result = None
         self.update()
@@ -292,8 +296,9 @@ class Explorer:
 
     def _report(self, name, value, exc):
         self.errors.append(f"{name} = {value!r}: {type(exc).__name__}: {exc}")
-        self.caption.value = (f'<div class="nnlab-error" role="alert">Could not set {_escape(name)} to '
-                              f'{_escape(repr(value))}: {_escape(str(exc))}</div>')
+        message = f"Could not set {name} to {value!r}: {exc}"
+        self.caption.value = f'<div class="nnlab-error">{_escape(message)}</div>'
+        self.shell.alert = message
 
     def _listen_for_clicks(self):
         try:
@@ -378,7 +383,9 @@ class Explorer:
         self.draw(self.result)
         self.image.value = self.render_png()
         text = self.describe()
-        self.caption.value = f'<div role="status" aria-live="polite">{_escape(text)}</div>'
+        self.caption.value = f'<div class="nnlab-text">{_escape(text)}</div>'
+        self.shell.alert = ""
+        self.shell.description = text
         self.n_renders += 1
 
     def render_png(self) -> bytes:

@@ -7,11 +7,10 @@ CSS class ``nnlab-explorer``, its figure ``nnlab-figure`` and each control ``nnl
 from __future__ import annotations
 
 import json
-import math
-import time
 from pathlib import Path
 
 import pytest
+from jupyter_page import RUN_STATE_JS, bad_outputs, open_and_run, unnamed, wait
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -24,57 +23,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 # fetch is also switched off in the lab fixture; no other console error is tolerated).
 BENIGN_CONSOLE = ("Failed to fetch news",)
 
-RUN_STATE_JS = """() => {
-  const nb = window.jupyterapp.shell.currentWidget;
-  if (!nb || !nb.content || !nb.sessionContext.session) return null;
-  const kernel = nb.sessionContext.session.kernel;
-  const cells = nb.content.widgets.filter(c => c.model.type === 'code');
-  return {
-    status: kernel ? kernel.status : 'none',
-    pending: cells.filter(c => c.model.executionCount === null || c.model.executionState === 'running'
-                          || (c.promptNode && c.promptNode.textContent.includes('*'))).length,
-    outputs: cells.map(c => c.model.outputs.toJSON()),
-  };
-}"""
-
-
 DISABLED_JS = """e => e.hasAttribute('disabled') || !!e.querySelector('[disabled], .mod-disabled')
                  || e.classList.contains('mod-disabled')"""
-
-
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def _open_and_run(page, lab, name):
-    # a workspace of its own per notebook, so no earlier notebook is restored beside it
-    workspace = "t" + name.replace("/", "-").replace(".", "-")
-    page.goto(f"{lab['url']}/lab/workspaces/{workspace}/tree/{name}?reset&token={lab['token']}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
-    _wait(lambda: (page.evaluate(RUN_STATE_JS) or {}).get("status") == "idle", 60, "the kernel to start")
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    time.sleep(1.0)
-    state = _wait(lambda: (lambda s: s if s and s["status"] == "idle" and s["pending"] == 0 else None)(
-        page.evaluate(RUN_STATE_JS)), 240, f"{name} to finish running")
-    return state
-
-
-def _bad_outputs(state):
-    bad = []
-    for i, outputs in enumerate(state["outputs"]):
-        for o in outputs:
-            if o["output_type"] == "error":
-                bad.append(f"code cell {i}: {o['ename']}: {o['evalue']}")
-            elif o["output_type"] == "stream" and o["name"] == "stderr":
-                bad.append(f"code cell {i} wrote to stderr: {''.join(o['text'])[:300]}")
-    return bad
 
 
 def _slider_target(control):
@@ -138,7 +88,7 @@ def _click_figure(page, explorer, image, where, shot):
     box = image.bounding_box()
     image.click(position={"x": 0.2 * box["width"], "y": 0.55 * box["height"]})
     _wait_for_new_image(page, image, before_src, shot, f"{where}: clicked the figure, but the image did not change")
-    _wait(lambda: readouts() != before_readouts, 10, f"{where}: a control to show the clicked point")
+    wait(lambda: readouts() != before_readouts, 10, f"{where}: a control to show the clicked point")
     return "clicked the figure"
 
 
@@ -146,8 +96,8 @@ def _click_figure(page, explorer, image, where, shot):
 def test_notebook_runs_and_explorers_respond(page, lab, name):
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / (name.replace("/", "__").removesuffix(".ipynb"))
-    state = _open_and_run(page, lab, name)
-    assert not _bad_outputs(state), _bad_outputs(state)
+    state = open_and_run(page, lab, name)
+    assert not bad_outputs(state), bad_outputs(state)
     assert not page.locator(".jp-OutputArea-output:has-text('Error displaying widget')").count()
 
     panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
@@ -181,9 +131,11 @@ def test_notebook_runs_and_explorers_respond(page, lab, name):
     page.screenshot(path=f"{shot}.png", full_page=False)
 
     state = page.evaluate(RUN_STATE_JS)
-    assert not _bad_outputs(state), _bad_outputs(state)
+    assert not bad_outputs(state), bad_outputs(state)
     dialogs = page.locator(".jp-Dialog").all_inner_texts()
     assert not dialogs, f"a dialog appeared (did the kernel die?): {dialogs}"
+    nameless = unnamed(page, panel)
+    assert not nameless, "images without a text alternative or controls without a name:\n" + "\n".join(nameless)
     failed = page.locator(f"[id='{panel}'] .nnlab-error").all_inner_texts()
     assert not failed, f"explorers reported errors: {failed}"
     errors = [m for m in page.console_errors if not any(b in m for b in BENIGN_CONSOLE)]
