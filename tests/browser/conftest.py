@@ -6,16 +6,10 @@ fail when CI=true (CI must never pass by skipping the browser layer).
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from jupyter_page import ServerError, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("NNLAB_CHROMIUM", "/usr/bin/chromium")
@@ -30,62 +24,22 @@ def _unavailable(reason):
     pytest.skip(reason)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(root, app):
-    """``python -m APP`` (jupyterlab or notebook) serving a scratch copy of notebooks/ in ``root``."""
-    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    port, token = _free_port(), secrets.token_hex(16)
-    settings = root / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(root / "settings"), JUPYTER_PLATFORM_DIRS="1")
-    cmd = [sys.executable, "-m", app, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--ServerApp.token={token}", f"--ServerApp.root_dir={root / 'notebooks'}",
-           "--expose-app-in-browser", "--ServerApp.open_browser=False"]
-    if app == "jupyterlab":
-        cmd.append(f"--LabApp.workspaces_dir={root / 'workspaces'}")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = open(root / "server.log", "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"{app} exited with {proc.returncode}:\n{(root / 'server.log').read_text()[-3000:]}")
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail(f"{app} did not answer within 90 s")
-    yield {"url": url, "token": token, "root": root / "notebooks", "app": app}
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     """JupyterLab serving a scratch copy of notebooks/ (runs must not touch the repository)."""
-    yield from _serve(tmp_path_factory.mktemp("lab"), "jupyterlab")
+    try:
+        yield from serve(ROOT / "notebooks", tmp_path_factory.mktemp("lab"), "jupyterlab")
+    except ServerError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
 def notebook7(tmp_path_factory):
     """Notebook 7 (``jupyter notebook``) serving a scratch copy of notebooks/."""
-    yield from _serve(tmp_path_factory.mktemp("nb7"), "notebook")
+    try:
+        yield from serve(ROOT / "notebooks", tmp_path_factory.mktemp("nb7"), "notebook")
+    except ServerError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

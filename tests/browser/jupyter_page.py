@@ -1,8 +1,70 @@
 """Driving a notebook in JupyterLab or Notebook 7 from Playwright: open it, run it, read its state."""
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
+
+
+class ServerError(RuntimeError):
+    """The Jupyter server could not be started."""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(notebooks, root, app):
+    """``python -m APP`` (jupyterlab or notebook) serving a scratch copy of ``notebooks`` in ``root``;
+    a generator that yields {url, token, root, app} while the server runs (raises ServerError)."""
+    shutil.copytree(notebooks, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    port, token = free_port(), secrets.token_hex(16)
+    settings = root / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(root / "settings"), JUPYTER_PLATFORM_DIRS="1")
+    cmd = [sys.executable, "-m", app, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--ServerApp.token={token}", f"--ServerApp.root_dir={root / 'notebooks'}",
+           "--expose-app-in-browser", "--ServerApp.open_browser=False"]
+    if app == "jupyterlab":
+        cmd.append(f"--LabApp.workspaces_dir={root / 'workspaces'}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(root / "server.log", "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServerError(f"{app} exited with {proc.returncode}:\n{(root / 'server.log').read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        raise ServerError(f"{app} did not answer within 90 s")
+    try:
+        yield {"url": url, "token": token, "root": root / "notebooks", "app": app}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
 
 RUN_STATE_JS = """() => {
   const nb = window.jupyterapp.shell.currentWidget;

@@ -76,14 +76,14 @@ def _wait_for_new_image(page, image, before, shot, failure):
     try:
         page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
                                arg=[image.element_handle(), before], timeout=15_000)
-    except Exception as exc:  # noqa: BLE001 - turned into a readable failure
+    except Exception as exc:
         page.screenshot(path=f"{shot}-fail.png")
         raise AssertionError(failure) from exc
 
 
 def _click_figure(page, explorer, image, where, shot):
     """Click the figure left of centre (the race's contour plot); the image and a readout must change."""
-    readouts = lambda: explorer.locator(".nnlab-ctl .widget-readout").all_inner_texts()  # noqa: E731
+    readouts = lambda: explorer.locator(".nnlab-ctl .widget-readout").all_inner_texts()
     before_src, before_readouts = image.get_attribute("src"), readouts()
     box = image.bounding_box()
     image.click(position={"x": 0.2 * box["width"], "y": 0.55 * box["height"]})
