@@ -1,6 +1,7 @@
 """Explorers: thin ipywidgets + matplotlib views over nnlab's models."""
 from .activation import ActivationExplorer
 from .base import Explorer
+from .figure import show
 from .gradflow import GradientFlowExplorer
 from .hidden import HiddenUnitsExplorer
 from .perceptron import PerceptronStepper
@@ -20,6 +21,6 @@ EXPLORERS = {
     OptimizerRace: {"surface": "rosenbrock", "lr": 0.001, "lr_adaptive": 0.05, "steps": 300, "show_RMSProp": True},
 }
 
-__all__ = ["Explorer", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
+__all__ = ["Explorer", "show", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
            "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace",
            "EXPLORERS"]

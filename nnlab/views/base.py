@@ -233,6 +233,11 @@ class Explorer:
         """Tell the renderer that something outside ``animated`` changed (data, limits, labels)."""
         self.renderer.invalidate()
 
+    def slow(self, state: dict) -> bool:
+        """Whether computing ``state`` takes long enough (about a second or more) that the explorer
+        should say "computing…" before it starts. Views with expensive settings override this."""
+        return False
+
     def refresh_controls(self) -> None:
         """Adjust control ranges and enabled state to the current state (before values are synced)."""
 
@@ -379,6 +384,10 @@ class Explorer:
             self._update()
 
     def _update(self):
+        if self.result is not None and self.slow(self._state):
+            # said at once: the widget message goes out before the model starts
+            self.caption.value = '<div class="nnlab-busy">computing…</div>'
+            self.shell.description = "computing…"
         self.result = self.compute(self.state)
         self.draw(self.result)
         self.image.value = self.render_png()

@@ -108,6 +108,10 @@ export default { render };
 
 CSS = """
 .nnlab-shell { height: 0; margin: 0; padding: 0; }
+/* ipywidgets gives HTML text the height of a control row: wrapped captions looked double-spaced */
+.nnlab-explorer .nnlab-caption .widget-html-content, .nnlab-explorer .nnlab-weights .widget-html-content {
+  line-height: 1.4; }
+.nnlab-explorer .nnlab-busy { color: var(--jp-ui-font-color2, #555); font-style: italic; }
 .nnlab-sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
                  clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 """
