@@ -1,0 +1,427 @@
+"""Automatic differentiation on scalars, written the way lecture 4 writes it.
+
+A computation is a graph of nodes. Each node is one elementary operation ``v = op(u1, u2)``;
+the table ``OPS`` gives, side by side, its forward rule and its local derivatives ∂v/∂u.
+
+- **Reverse mode** (backpropagation). Seed the output's adjoint ȳ = ∂y/∂y = 1, visit the nodes
+  from the output back to the inputs (reverse topological order) and, for each input u of a
+  node v, accumulate ``ū += v̄ · ∂v/∂u``. The ``+=`` matters: a value used twice (``b = a + a``)
+  receives both contributions. One sweep gives the gradient of one output with respect to
+  every input.
+- **Forward mode**. Seed the inputs' tangents u̇ (a direction), visit the nodes from the inputs
+  to the output (topological order) and set ``v̇ = Σ ∂v/∂u · u̇``. One sweep gives the
+  derivative of every output along one direction.
+
+Conventions, stated once:
+
+- ``Var(value, name)`` is a variable (something we differentiate with respect to); plain Python
+  numbers mixed into an expression become constants, which get no adjoint and no tangent
+  (as ``requires_grad=False`` in PyTorch).
+- Nodes are numbered in the order they are created, which is always a topological order, so
+  the sweeps need no recursion: a chain of 10,000 nodes differentiates like a chain of 10.
+- ``backward()`` starts every adjoint from zero: calling it twice gives the same gradients
+  (PyTorch instead adds the second call's gradients to ``.grad`` until you call ``zero_grad``).
+- The sweeps count their multiplications ``v̄ · ∂v/∂u`` and ``∂v/∂u · u̇``; a local derivative of
+  exactly +1 or -1 (addition, subtraction) passes the value on without one, as real engines do.
+- ``trace`` records both sweeps as plain rows, in the order they happen, for printing and for
+  the explorer.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import _validate as check_arg
+
+
+class Op(NamedTuple):
+    """One elementary operation: ``forward(*inputs) -> value`` and ``local(*inputs, value)`` ->
+    the partial derivatives ∂v/∂u, one per input; ``symbol`` is how the trace writes it."""
+
+    forward: Callable
+    local: Callable
+    symbol: str
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + math.exp(-a)) if a >= 0 else math.exp(a) / (1.0 + math.exp(a))
+
+
+# op name: (forward rule, local derivatives given the inputs and the value, how the trace writes it)
+OPS = {
+    "add": Op(lambda a, b: a + b, lambda a, b, v: (1.0, 1.0), "{0} + {1}"),
+    "sub": Op(lambda a, b: a - b, lambda a, b, v: (1.0, -1.0), "{0} − {1}"),
+    "mul": Op(lambda a, b: a * b, lambda a, b, v: (b, a), "{0} · {1}"),
+    "div": Op(lambda a, b: a / b, lambda a, b, v: (1.0 / b, -a / (b * b)), "{0} / {1}"),
+    "neg": Op(lambda a: -a, lambda a, v: (-1.0,), "−{0}"),
+    "exp": Op(math.exp, lambda a, v: (v,), "exp {0}"),
+    "log": Op(math.log, lambda a, v: (1.0 / a,), "ln {0}"),
+    "sin": Op(math.sin, lambda a, v: (math.cos(a),), "sin {0}"),
+    "cos": Op(math.cos, lambda a, v: (-math.sin(a),), "cos {0}"),
+    "tanh": Op(math.tanh, lambda a, v: (1.0 - v * v,), "tanh {0}"),
+    "sigmoid": Op(_sigmoid, lambda a, v: (v * (1.0 - v),), "σ({0})"),
+    "relu": Op(lambda a: a if a > 0 else 0.0, lambda a, v: (1.0 if a > 0 else 0.0,), "max(0, {0})"),
+    "square_loss": Op(lambda y, t: (y - t) ** 2, lambda y, t, v: (2.0 * (y - t), -2.0 * (y - t)), "({0} − {1})²"),
+}
+# a power with a constant exponent p: v = u^p, ∂v/∂u = p u^(p-1) (the exponent is part of the op)
+POW = "pow"
+
+_ids = itertools.count()
+
+
+class Var:
+    """A scalar node of the graph: its value, how it was made, and (after a sweep) its adjoint
+    ``grad`` = ∂y/∂v or its ``tangent`` v̇."""
+
+    __slots__ = ("value", "op", "inputs", "local", "exponent", "name", "varied", "grad", "tangent", "id")
+
+    def __init__(self, value, name=None, *, _op=None, _inputs=(), _local=(), _exponent=None, _varied=True):
+        self.value = float(value)
+        self.op, self.inputs, self.local, self.exponent = _op, tuple(_inputs), tuple(_local), _exponent
+        self.name = name
+        self.varied = _varied  # depends on a variable: only such nodes get adjoints and tangents
+        self.grad = 0.0
+        self.tangent = 0.0
+        self.id = next(_ids)
+
+    def __repr__(self):
+        label = f"{self.name} = " if self.name else ""
+        return f"Var({label}{self.value:g}, grad={self.grad:g})"
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other):
+        return apply("add", self, other)
+
+    def __radd__(self, other):
+        return apply("add", other, self)
+
+    def __sub__(self, other):
+        return apply("sub", self, other)
+
+    def __rsub__(self, other):
+        return apply("sub", other, self)
+
+    def __mul__(self, other):
+        return apply("mul", self, other)
+
+    def __rmul__(self, other):
+        return apply("mul", other, self)
+
+    def __truediv__(self, other):
+        return apply("div", self, other)
+
+    def __rtruediv__(self, other):
+        return apply("div", other, self)
+
+    def __neg__(self):
+        return apply("neg", self)
+
+    def __pow__(self, p):
+        if isinstance(p, Var):
+            raise TypeError("exponent: expected a number (a constant exponent), got a Var; use exp(b * log(a))")
+        p = check_arg.real("exponent", p)
+        return _make(self.value ** p, POW, (self,), (p * self.value ** (p - 1),), exponent=p)
+
+    def backward(self):
+        """Reverse mode from this node: every node's ``grad`` becomes ∂self/∂node (see the module)."""
+        return adjoints(self)
+
+
+def constant(value):
+    """A number that takes part in the computation but is not differentiated."""
+    return value if isinstance(value, Var) else Var(check_arg.real("value", value), _varied=False)
+
+
+def _make(value, op, inputs, local, exponent=None):
+    return Var(value, _op=op, _inputs=inputs, _local=local, _exponent=exponent,
+               _varied=any(u.varied for u in inputs))
+
+
+def apply(name, *inputs):
+    """The node ``name(*inputs)`` with its value and local derivatives (numbers become constants)."""
+    op = OPS[check_arg.choice("op", name, tuple(OPS))]
+    inputs = tuple(constant(u) for u in inputs)
+    values = [u.value for u in inputs]
+    value = op.forward(*values)
+    return _make(value, name, inputs, op.local(*values, value))
+
+
+def exp(u):
+    return apply("exp", u)
+
+
+def log(u):
+    return apply("log", u)
+
+
+def sin(u):
+    return apply("sin", u)
+
+
+def cos(u):
+    return apply("cos", u)
+
+
+def tanh(u):
+    return apply("tanh", u)
+
+
+def sigmoid(u):
+    return apply("sigmoid", u)
+
+
+def relu(u):
+    return apply("relu", u)
+
+
+def square_loss(y, t):
+    """(y − t)², the lecture's loss for one example."""
+    return apply("square_loss", y, t)
+
+
+# ------------------------------------------------------------------ graph and sweeps
+
+def graph(*outputs):
+    """Every node the outputs depend on, in topological order (creation order), found with an
+    explicit stack (no recursion)."""
+    seen, stack = {}, [constant(o) for o in outputs]
+    while stack:
+        node = stack.pop()
+        if node.id not in seen:
+            seen[node.id] = node
+            stack.extend(node.inputs)
+    return [seen[i] for i in sorted(seen)]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One multiply-and-accumulate of a sweep: in reverse mode ``target.grad += source.grad · local``
+    (source is the node being visited, target one of its inputs); in forward mode
+    ``target.tangent += local · source.tangent`` (target is the node being visited)."""
+
+    source: Var
+    target: Var
+    local: float
+    contribution: float
+    total: float     # the target's adjoint (tangent) after this step
+    first: bool      # the target's first contribution (False: a "+=" onto an earlier one)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a sweep did: its steps in order, and how many multiplications they took."""
+
+    mode: str
+    steps: tuple
+    multiplications: int
+
+
+def _times(a, b):
+    """a · b, and whether it cost a multiplication (not for a factor of exactly ±1)."""
+    if a == 1.0:
+        return b, 0
+    if a == -1.0:
+        return -b, 0
+    return a * b, 1
+
+
+def adjoints(*outputs, seeds=None):
+    """Reverse mode. Every node's ``grad`` is set to the sum over seeded nodes s of seed_s · ∂s/∂node;
+    by default the seed is 1 on each output, so ``grad`` is the gradient of their sum."""
+    nodes = graph(*outputs)
+    seeds = {o: 1.0 for o in outputs} if seeds is None else seeds
+    for node in nodes:
+        node.grad = 0.0
+    reached = set()
+    for node, value in seeds.items():
+        node.grad = float(value)
+        reached.add(node.id)
+    steps, mults = [], 0
+    for node in reversed(nodes):
+        if node.id not in reached:
+            continue
+        for u, local in zip(node.inputs, node.local):
+            if not u.varied:
+                continue
+            contribution, cost = _times(local, node.grad)
+            first = u.id not in reached
+            u.grad += contribution
+            reached.add(u.id)
+            mults += cost
+            steps.append(Step(node, u, local, contribution, u.grad, first))
+    return Sweep("reverse", tuple(steps), mults)
+
+
+def tangents(*outputs, seeds):
+    """Forward mode. ``seeds`` maps nodes to their tangents (a direction); every node downstream
+    gets ``tangent`` = Σ ∂v/∂u · u̇, and nodes not downstream of a seed keep tangent 0."""
+    nodes = graph(*outputs)
+    for node in nodes:
+        node.tangent = 0.0
+    active = set()
+    for node, value in seeds.items():
+        node.tangent = float(value)
+        active.add(node.id)
+    steps, mults = [], 0
+    for node in nodes:
+        if node.id in active and node in seeds:
+            continue
+        first = True
+        for u, local in zip(node.inputs, node.local):
+            if u.id not in active:
+                continue
+            contribution, cost = _times(local, u.tangent)
+            node.tangent += contribution
+            mults += cost
+            steps.append(Step(u, node, local, contribution, node.tangent, first))
+            first = False
+            active.add(node.id)
+    return Sweep("forward", tuple(steps), mults)
+
+
+# ------------------------------------------------------------------ for functions of numbers
+
+def _call(f, xs, names):
+    variables = [Var(x, name) for x, name in zip(xs, names)]
+    y = f(*variables)
+    if not isinstance(y, Var):
+        raise ValueError(f"f: expected a function that returns a Var (built from its arguments), got {y!r}")
+    return variables, y
+
+
+def gradient(f, *xs):
+    """f(*xs) and its gradient by reverse mode: ``value, [∂f/∂x1, ...]``."""
+    variables, y = _call(f, xs, [f"x{i + 1}" for i in range(len(xs))])
+    adjoints(y)
+    return y.value, [v.grad for v in variables]
+
+
+def derivative(f, xs, direction):
+    """f(*xs) and its directional derivative ∇f · direction by forward mode."""
+    check_arg.same_rows("xs", np.asarray(xs, float), "direction", np.asarray(direction, float))
+    variables, y = _call(f, xs, [f"x{i + 1}" for i in range(len(xs))])
+    tangents(y, seeds=dict(zip(variables, direction)))
+    return y.value, y.tangent
+
+
+def jacobian(f, xs, mode="reverse"):
+    """The Jacobian ∂f_i/∂x_j of f (returning one Var or a list of them) at xs, by reverse mode (one
+    sweep per output) or forward mode (one sweep per input); returns ``(J, multiplications)``."""
+    mode = check_arg.choice("mode", mode, ("reverse", "forward"))
+    variables = [Var(x, f"x{i + 1}") for i, x in enumerate(xs)]
+    ys = f(*variables)
+    ys = [ys] if isinstance(ys, Var) else list(ys)
+    J, mults = np.zeros((len(ys), len(variables))), 0
+    if mode == "reverse":
+        for i, y in enumerate(ys):
+            mults += adjoints(*ys, seeds={y: 1.0}).multiplications
+            J[i] = [v.grad for v in variables]
+    else:
+        for j, v in enumerate(variables):
+            mults += tangents(*ys, seeds={v: 1.0}).multiplications
+            J[:, j] = [y.tangent for y in ys]
+    return J, mults
+
+
+# ------------------------------------------------------------------ the trace
+
+@dataclass(frozen=True)
+class Trace:
+    """Both sweeps of one computation as plain rows, in the order they happen.
+
+    ``forward``: (name, operation as written, input names, value) per node in topological order;
+    ``reverse``: (visited node, input, local derivative, contribution, adjoint after, "=" or "+=");
+    ``gradient``: the inputs' adjoints by name."""
+
+    forward: tuple
+    reverse: tuple
+    gradient: dict
+    sweep: Sweep
+
+
+def names(nodes):
+    """The trace's names: a node keeps its own name; other variables x1, x2, ...; intermediate
+    nodes v1, v2, ... in creation order; the last node, if unnamed, y; constants their value."""
+    out, k = {}, 0
+    for i, node in enumerate(nodes):
+        if node.name:
+            out[node.id] = node.name
+        elif not node.varied:
+            out[node.id] = f"{node.value:g}"
+        elif not node.inputs:
+            out[node.id] = f"x{sum(1 for n in nodes[:i] if n.varied and not n.inputs) + 1}"
+        elif i == len(nodes) - 1:
+            out[node.id] = "y"
+        else:
+            k += 1
+            out[node.id] = f"v{k}"
+    return out
+
+
+def written(node, label):
+    """How the trace writes the operation that made ``node`` ("ln x1", "v1 + v2")."""
+    if node.op is None:
+        return "input" if node.varied else "constant"
+    if node.op == POW:
+        return f"{label[node.inputs[0].id]}^{node.exponent:g}"
+    return OPS[node.op].symbol.format(*(label[u.id] for u in node.inputs))
+
+
+def trace(y):
+    """Run reverse mode from ``y`` and record the forward table and the adjoint sweep."""
+    nodes = graph(y)
+    label = names(nodes)
+    sweep = adjoints(y)
+    forward = tuple((label[n.id], written(n, label), tuple(label[u.id] for u in n.inputs), n.value)
+                    for n in nodes if n.varied)
+    reverse = tuple((label[s.source.id], label[s.target.id], s.local, s.contribution, s.total,
+                     "=" if s.first else "+=") for s in sweep.steps)
+    leaves = {label[n.id]: n.grad for n in nodes if n.varied and not n.inputs}
+    return Trace(forward, reverse, leaves, sweep)
+
+
+# ------------------------------------------------------------------ forward against reverse
+
+def jacobian_chain(d, d1, d2, D, seed=0):
+    """The lecture's chain of Jacobians J3 (D×d2) · J2 (d2×d1) · J1 (d1×d), built from scalar
+    nodes (three linear layers with random constant weights), and the product computed both ways.
+
+    Forward mode starts from the d columns of J1 (as tangents of the first layer's outputs) and
+    carries them through the other two layers; reverse mode starts from the D rows of J3 (as
+    adjoints of the last layer's inputs) and carries them back through the first two. Returns
+    ``(J from forward mode, J from reverse mode, multiplications forward, multiplications
+    reverse, (J1, J2, J3))``; the counts are d(D·d2 + d2·d1) and D(d2·d1 + d1·d)."""
+    for name, value in (("d", d), ("d1", d1), ("d2", d2), ("D", D)):
+        check_arg.integer(name, value, low=1)
+    rng = np.random.default_rng(seed)
+    J1, J2, J3 = rng.normal(size=(d1, d)), rng.normal(size=(d2, d1)), rng.normal(size=(D, d2))
+
+    def layer(W, inputs):
+        return [_sum([W[j, i] * u for i, u in enumerate(inputs)]) for j in range(W.shape[0])]
+
+    x = [Var(0.0, f"x{i + 1}") for i in range(d)]
+    h1 = layer(J1, x)
+    h2 = layer(J2, h1)
+    y = layer(J3, h2)
+    forward_rows, mults_forward = [], 0
+    for k in range(d):
+        sweep = tangents(*y, seeds=dict(zip(h1, J1[:, k])))
+        mults_forward += sweep.multiplications
+        forward_rows.append([v.tangent for v in y])
+    reverse_rows, mults_reverse = [], 0
+    for r in range(D):
+        sweep = adjoints(*h2, seeds=dict(zip(h2, J3[r])))
+        mults_reverse += sweep.multiplications
+        reverse_rows.append([v.grad for v in x])
+    return np.array(forward_rows).T, np.array(reverse_rows), mults_forward, mults_reverse, (J1, J2, J3)
+
+
+def _sum(terms):
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
