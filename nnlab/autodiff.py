@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -77,7 +78,7 @@ class Var:
     """A scalar node of the graph: its value, how it was made, and (after a sweep) its adjoint
     ``grad`` = ∂y/∂v or its ``tangent`` v̇."""
 
-    __slots__ = ("value", "op", "inputs", "local", "exponent", "name", "varied", "grad", "tangent", "id")
+    __slots__ = ("exponent", "grad", "id", "inputs", "local", "name", "op", "tangent", "value", "varied")
 
     def __init__(self, value, name=None, *, _op=None, _inputs=(), _local=(), _exponent=None, _varied=True):
         self.value = float(value)
