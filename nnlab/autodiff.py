@@ -330,18 +330,54 @@ def jacobian(f, xs, mode="reverse"):
 
 # ------------------------------------------------------------------ the trace
 
+class Row(NamedTuple):
+    """One step of a sweep as the lecture writes it: ``receives`` gets ``contribution`` = ``local`` ×
+    (the adjoint or tangent of ``sends``), and its adjoint (tangent) is then ``total``; ``first``:
+    its first contribution ("="), otherwise a "+=" onto an earlier one."""
+
+    receives: str
+    sends: str
+    local: float
+    contribution: float
+    total: float
+    first: bool
+
+
+class Node(NamedTuple):
+    """One row of the forward table: the node's name, its operation as written, its inputs, its
+    value, and its depth (the longest path from an input: 0 for the inputs)."""
+
+    name: str
+    written: str
+    inputs: tuple
+    value: float
+    depth: int
+
+
 @dataclass(frozen=True)
 class Trace:
     """Both sweeps of one computation as plain rows, in the order they happen.
 
-    ``forward``: (name, operation as written, input names, value) per node in topological order;
-    ``reverse``: (visited node, input, local derivative, contribution, adjoint after, "=" or "+=");
-    ``gradient``: the inputs' adjoints by name."""
+    ``nodes``: the forward table (``Node`` rows, topological order, constants left out);
+    ``rows``: the derivative sweep (``Row``s) in the order it visits them; ``mode``: "reverse"
+    (adjoints from the output back) or "forward" (tangents from ``wrt`` on); ``result``: the
+    inputs' adjoints (reverse) or every node's tangent (forward), by name."""
 
-    forward: tuple
-    reverse: tuple
-    gradient: dict
+    mode: str
+    nodes: tuple
+    rows: tuple
+    result: dict
     sweep: Sweep
+    wrt: str | None = None
+
+    @property
+    def forward(self):
+        """The forward table as (name, written, inputs, value) tuples."""
+        return tuple(n[:4] for n in self.nodes)
+
+    @property
+    def gradient(self):
+        return self.result
 
 
 def names(nodes):
@@ -372,17 +408,32 @@ def written(node, label):
     return OPS[node.op].symbol.format(*(label[u.id] for u in node.inputs))
 
 
-def trace(y):
-    """Run reverse mode from ``y`` and record the forward table and the adjoint sweep."""
+def trace(y, mode="reverse", wrt=None):
+    """Differentiate ``y`` and record the forward table and the sweep: reverse mode (adjoints of
+    every node, the gradient at the inputs), or forward mode along the input ``wrt`` (a Var of the
+    graph or its name; the first input by default)."""
+    mode = check_arg.choice("mode", mode, ("reverse", "forward"))
     nodes = graph(y)
     label = names(nodes)
-    sweep = adjoints(y)
-    forward = tuple((label[n.id], written(n, label), tuple(label[u.id] for u in n.inputs), n.value)
-                    for n in nodes if n.varied)
-    reverse = tuple((label[s.source.id], label[s.target.id], s.local, s.contribution, s.total,
-                     "=" if s.first else "+=") for s in sweep.steps)
-    leaves = {label[n.id]: n.grad for n in nodes if n.varied and not n.inputs}
-    return Trace(forward, reverse, leaves, sweep)
+    depth = {}
+    for n in nodes:
+        depth[n.id] = max((depth[u.id] + 1 for u in n.inputs if u.varied), default=0)
+    table = tuple(Node(label[n.id], written(n, label), tuple(label[u.id] for u in n.inputs if u.varied), n.value,
+                       depth[n.id]) for n in nodes if n.varied)
+    inputs = [n for n in nodes if n.varied and not n.inputs]
+    if mode == "reverse":
+        sweep = adjoints(y)
+        result, seed = {label[n.id]: n.grad for n in inputs}, None
+    else:
+        by_name = {label[n.id]: n for n in inputs}
+        start = inputs[0] if wrt is None else wrt if isinstance(wrt, Var) else by_name.get(wrt)
+        if start is None or start.id not in label or start.inputs:
+            raise ValueError(f"wrt: expected one of the inputs {sorted(by_name)}, got {wrt!r}")
+        sweep = tangents(y, seeds={start: 1.0})
+        result, seed = {label[n.id]: n.tangent for n in nodes if n.varied}, label[start.id]
+    rows = tuple(Row(label[s.target.id], label[s.source.id], s.local, s.contribution, s.total, s.first)
+                 for s in sweep.steps)
+    return Trace(mode, table, rows, result, sweep, seed)
 
 
 # ------------------------------------------------------------------ forward against reverse

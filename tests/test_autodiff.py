@@ -132,8 +132,20 @@ def test_the_lecture_trace():
     assert t.gradient["x1"] == pytest.approx(1 / 2 + 5) and round(t.gradient["x1"], 3) == 5.5
     assert t.gradient["x2"] == pytest.approx(2 - math.cos(5)) and round(t.gradient["x2"], 3) == 1.716
     # x1 and x2 are each used twice: their second contribution is a "+="
-    assert [(s, u, acc) for s, u, _, _, _, acc in t.reverse if acc == "+="] == [("v2", "x2", "+="), ("v1", "x1", "+=")]
-    assert [r[0] for r in t.reverse] == ["y", "y", "v4", "v4", "v3", "v2", "v2", "v1"]  # output to inputs
+    assert [(r.receives, r.sends) for r in t.rows if not r.first] == [("x2", "v2"), ("x1", "v1")]
+    assert [r.sends for r in t.rows] == ["y", "y", "v4", "v4", "v3", "v2", "v2", "v1"]  # output to inputs
+    assert [n.depth for n in t.nodes] == [0, 0, 1, 1, 1, 2, 3]
+
+
+def test_the_forward_mode_trace_gives_the_partial_derivative_along_one_input():
+    x1, x2 = ad.Var(2.0, "x1"), ad.Var(5.0, "x2")
+    y = (ad.log(x1) + x1 * x2) - ad.sin(x2)
+    for wrt, expected in (("x1", 5.5), ("x2", 2 - math.cos(5))):
+        t = ad.trace(y, mode="forward", wrt=wrt)
+        assert t.result["y"] == pytest.approx(expected) and t.wrt == wrt
+        assert t.rows[0].sends == wrt  # the sweep starts at the seeded input
+    with pytest.raises(ValueError, match="^wrt: expected one of the inputs"):
+        ad.trace(y, mode="forward", wrt="v2")
 
 
 def test_a_reused_value_gets_both_contributions():
