@@ -286,7 +286,8 @@ def tangents(*outputs, seeds):
 
 # ------------------------------------------------------------------ for functions of numbers
 
-def _call(f, xs, names):
+def evaluate(f, xs, names):
+    """``f`` applied to one Var per value (named ``names``): the variables and the output node."""
     variables = [Var(x, name) for x, name in zip(xs, names)]
     y = f(*variables)
     if not isinstance(y, Var):
@@ -296,7 +297,7 @@ def _call(f, xs, names):
 
 def gradient(f, *xs):
     """f(*xs) and its gradient by reverse mode: ``value, [∂f/∂x1, ...]``."""
-    variables, y = _call(f, xs, [f"x{i + 1}" for i in range(len(xs))])
+    variables, y = evaluate(f, xs, [f"x{i + 1}" for i in range(len(xs))])
     adjoints(y)
     return y.value, [v.grad for v in variables]
 
@@ -304,7 +305,7 @@ def gradient(f, *xs):
 def derivative(f, xs, direction):
     """f(*xs) and its directional derivative ∇f · direction by forward mode."""
     check_arg.same_rows("xs", np.asarray(xs, float), "direction", np.asarray(direction, float))
-    variables, y = _call(f, xs, [f"x{i + 1}" for i in range(len(xs))])
+    variables, y = evaluate(f, xs, [f"x{i + 1}" for i in range(len(xs))])
     tangents(y, seeds=dict(zip(variables, direction)))
     return y.value, y.tangent
 
@@ -434,46 +435,3 @@ def trace(y, mode="reverse", wrt=None):
     rows = tuple(Row(label[s.target.id], label[s.source.id], s.local, s.contribution, s.total, s.first)
                  for s in sweep.steps)
     return Trace(mode, table, rows, result, sweep, seed)
-
-
-# ------------------------------------------------------------------ forward against reverse
-
-def jacobian_chain(d, d1, d2, D, seed=0):
-    """The lecture's chain of Jacobians J3 (D×d2) · J2 (d2×d1) · J1 (d1×d), built from scalar
-    nodes (three linear layers with random constant weights), and the product computed both ways.
-
-    Forward mode starts from the d columns of J1 (as tangents of the first layer's outputs) and
-    carries them through the other two layers; reverse mode starts from the D rows of J3 (as
-    adjoints of the last layer's inputs) and carries them back through the first two. Returns
-    ``(J from forward mode, J from reverse mode, multiplications forward, multiplications
-    reverse, (J1, J2, J3))``; the counts are d(D·d2 + d2·d1) and D(d2·d1 + d1·d)."""
-    for name, value in (("d", d), ("d1", d1), ("d2", d2), ("D", D)):
-        check_arg.integer(name, value, low=1)
-    rng = np.random.default_rng(seed)
-    J1, J2, J3 = rng.normal(size=(d1, d)), rng.normal(size=(d2, d1)), rng.normal(size=(D, d2))
-
-    def layer(W, inputs):
-        return [_sum([W[j, i] * u for i, u in enumerate(inputs)]) for j in range(W.shape[0])]
-
-    x = [Var(0.0, f"x{i + 1}") for i in range(d)]
-    h1 = layer(J1, x)
-    h2 = layer(J2, h1)
-    y = layer(J3, h2)
-    forward_rows, mults_forward = [], 0
-    for k in range(d):
-        sweep = tangents(*y, seeds=dict(zip(h1, J1[:, k])))
-        mults_forward += sweep.multiplications
-        forward_rows.append([v.tangent for v in y])
-    reverse_rows, mults_reverse = [], 0
-    for r in range(D):
-        sweep = adjoints(*h2, seeds=dict(zip(h2, J3[r])))
-        mults_reverse += sweep.multiplications
-        reverse_rows.append([v.grad for v in x])
-    return np.array(forward_rows).T, np.array(reverse_rows), mults_forward, mults_reverse, (J1, J2, J3)
-
-
-def _sum(terms):
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return total

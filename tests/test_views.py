@@ -62,7 +62,7 @@ def _clipped_text(e):
             continue
         texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label,
                   ax.xaxis.get_offset_text(), ax.yaxis.get_offset_text(), *ax.texts]
-        for axis in (ax.xaxis, ax.yaxis):  # the ticks matplotlib draws (those inside the view)
+        for axis in (ax.xaxis, ax.yaxis) if ax.axison else ():  # the ticks matplotlib draws
             texts += [tick.label1 for tick in axis._update_ticks()]
         if ax.get_legend() is not None:
             texts += ax.get_legend().get_texts()

@@ -1,5 +1,6 @@
 """Explorers: thin ipywidgets + matplotlib views over nnlab's models."""
 from .activation import ActivationExplorer
+from .autodiff import AutodiffTrace
 from .base import Explorer
 from .figure import show
 from .gradflow import GradientFlowExplorer
@@ -18,9 +19,10 @@ EXPLORERS = {
     TowerDesigner: {"target": "abs", "n": 10, "h0": 0.75, "h1": 0.25, "h2": 0.25, "h3": 0.75},
     HiddenUnitsExplorer: {"wh1": 2.0, "bh2": -1.0, "wo3": -3.0, "bo": 0.5},
     GradientFlowExplorer: {"depth": 12, "activation": "relu", "init": "he", "residual": True},
+    AutodiffTrace: {"expression": "network", "in1": 1.5, "mode": "forward", "wrt": "w2", "position": 12},
     OptimizerRace: {"surface": "rosenbrock", "lr": 0.001, "lr_adaptive": 0.05, "steps": 300, "show_RMSProp": True},
 }
 
 __all__ = ["Explorer", "show", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
-           "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace",
+           "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace", "AutodiffTrace",
            "EXPLORERS"]
