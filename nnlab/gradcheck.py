@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _validate as check_arg
+
 
 def numerical_gradient(f, x, eps=1e-5):
     """Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), perturbing ``x`` in place."""
@@ -81,3 +83,28 @@ def gradient_check(model, X, Y, eps=1e-5):
             entries.append(GradientCheckEntry(name, relative_error(a, n), tuple(int(k) for k in i),
                                               float(a[i]), float(n[i])))
     return GradientCheck(entries)
+
+
+def difference_quotient(f, x, h, kind="central"):
+    """(f(x + h) - f(x)) / h ("forward", one-sided) or (f(x + h) - f(x - h)) / (2h) ("central"),
+    computed in the dtype of ``x`` (a NumPy scalar: float32 or float64)."""
+    kind = check_arg.choice("kind", kind, ("forward", "central"))
+    x = np.asarray(x)[()]
+    h = x.dtype.type(h)
+    if kind == "forward":
+        return (f(x + h) - f(x)) / h
+    return (f(x + h) - f(x - h)) / (h + h)
+
+
+def error_against_h(f, df, x, hs, dtype=np.float64, kind="central"):
+    """|difference quotient - f'(x)| for each step h in ``hs``, with f evaluated in ``dtype``.
+
+    The error falls with h (truncation: ∝ h one-sided, ∝ h² central) until rounding takes over
+    (∝ ε/h, ε the machine epsilon of ``dtype``): a V on a log-log plot whose bottom lies near
+    h = ε^(1/2) (one-sided) and h = ε^(1/3) (central)."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype: expected float32 or float64, got {dtype}")
+    x = dtype.type(x)
+    exact = float(df(float(x)))
+    return np.array([abs(float(difference_quotient(f, x, h, kind)) - exact) for h in np.asarray(hs, float)])
