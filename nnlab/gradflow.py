@@ -114,49 +114,117 @@ class Flow:
     @property
     def ratio(self):
         """||dL/dW_1|| / ||dL/dW_L||: how much of the deepest layer's gradient reaches layer 1."""
-        return float(self.grad_W[0] / self.grad_W[-1]) if self.grad_W[-1] > 0 else float("inf")
+        return _ratio(self.grad_W[0], self.grad_W[-1])
 
     @property
     def signal_ratio(self):
         """||dL/dA_1|| / ||dL/dA_L||: how the back-propagated signal grows (> 1) or shrinks (< 1)."""
-        return float(self.grad_A[0] / self.grad_A[-1]) if self.grad_A[-1] > 0 else float("inf")
+        return _ratio(self.grad_A[0], self.grad_A[-1])
+
+    def diagnosis(self) -> Diagnosis:
+        """The one diagnosis of this flow, with the measurement that decides it (see ``Diagnosis``).
+
+        In order: any inf or nan is an overflow (exploding); one hidden layer has nothing to vanish;
+        no gradient at all (every norm 0) is vanishing; then the back-propagated signal dL/dA,
+        whose ratio between layer 1 and layer L is the product of the per-layer factors the lecture
+        derives: below 1/LIMIT vanishing, above LIMIT exploding; then the weight gradients' ratio with
+        the same limits; then their size (largest above LARGE: exploding, even when balanced, as
+        when activations and signals both blow up). Otherwise healthy."""
+        L, r, s = len(self.grad_W), self.ratio, self.signal_ratio
+        if not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
+            return Diagnosis("exploding", "overflow", r, s)
+        if L == 1:
+            return Diagnosis("shallow", "depth", r, s)
+        if not (np.any(self.grad_W > 0) or np.any(self.grad_A > 0)):
+            return Diagnosis("vanishing", "zero", r, s)
+        for measure, value in (("signal", s), ("weights", r)):
+            if value < 1 / Diagnosis.LIMIT:
+                return Diagnosis("vanishing", measure, r, s)
+            if value > Diagnosis.LIMIT:
+                return Diagnosis("exploding", measure, r, s)
+        if self.grad_W.max() > Diagnosis.LARGE:
+            return Diagnosis("exploding", "size", r, s, float(self.grad_W.max()))
+        return Diagnosis("healthy", "all", r, s)
 
     def regime(self):
         """How the gradient flows: 'vanishing', 'exploding', 'healthy' or 'shallow' (one layer)."""
-        if not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
-            return "exploding"
-        if len(self.grad_W) == 1:
-            return "shallow"
-        r, s = self.ratio, self.signal_ratio
-        if s < 1e-3 or r < 1e-3:
-            return "vanishing"
-        if s > 1e3 or r > 1e3 or self.grad_W.max() > 1e6:
-            return "exploding"
-        return "healthy"
+        return self.diagnosis().regime
 
     def headline(self):
-        """A short verdict for a figure title."""
-        regime = self.regime()
-        if regime == "shallow":
+        """A short verdict for a figure title: the diagnosis and the number that decides it."""
+        d, L = self.diagnosis(), len(self.grad_W)
+        if d.measure == "overflow":
+            return "gradients overflowed (inf or nan): exploding"
+        if d.measure == "depth":
             return "one hidden layer: nothing to vanish or explode yet"
-        if not np.isfinite(self.ratio):
-            return "gradients overflowed: exploding"
-        return f"layer 1 gets {self.ratio:.2g} × the gradient of layer {len(self.grad_W)}: {regime}"
+        if d.measure == "zero":
+            return "no gradient reaches any hidden layer (every norm is 0): vanishing"
+        if d.measure == "signal" and not d.weights_agree:
+            return (f"signal ∂L/∂a at layer 1: {d.signal_ratio:.2g} × layer {L}'s "
+                    f"(weight gradients {d.ratio:.2g} ×): {d.regime}")
+        if d.measure == "size":
+            return f"layer 1 gets {d.ratio:.2g} × the gradient of layer {L}, the largest is {d.largest:.2g}: exploding"
+        return f"layer 1 gets {d.ratio:.2g} × the gradient of layer {L}: {d.regime}"
 
     def verdict(self):
-        """One line in words. Vanishing or exploding is judged on the back-propagated signal dL/dA;
-        weight gradients can stay balanced while both activations and signals blow up."""
-        L = len(self.grad_W)
-        regime = self.regime()
-        if regime == "exploding" and not (np.all(np.isfinite(self.grad_W)) and np.all(np.isfinite(self.grad_A))):
+        """The same diagnosis in a sentence, with every measurement behind it."""
+        d, L = self.diagnosis(), len(self.grad_W)
+        if d.measure == "overflow":
             return "gradients overflowed (inf or nan): exploding"
-        if regime == "shallow":
+        if d.measure == "depth":
             return f"one hidden layer, weight gradient {self.grad_W[0]:.2g}: nothing to vanish or explode yet"
-        r, s = self.ratio, self.signal_ratio
-        if regime == "healthy":
-            regime = "healthy (within 3 orders of magnitude)"
-        return (f"layer 1 receives {r:.2g} times the weight gradient at layer {L} (back-propagated signal "
-                f"{s:.2g} times; largest weight gradient {self.grad_W.max():.2g}): {regime}")
+        if d.measure == "zero":
+            return "no gradient reaches any hidden layer (every gradient norm is 0): vanishing"
+        facts = (f"layer 1 receives {d.ratio:.2g} × the weight gradient at layer {L}, the back-propagated "
+                 f"signal ∂L/∂a is {d.signal_ratio:.2g} × its size at layer {L}, the largest weight gradient "
+                 f"is {self.grad_W.max():.2g}")
+        orders = f"{np.log10(Diagnosis.LIMIT):.0f} orders of magnitude"
+        why = {"signal": f"the signal {'shrinks' if d.regime == 'vanishing' else 'grows'} by more than {orders}",
+               "weights": f"the weight gradients differ by more than {orders}",
+               "size": f"weight gradients above {Diagnosis.LARGE:.0e}",
+               "all": f"signal and weight gradients within {orders}"}[d.measure]
+        return f"{facts}: {d.regime} ({why})"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """How the gradient flows, and why. ``regime``: 'vanishing', 'exploding', 'healthy' or 'shallow';
+    ``measure``: what decided it ('overflow', 'depth', 'zero', 'signal', 'weights', 'size' or 'all' for
+    healthy); ``ratio`` and ``signal_ratio`` as in ``Flow``; ``largest``: the largest weight gradient
+    when its size decided."""
+
+    regime: str
+    measure: str
+    ratio: float
+    signal_ratio: float
+    largest: float | None = None
+
+    #: layer 1 against layer L: a ratio beyond 10^3 either way is vanishing or exploding
+    LIMIT = 1e3
+    #: a weight gradient norm above this is exploding however balanced the layers are
+    LARGE = 1e6
+
+    @property
+    def weights_agree(self):
+        """Whether the weight gradients' ratio alone points to the same regime."""
+        return {"vanishing": self.ratio < 1 / self.LIMIT, "exploding": self.ratio > self.LIMIT,
+                "healthy": True}.get(self.regime, True)
+
+
+def _ratio(a, b):
+    """a / b for two norms; 1 when both are 0, inf when only b is."""
+    if b > 0:
+        return float(a / b)
+    return 1.0 if a == 0 else float("inf")
+
+
+def _norm(a):
+    """The Frobenius norm of ``a`` without underflow: tiny gradients (1e-200) have squares below the
+    smallest double, so the norm is taken of ``a`` scaled by its largest entry."""
+    m = float(np.max(np.abs(a))) if a.size else 0.0
+    if m == 0 or not np.isfinite(m):
+        return m
+    return m * float(np.linalg.norm(a / m))
 
 
 def task(batch=128, seed=0):
@@ -174,8 +242,8 @@ def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residua
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         Z, A, logits = forward(net, X)
         _, grads, _, dAs = backward(net, X, y, Z, A, logits)
-        gW = np.array([np.linalg.norm(gr[0]) for gr in grads])
-        gA = np.array([np.linalg.norm(d) for d in dAs[1:]])
+        gW = np.array([_norm(gr[0]) for gr in grads])
+        gA = np.array([_norm(d) for d in dAs[1:]])
         hidden = A[1:]
         lo, hi = {"sigmoid": (0, 1), "tanh": (-1, 1)}.get(activation, (None, None))
         if lo is None:

@@ -10,9 +10,12 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from .. import gradflow
 from .base import OKABE_ITO, Explorer, Setting, memo
+from .words import plural
 
 TRAIN_STEPS = 150
 TRAIN_BUDGET = 3e9  # multiply-adds per curve (about a second here); big networks get fewer steps
+# the training panel's top, as a multiple of the highest loss: the legend sits in the room above the curves
+HEADROOM = 1.5
 
 
 def train_steps(depth, width, batch):
@@ -74,7 +77,7 @@ class GradientFlowExplorer(Explorer):
                            transform=t.transAxes, ha="center", va="center", fontsize=9, color="0.35")
         self.verdict = fig.suptitle("", fontsize=10)
         # the key to the gradient panel lives in the static background, below the figure
-        fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+        fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=9, frameon=False)
         # the two left panels and the verdict change with every setting; the training panel only
         # when training is shown, so it stays in the cached background otherwise
         self.animated = (self.ax_g, self.ax_h, self.verdict)
@@ -133,14 +136,14 @@ class GradientFlowExplorer(Explorer):
             self.l_ref.set_data(np.arange(len(ref.loss)), ref.loss)
             top = max(max(mine.loss, default=1), max(ref.loss, default=1))
             self.ax_t.set_xlim(0, max(len(mine.loss), 1))
-            self.ax_t.set_ylim(0, 1.05 * top)
-            self.ax_t.legend(fontsize=7.5, loc="upper right")
+            self.ax_t.set_ylim(0, HEADROOM * top)
+            self.ax_t.legend(fontsize=9, loc="upper right", ncol=1, framealpha=0.9)
         self.verdict.set_text(f.headline())
 
     def describe(self):
         s, f = self._state, self.result.flow
-        net = (f"{s['depth']} {'residual blocks' if s['residual'] else 'layers'} of {s['width']} {s['activation']} "
-               f"units, {s['init']} init x{s['scale']:g}")
+        net = (f"{plural(s['depth'], 'residual block' if s['residual'] else 'layer')} of "
+               f"{plural(s['width'], s['activation'] + ' unit')}, {s['init']} init x{s['scale']:g}")
         text = f"{net}: {f.verdict()}"
         if s["activation"] == "relu":
             text += f"; {100 * np.nanmean(f.dead):.0f}% of units dead on this batch"
@@ -148,6 +151,6 @@ class GradientFlowExplorer(Explorer):
             text += f"; {100 * np.nanmean(f.saturated):.0f}% of activations saturated"
         if self.result.curves is not None:
             mine, ref = self.result.curves
-            end = mine.diverged or f"loss {mine.loss[0]:.3f} -> {mine.loss[-1]:.3f} in {len(mine.loss)} steps"
+            end = mine.diverged or f"loss {mine.loss[0]:.3f} -> {mine.loss[-1]:.3f} in {plural(len(mine.loss), 'step')}"
             text += f"; training: {end} (residual ReLU reference: {ref.loss[-1]:.3f})"
         return text + "."
