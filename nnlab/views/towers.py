@@ -11,8 +11,12 @@ from matplotlib.ticker import FuncFormatter, NullLocator
 
 from .. import approx, neuron
 from .base import OKABE_ITO, Explorer, Setting, memo
+from .words import number, plural
 
 GRID = 1001
+# Errors below this are rounding (a ReLU spline with a knot on the kink of |x| is exact): on the log
+# axes they are drawn at FLOOR, and the figure says so, instead of vanishing from the plot.
+FLOOR = 1e-6
 TARGET = Setting("target", "bumpy", "target f", options=tuple(approx.TARGETS), width="200px")
 STEEPNESS = Setting("steepness", 10.0, "steepness", low=0.5, high=200.0, step=0.05, log=True)
 
@@ -71,19 +75,22 @@ class TowerExplorer(Explorer):
 
     def refresh_controls(self):
         self.controls["steepness"].disabled = self._state["units"] == "relu"
-        self.controls["show_towers"].description = ("show each tower" if self._state["units"] == "sigmoid"
-                                                    else "show each unit")
+        self.controls["show_towers"].description = f"show {self._part_name()}"
+
+    def _part_name(self):
+        """What one curve of the parts is: a tower (two sigmoid units) or one ReLU unit."""
+        return "each tower" if self._state["units"] == "sigmoid" else "each unit"
 
     def setup(self, fig):
         axes = fig.subplot_mosaic([["fit", "n"], ["err", "n"]], width_ratios=[1.5, 1], height_ratios=[2.6, 1])
         self.ax, self.ax_n, self.ax_err = axes["fit"], axes["n"], axes["err"]
         ax = self.ax
-        self.parts = LineCollection([], colors=OKABE_ITO["sky"], linewidths=1.0, alpha=0.8, label="each tower")
+        self.parts = LineCollection([], colors=OKABE_ITO["sky"], linewidths=1.0, alpha=0.8, label=self._part_name())
         ax.add_collection(self.parts)
         (self.l_f,) = ax.plot([], [], color=OKABE_ITO["black"], lw=1.5, ls="--", label="target f(x)")
         (self.l_net,) = ax.plot([], [], color=OKABE_ITO["blue"], lw=2, label="network")
         (self.l_err,) = self.ax_err.plot([], [], color=OKABE_ITO["vermillion"], lw=1, label="|network − f|")
-        self.ax_err.set(xlabel="input x", ylabel="|error|", yscale="log", ylim=(1e-5, 3))
+        self.ax_err.set(xlabel="input x", ylabel="|error|", yscale="log", ylim=(FLOOR / 2, 3))
         self.ax_err.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         self.ax_err.yaxis.set_minor_locator(NullLocator())
         self.ax_err.grid(alpha=0.3)
@@ -99,9 +106,12 @@ class TowerExplorer(Explorer):
             axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
             axis.set_minor_locator(NullLocator())
         n.grid(alpha=0.3)
-        n.legend(fontsize=8, loc="lower left")
-        fig.legend(handles=[self.l_f, self.l_net, self.parts, self.l_err], loc="outside lower center", ncol=4,
-                   fontsize=8, frameon=False)
+        # errors fall with n, so the top right is free
+        n.legend(fontsize=9, loc="upper right")
+        self.floor_note = n.text(0.03, 0.03, f"errors below {FLOOR:g} (exact up to rounding)\nare drawn at {FLOOR:g}",
+                                 transform=n.transAxes, fontsize=9, color="0.3", va="bottom", visible=False)
+        self.legend = fig.legend(handles=[self.l_f, self.l_net, self.parts, self.l_err], loc="outside lower center",
+                                 ncol=4, fontsize=9, frameon=False)
         # only these move when n changes; the rest is redrawn when the target, units or steepness do
         self.animated = (self.parts, self.l_net, self.l_err, self.n_now)
         self._static_key = None
@@ -129,26 +139,32 @@ class TowerExplorer(Explorer):
             self.ax.set_ylim(lo - pad, hi + pad)
             self.ax_err.set_xlim(r.x[0], r.x[-1])
             ns, mx, mean = r.curve
-            self.n_max.set_data(ns, mx)
-            self.n_mean.set_data(ns, mean)
+            self.n_max.set_data(ns, np.maximum(mx, FLOOR))
+            self.n_mean.set_data(ns, np.maximum(mean, FLOOR))
+            self.floor_note.set_visible(bool(np.any(np.r_[mx, mean] < FLOOR)))
             self.ax_n.set_xlim(0.8, 130)
-            both = np.r_[mx, mean]
-            both = both[both > 0]
-            self.ax_n.set_ylim(both.min() / 2, both.max() * 2)
+            both = np.maximum(np.r_[mx, mean], FLOOR)
+            # room below for the note on the floor, above for the legend
+            self.ax_n.set_ylim(both.min() / (30 if self.floor_note.get_visible() else 2), both.max() * 6)
+            self.parts.set_label(self._part_name())
+            self.legend.get_texts()[2].set_text(self._part_name())
         self.l_net.set_data(r.x, r.y)
         if r.parts is not None:
             self.parts.set_segments([np.c_[r.x, p] for p in r.parts.T])
         self.parts.set_visible(r.parts is not None)
-        self.l_err.set_data(r.x, np.maximum(r.err, 1e-12))
+        self.l_err.set_data(r.x, np.maximum(r.err, FLOOR))
         self.l_err.set_visible(s["show_error"])
         self.n_now.set_xdata([s["n"], s["n"]])
 
     def describe(self):
         s, r = self._state, self.result
         width = r.net.sizes[1]
-        what = (f"{s['n']} sigmoid towers ({width} hidden units), steepness {s['steepness']:.3g}"
-                if s["units"] == "sigmoid" else f"a ReLU spline with {width} hidden units ({width} kinks)")
-        return (f"{what} approximating {s['target']}: max error {r.error.max:.3g} at x = {r.error.where:.3g}, "
+        what = (f"{plural(s['n'], 'sigmoid tower')} ({plural(width, 'hidden unit')}), steepness {s['steepness']:.3g}"
+                if s["units"] == "sigmoid" else
+                f"a ReLU spline with {plural(width, 'hidden unit')} ({plural(width, 'kink')})")
+        if r.error.max < FLOOR:
+            return f"{what} approximating {s['target']}: exact up to rounding (max error {r.error.max:.2g})."
+        return (f"{what} approximating {s['target']}: max error {r.error.max:.3g} at x = {number(r.error.where, '.3g')}, "
                 f"mean error {r.error.mean:.3g}.")
 
 
@@ -174,11 +190,13 @@ class TowerDesigner(Explorer):
 
     def layout(self):
         c = self.controls
+        # the table changes in place inside an Accordion, so a panel the student opened stays open
         self.weights = widgets.HTML()
         self.weights.add_class("nnlab-weights")
+        self.weights_panel = widgets.Accordion(children=[self.weights], titles=(WEIGHTS_TITLE,), selected_index=None)
         heights = widgets.HBox([c[f"h{i}"] for i in range(self.max_towers)], layout={"flex_flow": "row wrap"})
         top = widgets.HBox([c["target"], c["n"], c["steepness"]], layout={"flex_flow": "row wrap"})
-        return widgets.VBox([top, heights, self.image, self.caption, self.weights])
+        return widgets.VBox([top, heights, self.image, self.caption, self.weights_panel])
 
     def setup(self, fig):
         ax = self.ax = fig.subplots()
@@ -190,7 +208,7 @@ class TowerDesigner(Explorer):
         ax.set(xlabel="input x", ylabel="output", title="design the towers")
         ax.grid(alpha=0.3)
         fig.legend(handles=[self.l_f, self.l_auto, self.l_net, self.centres], loc="outside lower center", ncol=4,
-                   fontsize=8, frameon=False)
+                   fontsize=9, frameon=False)
 
     def heights(self, s=None):
         s = s or self._state
@@ -216,15 +234,28 @@ class TowerDesigner(Explorer):
         pad = 0.08 * max(hi - lo, 1e-6)
         self.ax.set_ylim(lo - pad, hi + pad)
         (W1, b1), (W2, b2) = r.net.params
-        rows = "".join(f"<tr><td>{j + 1}</td><td>{W1[0, j]:.3g}</td><td>{b1[j]:.3g}</td>"
-                       f"<td>{neuron.step_location(W1[0, j], b1[j]):.3g}</td><td>{W2[j, 0]:.3g}</td></tr>"
-                       for j in range(W1.shape[1]))
-        self.weights.value = ("<details><summary>the weights that realise your design</summary>"
-                              "<table><tr><th>hidden unit</th><th>w</th><th>b</th><th>step at −b/w</th>"
-                              f"<th>output weight</th></tr>{rows}</table><p>output bias {b2[0]:g}</p></details>")
+        rows = "".join(
+            "<tr>" + "".join(_cell(v) for v in (j + 1, W1[0, j], b1[j], neuron.step_location(W1[0, j], b1[j]),
+                                                  W2[j, 0])) + "</tr>"
+            for j in range(W1.shape[1]))
+        head = "".join(f'<th style="{CELL}">{h}</th>' for h in ("hidden unit", "w", "b", "step at −b/w",
+                                                                 "output weight"))
+        self.weights.value = (f'<table style="border-collapse:collapse"><tr>{head}</tr>{rows}</table>'
+                              f"<p>output bias {number(b2[0])}</p>")
 
     def describe(self):
         r = self.result
         verdict = "you beat the automatic heights!" if r.score < r.to_beat else "keep going"
-        return (f"your {self._state['n']} towers: mean absolute deviation {r.score:.4f}; target to beat "
+        return (f"your {plural(self._state['n'], 'tower')}: mean absolute deviation {r.score:.4f}; target to beat "
                 f"{r.to_beat:.4f} (heights f(centre)): {verdict}")
+
+
+WEIGHTS_TITLE = "the weights that realise your design"
+# every cell of the weights table: room between the columns, numbers right-aligned
+CELL = "padding:2px 12px;text-align:right;font-variant-numeric:tabular-nums"
+
+
+def _cell(value):
+    """A right-aligned table cell; a number with 3 significant digits, never "-0"."""
+    text = "none" if value is None else str(value) if isinstance(value, int) else number(float(value), ".3g")
+    return f'<td style="{CELL}">{text}</td>'
