@@ -9,9 +9,12 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .. import optim, surfaces
-from .base import PALETTE, Explorer, Setting, memo
+from .base import OKABE_ITO, Explorer, Setting, memo
 
-COLOURS = dict(zip(optim.RACE, PALETTE))
+# Six Okabe-Ito colours that stay apart for colour-blind eyes: not both of its blues (sky and blue, SGD's
+# and Adam's before) and not its yellow (too pale on white); the line styles differ as well.
+COLOURS = dict(zip(optim.RACE, (OKABE_ITO[c] for c in ("black", "orange", "green", "vermillion", "purple",
+                                                          "blue"))))
 STYLES = dict(zip(optim.RACE, ["-", "--", "-.", ":", "-", "--"]))
 GRID = 160
 
@@ -46,9 +49,10 @@ class OptimizerRace(Explorer):
         Setting("theta", 30.0, "rotation θ (degrees)", low=0.0, high=90.0, step=1, expensive=True),
         _log("lr", 0.05, "lr (SGD family)"),
         _log("lr_adaptive", 0.1, "lr (adaptive)"),
-        Setting("rho", 0.9, "momentum ρ", low=0.0, high=0.999, step=0.001, expensive=True),
-        Setting("beta1", 0.9, "Adam β1", low=0.0, high=0.999, step=0.001, expensive=True),
-        Setting("beta2", 0.999, "β2 (RMSProp, Adam)", low=0.9, high=0.9999, step=0.0001, expensive=True),
+        Setting("rho", 0.9, "momentum ρ", low=0.0, high=0.999, step=0.001, expensive=True, readout=".3f"),
+        Setting("beta1", 0.9, "Adam β1", low=0.0, high=0.999, step=0.001, expensive=True, readout=".3f"),
+        Setting("beta2", 0.999, "β2 (RMSProp, Adam)", low=0.9, high=0.9999, step=0.0001, expensive=True,
+                readout=".4f"),
         Setting("noise", 0.0, "gradient noise σ", low=0.0, high=5.0, step=0.05, expensive=True),
         Setting("steps", 200, "steps", low=10, high=1000, integer=True, expensive=True),
         # None: the surface's own start point, and the last step
@@ -147,8 +151,8 @@ class OptimizerRace(Explorer):
         # that depends only on the surface, the start point and the number of steps
         self.animated = (tuple(self.lines.values()) + tuple(self.heads.values()) + tuple(self.loss_lines.values())
                          + tuple(self.e1.values()) + tuple(self.e2.values()) + (self.settings,))
-        self.legend = fig.legend(handles=[self.lines[n] for n in optim.RACE] + [self.start, self.minima],
-                                 loc="outside lower center", ncol=8, fontsize=8, frameon=False)
+        self.legend = None
+        self._legend_key = None
 
     def compute(self, s):
         surf = self._surface(s)
@@ -185,6 +189,14 @@ class OptimizerRace(Explorer):
         self.ax_e.set_xlim(0, s["steps"])
         self.ax_e.set_ylim(1e-12, 10 * max(abs(s["x0"]), abs(s["y0"]), 1.0))
 
+    def _draw_legend(self, shown):
+        """The key below the figure: the optimisers shown, the start and the minimum."""
+        self.static_changed()
+        if self.legend is not None:
+            self.legend.remove()
+        self.legend = self.fig.legend(handles=[self.lines[n] for n in shown] + [self.start, self.minima],
+                                      loc="outside lower center", ncol=8, fontsize=9, frameon=False)
+
     def draw(self, r):
         s = self._state
         static_key = (s["surface"], s["kappa"], s["theta"], s["x0"], s["y0"], s["steps"])
@@ -211,6 +223,9 @@ class OptimizerRace(Explorer):
                 artist.set_visible(on)
             self.e1[n].set_visible(on and quad)
             self.e2[n].set_visible(on and quad)
+        if tuple(r.shown) != self._legend_key:  # after the lines' visibility: a legend copies it
+            self._legend_key = tuple(r.shown)
+            self._draw_legend(r.shown)
 
     def readout(self, name):
         tr = self.result.runs[name]
