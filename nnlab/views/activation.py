@@ -4,6 +4,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from matplotlib.ticker import ScalarFormatter
 
 from .. import _validate as check_arg
 from .. import neuron
@@ -12,6 +13,9 @@ from .base import OKABE_ITO, Explorer, Setting
 W_RANGE = (-30.0, 30.0)
 B_RANGE = (-30.0, 30.0)
 CHOICES = ("sigmoid", "tanh", "relu")
+# the smallest y range shown: a flat curve (w = 0) sits in a window of this height, with plain tick
+# labels, not in a sliver of 1e-3 that matplotlib labels with an offset ("+0.5", "1e-5")
+MIN_SPAN = 0.2
 
 
 class ActivationExplorer(Explorer):
@@ -46,6 +50,7 @@ class ActivationExplorer(Explorer):
         self.ax_d.set(xlabel="input x", ylabel="slope da/dx", title="its derivative in x")
         for ax in (self.ax_a, self.ax_d):
             ax.grid(alpha=0.3)
+            ax.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))
         fig.legend(handles=[self.line_a, self.line_d, self.step_lines[0]], loc="outside lower center", ncol=3,
                    fontsize=9, frameon=False)
 
@@ -66,7 +71,10 @@ class ActivationExplorer(Explorer):
         for ax, y in ((self.ax_a, r.a), (self.ax_d, r.da)):
             ax.set_xlim(r.x[0], r.x[-1])
             lo, hi = float(np.min(y)), float(np.max(y))
-            pad = 0.08 * max(hi - lo, 1e-3)
+            if hi - lo < MIN_SPAN:
+                mid = (lo + hi) / 2
+                lo, hi = mid - MIN_SPAN / 2, mid + MIN_SPAN / 2
+            pad = 0.08 * (hi - lo)
             ax.set_ylim(lo - pad, hi + pad)
 
     def describe(self):

@@ -10,10 +10,14 @@ from matplotlib.colors import ListedColormap
 
 from ..nn import MLP
 from .base import OKABE_ITO, Explorer, Setting
+from .words import noun, number, plural
 
 UNIT_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"]]
 H = 3  # hidden units
 RES = 90  # grid resolution of the 2-D maps
+HEADROOM = 0.65  # room above the output curves for their legend, as a share of their range
+# each one-input panel's key: at the top, in the room left above the curves
+LEGEND = {"fontsize": 9, "loc": "upper left", "handlelength": 1.5, "borderaxespad": 0.3, "labelspacing": 0.3}
 WEIGHT = {"low": -30.0, "high": 30.0, "step": 0.1}  # every weight and bias
 
 # The curriculum's worked exercise (one input, three sigmoid units, linear output).
@@ -97,11 +101,12 @@ class HiddenUnitsExplorer(Explorer):
             self.c_lines = [self.ax_y.plot([], [], color=c, lw=1, ls="--", label=f"unit {j + 1} × output weight")[0]
                             for j, c in enumerate(UNIT_COLOURS)]
             (self.y_line,) = self.ax_y.plot([], [], color=OKABE_ITO["black"], lw=2.2, label="network output y")
-            self.ax_h.set(xlabel="input x", ylabel="hidden activation", title="hidden units", ylim=(-0.05, 1.05))
+            # room above the curves (activations end at 1) for the legend
+            self.ax_h.set(xlabel="input x", ylabel="hidden activation", title="hidden units", ylim=(-0.05, 1.6))
             self.ax_y.set(xlabel="input x", ylabel="output y", title="output = weighted sum + bias")
             for ax in (self.ax_h, self.ax_y):
                 ax.grid(alpha=0.3)
-                ax.legend(fontsize=7.5, loc="best")
+                ax.legend(**LEGEND)
         else:
             axes = fig.subplots(1, 4)
             self.maps = []
@@ -141,25 +146,25 @@ class HiddenUnitsExplorer(Explorer):
                 self.h_lines[j].set_data(r.x, r.A1[:, j])
                 self.h_lines[j].set_label(f"h{j + 1} = σ({_affine([W1[0, j]], b1[j], ['x'])})")
                 self.c_lines[j].set_data(r.x, W2[j] * r.A1[:, j])
-                self.c_lines[j].set_label(f"{W2[j]:g} × h{j + 1}")
+                self.c_lines[j].set_label(f"{number(W2[j], '.3g')} × h{j + 1}")
             self.y_line.set_label(f"y = {_affine(W2, b2[0], ['h1', 'h2', 'h3'])}")
             for ax in (self.ax_h, self.ax_y):
-                ax.legend(fontsize=7.5, loc="best")
+                ax.legend(**LEGEND)
             self.y_line.set_data(r.x, r.y)
             self.ax_h.set_xlim(r.x[0], r.x[-1])
             self.ax_y.set_xlim(r.x[0], r.x[-1])
             vals = np.r_[r.y, (W2 * r.A1).ravel()]
-            pad = 0.08 * max(np.ptp(vals), 1e-3)
-            self.ax_y.set_ylim(vals.min() - pad, vals.max() + pad)
+            span = max(np.ptp(vals), 1e-3)
+            self.ax_y.set_ylim(vals.min() - 0.08 * span, vals.max() + HEADROOM * span)  # the legend goes on top
             return
         for j in range(H):
-            self.axes2[j].set_title(f"hidden unit {j + 1}\nσ({_affine(W1[:, j], b1[j], ['x₁', 'x₂'])})", fontsize=8)
+            self.axes2[j].set_title(f"hidden unit {j + 1}\nσ({_affine(W1[:, j], b1[j], ['x₁', 'x₂'])})", fontsize=9)
             self.maps[j].set_data(r.A1[:, j].reshape(RES, RES))
             xs, ys = _line(W1[0, j], W1[1, j], b1[j])
             self.own_lines[j].set_data(xs, ys)
             self.lines[j].set_data(xs, ys)
         self.axes2[H].set_title(f"output, shaded where\nσ({_affine(W2m[:, 0], b2[0], ['h1', 'h2', 'h3'])}) > 0.5",
-                               fontsize=8)
+                               fontsize=9)
         self.maps[H].set_data(r.y.reshape(RES, RES))
         self.region.set_data((r.y > 0.5).reshape(RES, RES).astype(float))
         for ax in self.axes2:
@@ -176,20 +181,29 @@ class HiddenUnitsExplorer(Explorer):
             return (f"hidden units step at {', '.join(steps)}; output from {r.y.min():.3g} to {r.y.max():.3g} "
                     f"on x in [-4, 8], y(0) = {r.y[np.argmin(np.abs(r.x))]:.3g}.")
         share = float(np.mean(r.y > 0.5))
-        return (f"three hidden half-planes combine into a decision region covering {100 * share:.0f}% of the "
-                f"square [-2, 2]²; output from {r.y.min():.2f} to {r.y.max():.2f}.")
+        (W1, _), (W2, _) = r.net.params
+        # a unit shapes the region when it has a boundary (an input weight) and the output listens to it
+        used = [j + 1 for j in range(H) if np.any(W1[:, j] != 0) and W2[j, 0] != 0]
+        region = (f"a decision region covering {100 * share:.0f}% of the square [-2, 2]²; "
+                  f"output from {r.y.min():.2f} to {r.y.max():.2f}.")
+        if not used:
+            return ("no hidden unit has both an input weight and an output weight, so the output is the same "
+                    f"everywhere: {region}")
+        units = f"{noun(len(used), 'unit')} {', '.join(map(str, used))}"
+        verb = "makes" if len(used) == 1 else "combine into"
+        return f"{plural(len(used), 'hidden half-plane')} ({units}) {verb} {region}"
 
 
 def _affine(weights, bias, names):
-    """'8 x₁ + 4 x₂ + 4' from weights, bias and variable names (zero terms left out)."""
+    """'8 x₁ + 4 x₂ + 4' from weights, bias and variable names (zero terms left out, 3 significant digits)."""
     text = ""
     for w, name in zip(weights, names):
         if w == 0:
             continue
         sign = "−" if w < 0 else "+"
-        text += f" {sign} {abs(w):g} {name}" if text else f"{'−' if w < 0 else ''}{abs(w):g} {name}"
+        text += f" {sign} {abs(w):.3g} {name}" if text else f"{'−' if w < 0 else ''}{abs(w):.3g} {name}"
     if bias or not text:
-        text += f" {'−' if bias < 0 else '+'} {abs(bias):g}" if text else f"{bias:g}"
+        text += f" {'−' if bias < 0 else '+'} {abs(bias):.3g}" if text else number(bias, ".3g")
     return text
 
 

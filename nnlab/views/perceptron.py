@@ -13,6 +13,7 @@ from .. import _validate as check_arg
 from .. import data
 from ..perceptron import check_pm1, record_run
 from .base import OKABE_ITO, Explorer, Setting, memo
+from .words import plural
 
 DATASETS = ("blobs", "xor", "circle")
 POS, NEG = OKABE_ITO["blue"], OKABE_ITO["orange"]
@@ -178,7 +179,7 @@ class PerceptronStepper(Explorer):
                 "custom": "your points"}[s["dataset"]]
         seed = "" if s["dataset"] == "custom" else f", data seed {s['seed']}"
         order = "reshuffled every epoch" if s["shuffle"] else "points in a fixed order"
-        return f"{what}: {len(self.run.y)} points{seed}; {order}; at most {s['max_epochs']} epochs"
+        return f"{what}: {plural(len(self.run.y), 'point')}{seed}; {order}; at most {plural(s['max_epochs'], 'epoch')}"
 
     def _draw_run(self, run):
         self.static_changed()
@@ -208,7 +209,7 @@ class PerceptronStepper(Explorer):
         if self.legend is None or len(self.legend.get_texts()) != len(handles):
             if self.legend is not None:
                 self.legend.remove()
-            self.legend = self.fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8,
+            self.legend = self.fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=9,
                                           frameon=False)
         elif finite:  # same entries: only the bound's number changes
             self.legend.get_texts()[-1].set_text(self.m_bound.get_label())
@@ -258,13 +259,16 @@ class PerceptronStepper(Explorer):
         res = run.result
         bound = f"bound {run.bound.bound:.0f}" if np.isfinite(run.bound.bound) else "no bound (not separated)"
         if s is None:
-            head = f"start, w = 0; {len(run.y)} points, {len(run)} recorded steps"
+            head = f"start, w = 0; {plural(len(run.y), 'point')}, {plural(len(run), 'recorded step')}"
         else:
             what = "misclassified" if s.mistake else "correctly classified"
-            head = f"epoch {s.epoch}, point {s.index} {what}, {r.mistakes} mistakes so far, {bound}"
-        if r.position == len(run):
-            tail = res.message
+            head = f"epoch {s.epoch}, point {s.index} {what}, {plural(r.mistakes, 'mistake')} so far, {bound}"
+        epochs, mistakes = plural(res.epochs, "epoch"), plural(res.mistakes, "mistake")
+        if r.position == len(run):  # the model's ``res.message``, in the right number
+            tail = (f"converged: epoch {res.epochs} had no mistakes ({mistakes} in all)" if res.converged else
+                    f"not converged after {epochs} ({mistakes}): every epoch still had a mistake, so the data "
+                    "may not be linearly separable")
         else:
-            tail = (f"this run converges in {res.epochs} epochs with {res.mistakes} mistakes" if res.converged
-                    else f"this run does not converge within {res.epochs} epochs: the data may not be separable")
+            tail = (f"this run converges in {epochs} with {mistakes}" if res.converged
+                    else f"this run does not converge within {epochs}: the data may not be separable")
         return f"{head}; {tail}."
