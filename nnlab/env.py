@@ -48,16 +48,21 @@ class Report:
         return all(i.ok for i in self.items)
 
     def __str__(self):
-        rows = [f"{'':4}{'package':<20}{'version':<14}note"]
-        rows += [f"{'ok' if i.ok else '!!':<4}{i.name:<20}{i.version:<14}{i.note}" for i in self.items]
+        # columns as wide as their longest entry, always separated by two spaces: a long name or
+        # version never runs into its neighbour ("okpython")
+        table = [("", "package", "version", "note")]
+        table += [("ok" if i.ok else "!!", i.name, i.version, i.note) for i in self.items]
+        widths = [max(len(row[k]) for row in table) for k in range(3)]
+        rows = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[3]]).rstrip() for row in table]
         rows.append("Everything is ready." if self.ok else "Something is missing: see the lines marked !!")
         return "\n".join(rows)
 
     def _repr_html_(self):
+        # ✓ and ✗ (U+2713, U+2717) are in DejaVu Sans and most text fonts; emoji need an emoji font
         body = "".join(
-            f"<tr><td>{'✅' if i.ok else '❌'}</td><td>{i.name}</td><td>{i.version}</td><td>{i.note}</td></tr>"
+            f"<tr><td>{'✓ ok' if i.ok else '✗ not ok'}</td><td>{i.name}</td><td>{i.version}</td><td>{i.note}</td></tr>"
             for i in self.items)
-        verdict = "Everything is ready." if self.ok else "Something is missing: see the rows marked ❌."
+        verdict = "Everything is ready." if self.ok else "Something is missing: see the rows marked ✗."
         return (f"<table><tr><th></th><th>package</th><th>version</th><th>what for</th></tr>{body}</table>"
                 f"<p><b>{verdict}</b></p>")
 
@@ -113,6 +118,31 @@ def _agg_works() -> Item:
         return Item("figure rendering", "Agg", buf.getvalue()[:4] == b"\x89PNG", "draws a PNG in memory")
     except Exception as exc:
         return Item("figure rendering", "Agg", False, f"{type(exc).__name__}: {exc}")
+
+
+#: JupyterLab settings for the course (``start.sh`` writes them with ``write_lab_settings``): no
+#: "Would you like to get notified about official Jupyter news?" prompt over the first lecture.
+LAB_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}
+
+
+def write_lab_settings(app_dir=None):
+    """Write ``LAB_SETTINGS`` as JupyterLab's settings overrides for this environment and return the file.
+
+    The file is ``APP_DIR/settings/overrides.d/nnlab.json`` (JupyterLab merges every file in
+    ``overrides.d`` before the user's own ``overrides.json``, which stays untouched); ``APP_DIR`` is
+    JupyterLab's application directory (``sys.prefix/share/jupyter/lab``, or ``$JUPYTERLAB_DIR``).
+    A student can still change the setting in JupyterLab's settings editor."""
+    import json
+    from pathlib import Path
+
+    if app_dir is None:
+        from jupyterlab.commands import get_app_dir
+
+        app_dir = get_app_dir()
+    path = Path(app_dir) / "settings" / "overrides.d" / "nnlab.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(LAB_SETTINGS, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def widget_echo():
