@@ -104,3 +104,29 @@ def test_keys_on_controls_stay_in_the_explorer_in_jupyterlab(page, lab):
 def test_keys_on_controls_stay_in_the_explorer_in_notebook7(page, notebook7):
     for name in NOTEBOOKS:
         _check_keys_stay_in_explorers(page, notebook7, name)
+
+
+def test_a_whole_reverse_sweep_by_keyboard_and_by_button(page, lab):
+    """Lecture 4's AutodiffTrace: Enter on the focused Step button walks the forward pass and the whole
+    reverse sweep to the curriculum's gradient; clicks on Step do the same after Reset."""
+    open_and_run(page, lab, "04_backprop_and_autodiff.ipynb")
+    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").first
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    caption = explorer.locator(".nnlab-caption")
+    step = explorer.locator("button.nnlab-ctl", has_text="Step")
+    step.focus()  # selects the explorer's cell: the notebook must not change from here on
+    before = page.evaluate(CELLS_JS)
+    for _ in range(7 + 8):
+        step.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(150)
+    wait(lambda: "Gradient: ∂y/∂x1 = 5.5, ∂y/∂x2 = 1.716" in caption.inner_text(), 20, "the end of the sweep")
+    assert page.evaluate(CELLS_JS) == before
+    explorer.locator("button.nnlab-ctl", has_text="Reset").click()
+    wait(lambda: "nothing computed yet" in caption.inner_text(), 20, "the reset")
+    for _ in range(7 + 8):
+        step.click()
+        page.wait_for_timeout(150)
+    wait(lambda: "Gradient: ∂y/∂x1 = 5.5" in caption.inner_text(), 20, "the end of the sweep by clicks")
+    assert explorer.locator("img.nnlab-figure").get_attribute("alt").endswith("∂y/∂x2 = 1.716.")
