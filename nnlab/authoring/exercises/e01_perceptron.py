@@ -36,7 +36,9 @@ check.perceptron_update(perceptron_update)
 
 # %%
 def train(X, y, max_epochs=100):
-    """Epochs of your update until one passes without a mistake; returns (w, b, mistakes)."""
+    """Epochs of your update until one passes without a mistake.
+
+    Returns (w, b, mistakes)."""
     w, b, mistakes = np.zeros(X.shape[1]), 0.0, 0
     for epoch in range(max_epochs):
         before = mistakes

@@ -82,7 +82,8 @@ from nnlab import nn
 
 rng = np.random.default_rng(1)
 X, Y = rng.normal(size=(6, 3)), rng.integers(0, 2, (6, 1)).astype(float)
-W1, b1, W2, b2 = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 1)), rng.normal(size=1)
+W1, b1 = rng.normal(size=(3, 4)), rng.normal(size=4)
+W2, b2 = rng.normal(size=(4, 1)), rng.normal(size=1)
 
 
 def loss(W1):
@@ -92,6 +93,7 @@ def loss(W1):
 
 try:
     numerical = nn.numerical_gradient(lambda: loss(W1), W1)
-    print(f"relative error of dW1: {nn.relative_error(my_backprop(X, Y, W1, b1, W2, b2)[0], numerical):.1e}")
+    mine = my_backprop(X, Y, W1, b1, W2, b2)[0]
+    print(f"relative error of dW1: {nn.relative_error(mine, numerical):.1e}")
 except NotImplementedError:
     print("finish the three functions above first")

@@ -18,7 +18,8 @@ from nnlab import approx, check
 # %%
 def tower(x, left, right, w):
     ### BEGIN SOLUTION
-    s = lambda z: 0.5 * (1 + np.tanh(0.5 * z))  # noqa: E731  (a sigmoid that cannot overflow)
+    # a sigmoid that cannot overflow
+    s = lambda z: 0.5 * (1 + np.tanh(0.5 * z))  # noqa: E731
     return s(w * (x - left)) - s(w * (x - right))
     ### END SOLUTION
 
@@ -36,13 +37,15 @@ check.tower(tower)
 def sum_of_towers(f, x, n, w):
     edges = np.linspace(0, 1, n + 1)
     centres = (edges[:-1] + edges[1:]) / 2
-    return sum(f(c) * tower(x, a, b, w) for a, b, c in zip(edges[:-1], edges[1:], centres))
+    return sum(f(c) * tower(x, a, b, w)
+               for a, b, c in zip(edges[:-1], edges[1:], centres))
 
 
 x = np.linspace(0, 1, 401)
 try:
     for n in (5, 20, 80):
-        err = np.abs(sum_of_towers(approx.bumpy, x, n, w=40 * n) - approx.bumpy(x)).max()
+        approximation = sum_of_towers(approx.bumpy, x, n, w=40 * n)
+        err = np.abs(approximation - approx.bumpy(x)).max()
         print(f"n = {n:3d}: max error {err:.3f}")
 except NotImplementedError:
     print("write tower in part 1 first")

@@ -55,7 +55,8 @@ check.gradient_norms(gradient_norms)
 def deep_net(depth=12, width=32, scale=1.0, seed=0):
     rng = np.random.default_rng(seed)
     sizes = [2] + [width] * (depth - 1) + [1]
-    Ws = [rng.normal(0, scale / np.sqrt(m), (m, n)) for m, n in zip(sizes[:-1], sizes[1:])]
+    Ws = [rng.normal(0, scale / np.sqrt(m), (m, n))
+          for m, n in zip(sizes[:-1], sizes[1:])]
     bs = [np.zeros(n) for n in sizes[1:]]
     X = rng.normal(size=(64, 2))
     return X, np.sin(X[:, :1]), Ws, bs
@@ -65,7 +66,8 @@ try:
     fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
     for scale, colour in ((1.0, "#0072B2"), (4.0, "#D55E00")):
         norms = gradient_norms(*deep_net(scale=scale))
-        ax.semilogy(np.arange(1, len(norms) + 1), norms, "o-", color=colour, label=f"weights std {scale:g}/sqrt(n)")
+        ax.semilogy(np.arange(1, len(norms) + 1), norms, "o-", color=colour,
+                    label=f"weights std {scale:g}/sqrt(n)")
     ax.set_xlabel("layer l (1 = next to the input)")
     ax.set_ylabel("||dL/dW_l||")
     ax.legend()

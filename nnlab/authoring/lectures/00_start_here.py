@@ -93,7 +93,8 @@ from nnlab import nn
 
 z = np.linspace(-10, 10, 200_001)
 print(f"largest value of sigma'(z) on a fine grid: {nn.sigmoid_grad(z).max():.6f}")
-print(f"sigma'(0) = sigma(0) * (1 - sigma(0)) = {nn.sigmoid_grad(np.array([0.0]))[0]:.6f}")
+print(f"sigma'(0) = sigma(0) * (1 - sigma(0)) = "
+      f"{nn.sigmoid_grad(np.array([0.0]))[0]:.6f}")
 
 # %% [markdown]
 # The sigmoid's derivative is $\sigma'(z) = \sigma(z)\,(1 - \sigma(z))$, never more than

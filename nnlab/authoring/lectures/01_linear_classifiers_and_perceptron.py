@@ -84,10 +84,12 @@ path = linear.ridge_path(X[train], y[train], X[val], y[val], lams)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
 ax1.semilogx(lams, path.train_sq, "o-", ms=3, color="#0072B2", label="training")
 ax1.semilogx(lams, path.test_sq, "s-", ms=3, color="#D55E00", label="validation")
-ax1.set(xlabel="ridge penalty λ", ylabel="squared error per image", title="least-squares objective")
+ax1.set(xlabel="ridge penalty λ", ylabel="squared error per image",
+        title="least-squares objective")
 ax2.semilogx(lams, 100 * path.train_err, "o-", ms=3, color="#0072B2", label="training")
 ax2.semilogx(lams, 100 * path.test_err, "s-", ms=3, color="#D55E00", label="validation")
-ax2.set(xlabel="ridge penalty λ", ylabel="misclassified (%)", title="classification error")
+ax2.set(xlabel="ridge penalty λ", ylabel="misclassified (%)",
+        title="classification error")
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
     ax.legend()
@@ -110,7 +112,8 @@ final = linear.fit_least_squares(X[train], y[train], best_lam)
 print(f"lambda chosen on the validation set: {best_lam:.3g}")
 print(f"validation error {100 * final.error_rate(X[val], y[val]):.1f} %, "
       f"test error (reported once) {100 * final.error_rate(X[test], y[test]):.1f} %")
-print(f"training error always falls as lambda falls: {bool(np.all(np.diff(path.train_sq) >= -1e-12))}")
+print(f"training error always falls as lambda falls: "
+      f"{bool(np.all(np.diff(path.train_sq) >= -1e-12))}")
 
 # %% [markdown]
 # ### Question
@@ -138,13 +141,15 @@ print(f"training error always falls as lambda falls: {bool(np.all(np.diff(path.t
 # %%
 # NBVAL_CHECK_OUTPUT
 fit = linear.fit_softmax_regression(X[train], y[train], lr=0.5, epochs=300)
-print(f"cross-entropy: {fit.loss[0]:.3f} at the start (ln 10 = {np.log(10):.3f}), {fit.loss[-1]:.3f} after 300 steps")
+print(f"cross-entropy: {fit.loss[0]:.3f} at the start (ln 10 = {np.log(10):.3f}), "
+      f"{fit.loss[-1]:.3f} after 300 steps")
 print(f"validation error {100 * fit.model.error_rate(X[val], y[val]):.1f} %")
 
 # %%
 fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
 ax.plot(fit.loss, color="#0072B2")
-ax.set(xlabel="gradient step", ylabel="mean cross-entropy (nats)", title="softmax regression on the digits")
+ax.set(xlabel="gradient step", ylabel="mean cross-entropy (nats)",
+       title="softmax regression on the digits")
 ax.grid(alpha=0.3)
 
 # %% [markdown]
@@ -242,7 +247,8 @@ print("on (x1^2, x2^2): ", squared.message)
 
 # %%
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
-for ax, Z, title in ((a1, Xc, "original inputs: no line works"), (a2, Xc**2, "squared inputs: a line works")):
+for ax, Z, title in ((a1, Xc, "original inputs: no line works"),
+                     (a2, Xc**2, "squared inputs: a line works")):
     ax.scatter(*Z[yc == 1].T, s=16, color="#0072B2", marker="o", label="inside (+1)")
     ax.scatter(*Z[yc == -1].T, s=16, color="#E69F00", marker="^", label="outside (−1)")
     ax.set(title=title)
@@ -252,7 +258,8 @@ a2.set(xlabel="$x_1^2$", ylabel="$x_2^2$")
 w, b = squared.w, squared.b
 u = np.linspace(0, (Xc**2)[:, 0].max(), 50)
 a2.plot(u, -(w[0] * u + b) / w[1], color="black", lw=1.5, label="perceptron's line")
-a2.set(xlim=(0, 2.5), ylim=(0, 2.5))  # zoom in on the boundary; a few far points are off the plot
+# zoom in on the boundary; a few far points are off the plot
+a2.set(xlim=(0, 2.5), ylim=(0, 2.5))
 a2.legend(loc="upper right", fontsize=8);
 
 # %% [markdown]
@@ -269,5 +276,6 @@ a2.legend(loc="upper right", fontsize=8);
 # %%
 Xx, yx = data.xor(40, seed=0)
 yx = data.to_pm1(yx)
-# Your turn: build a new input matrix with an extra column and train the perceptron on it.
+# Your turn: build a new input matrix with an extra column and train the perceptron
+# on it.
 print(train_perceptron(Xx, yx, max_epochs=20).message)

@@ -99,7 +99,8 @@ ys = np.array([1.0, 0.0, 1.0])
 print("from probabilities:", round(nn.binary_cross_entropy(nn.sigmoid(zs), ys), 10))
 print("from logits:       ", round(nn.binary_cross_entropy_with_logits(zs, ys), 10))
 big = np.array([40.0])
-print("logit 40, label 0: probabilities give", round(nn.binary_cross_entropy(nn.sigmoid(big), [0.0]), 3),
+print("logit 40, label 0: probabilities give",
+      round(nn.binary_cross_entropy(nn.sigmoid(big), [0.0]), 3),
       "(clipped), logits give", nn.binary_cross_entropy_with_logits(big, [0.0]))
 
 # %% [markdown]
@@ -114,8 +115,8 @@ print("logit 40, label 0: probabilities give", round(nn.binary_cross_entropy(nn.
 net = nn.MLP([5, 20, 3], hidden="relu", output="softmax", seed=0)
 X = np.random.default_rng(0).normal(size=(100, 5))
 fw = net.forward_pass(X)
-print("W1", net.params[0][0].shape, " b1", net.params[0][1].shape, " W2", net.params[1][0].shape,
-      " b2", net.params[1][1].shape)
+print("W1", net.params[0][0].shape, " b1", net.params[0][1].shape,
+      " W2", net.params[1][0].shape, " b2", net.params[1][1].shape)
 print("X", fw.A[0].shape, "-> hidden", fw.A[1].shape, "-> output", fw.A[2].shape)
 print("each output row sums to 1:", bool(np.allclose(fw.A[2].sum(axis=1), 1)))
 
@@ -128,9 +129,11 @@ print("each output row sums to 1:", bool(np.allclose(fw.A[2].sum(axis=1), 1)))
 # %%
 # NBVAL_CHECK_OUTPUT
 for sizes in ([5, 20, 3], [3, 4, 2], [784, 128, 10]):
-    print(f"{'-'.join(map(str, sizes)):>10}: {nn.count_parameters(sizes):>7,} parameters")
+    print(f"{'-'.join(map(str, sizes)):>10}: "
+          f"{nn.count_parameters(sizes):>7,} parameters")
 small = nn.MLP([3, 4, 2])
-print(f"3-4-2: {sum(small.sizes[1:])} neurons, {sum(W.size for W, _ in small.params)} weights, "
+print(f"3-4-2: {sum(small.sizes[1:])} neurons, "
+      f"{sum(W.size for W, _ in small.params)} weights, "
       f"{small.n_parameters} learnable parameters")
 
 # %% [markdown]
@@ -150,12 +153,14 @@ print(f"3-4-2: {sum(small.sizes[1:])} neurons, {sum(W.size for W, _ in small.par
 
 # %%
 # NBVAL_CHECK_OUTPUT
-deep = nn.MLP([4, 16, 16, 16, 2], hidden="linear", output="linear", init="xavier_uniform", seed=1)
+deep = nn.MLP([4, 16, 16, 16, 2], hidden="linear", output="linear",
+              init="xavier_uniform", seed=1)
 W, b = np.eye(4), np.zeros(4)
 for Wl, bl in deep.params:
     W, b = W @ Wl, b @ Wl + bl
 X = np.random.default_rng(1).normal(size=(50, 4))
-print("one layer with W =", W.shape, "reproduces the 4-layer network:", bool(np.allclose(X @ W + b, deep.forward(X))))
+print("one layer with W =", W.shape, "reproduces the 4-layer network:",
+      bool(np.allclose(X @ W + b, deep.forward(X))))
 
 # %% [markdown]
 # ## 7. A worked exercise: three sigmoid units, one input

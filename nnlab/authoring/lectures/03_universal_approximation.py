@@ -42,15 +42,18 @@ for w, c in ((10, "#56B4E9"), (50, "#0072B2"), (500, "#000000")):
 a1.set(title="step at s = 0.4", xlabel="x", ylabel="σ(w (x − s))")
 a1.legend(fontsize=8)
 a2.plot(x, approx.step(x, 0.3, 200), color="#0072B2", lw=2, label="step up at 0.3")
-a2.plot(x, approx.step(x, 0.6, 200), color="#E69F00", lw=2, ls="--", label="step up at 0.6")
-a2.plot(x, approx.tower(x, 0.3, 0.6, 200), color="#000000", lw=2, label="difference: a tower")
+a2.plot(x, approx.step(x, 0.6, 200), color="#E69F00", lw=2, ls="--",
+        label="step up at 0.6")
+a2.plot(x, approx.tower(x, 0.3, 0.6, 200), color="#000000", lw=2,
+        label="difference: a tower")
 a2.set(title="two steps make a tower", xlabel="x")
 a2.legend(fontsize=8)
 centres = approx.tower_centres(5, (0, 1))
 net5 = approx.tower_network(approx.bumpy, 5, (0, 1), steepness=30)
 a3.plot(x, approx.bumpy(x), "k--", lw=1.5, label="target f")
 a3.plot(x, net5.forward(x[:, None])[:, 0], color="#0072B2", lw=2, label="5 towers")
-a3.scatter(centres, approx.bumpy(centres), color="#D55E00", zorder=5, s=20, label="height f(centre)")
+a3.scatter(centres, approx.bumpy(centres), color="#D55E00", zorder=5, s=20,
+           label="height f(centre)")
 a3.set(title="towers of height f(centre)", xlabel="x")
 a3.legend(fontsize=8)
 for ax in (a1, a2, a3):
@@ -106,7 +109,8 @@ towers
 
 # %%
 # NBVAL_CHECK_OUTPUT
-ns, max_err, mean_err = approx.error_against_n(approx.bumpy, (0, 1), ns=(4, 8, 16, 32, 64, 128))
+ns, max_err, mean_err = approx.error_against_n(approx.bumpy, (0, 1),
+                                               ns=(4, 8, 16, 32, 64, 128))
 print("    n   max error   mean error")
 for n, e1, e2 in zip(ns, max_err, mean_err):
     print(f"{n:5d}   {e1:9.4f}   {e2:10.5f}")
@@ -156,9 +160,12 @@ axes[0].set_ylabel("output");
 # %%
 # NBVAL_CHECK_OUTPUT
 for n in (3, 4, 6, 8, 20):
-    spline = approx.approximation_error(approx.relu_network(g, n, (a, b)), g, (a, b)).max
-    fitted = approx.approximation_error(approx.fit_relu_output(xs, g(xs), n, (a, b)), g, (a, b)).max
-    print(f"{n:2d} ReLU units: interpolating spline {spline:.4f}, least-squares output layer {fitted:.4f}")
+    spline_net = approx.relu_network(g, n, (a, b))
+    fitted_net = approx.fit_relu_output(xs, g(xs), n, (a, b))
+    spline = approx.approximation_error(spline_net, g, (a, b)).max
+    fitted = approx.approximation_error(fitted_net, g, (a, b)).max
+    print(f"{n:2d} ReLU units: interpolating spline {spline:.4f}, "
+          f"least-squares output layer {fitted:.4f}")
 
 # %% [markdown]
 # The second column keeps the kinks fixed and fits only the output weights by least
@@ -183,11 +190,14 @@ GX, GY = np.meshgrid(grid, grid)
 P = np.c_[GX.ravel(), GY.ravel()]
 one = approx.tower_2d_network((0.2, 0.6, 0.3, 0.7))
 fig, axes = plt.subplots(1, 4, figsize=(12, 3), layout="constrained")
-panels = [(one.forward(P)[:, 0], "one 2-D tower"), (f2(GX, GY).ravel(), "target sin(3x) cos(2y)")]
+panels = [(one.forward(P)[:, 0], "one 2-D tower"),
+          (f2(GX, GY).ravel(), "target sin(3x) cos(2y)")]
 for k in (4, 12):
-    panels.append((approx.tower_network_2d(f2, k).forward(P)[:, 0], f"{k} × {k} towers"))
+    panels.append((approx.tower_network_2d(f2, k).forward(P)[:, 0],
+                   f"{k} × {k} towers"))
 for ax, (Z, title) in zip(axes, panels):
-    im = ax.imshow(Z.reshape(120, 120), origin="lower", extent=(0, 1, 0, 1), cmap="cividis", vmin=-1, vmax=1)
+    im = ax.imshow(Z.reshape(120, 120), origin="lower", extent=(0, 1, 0, 1),
+                   cmap="cividis", vmin=-1, vmax=1)
     ax.set(title=title, xlabel="$x_1$")
 axes[0].set_ylabel("$x_2$")
 fig.colorbar(im, ax=axes, shrink=0.8, label="network output");
@@ -198,7 +208,8 @@ rng = np.random.default_rng(0)
 Q = rng.uniform(0, 1, (20000, 2))
 for k in (4, 8, 16):
     err = np.abs(approx.tower_network_2d(f2, k).forward(Q)[:, 0] - f2(Q[:, 0], Q[:, 1]))
-    print(f"{k:2d} x {k:<2d} towers ({2 * (k + 1)} wall units, {k * k} threshold units): mean error {err.mean():.4f}, "
+    print(f"{k:2d} x {k:<2d} towers ({2 * (k + 1)} wall units, "
+          f"{k * k} threshold units): mean error {err.mean():.4f}, "
           f"worst {err.max():.2f}")
 
 # %% [markdown]

@@ -50,7 +50,8 @@ from nnlab.views import AutodiffTrace, show
 
 # %%
 # NBVAL_CHECK_OUTPUT
-w1, b1, w2, b2 = ad.Var(3.0, "w1"), ad.Var(1.0, "b1"), ad.Var(2.0, "w2"), ad.Var(-5.0, "b2")
+w1, b1 = ad.Var(3.0, "w1"), ad.Var(1.0, "b1")
+w2, b2 = ad.Var(2.0, "w2"), ad.Var(-5.0, "b2")
 x, t = 1.0, 1.0
 h = ad.relu(w1 * x + b1)
 y = w2 * h + b2
@@ -118,7 +119,8 @@ for step in range(1000):
     W1, c1, W2, c2 = W1 - lr * dW1, c1 - lr * dc1, W2 - lr * dW2, c2 - lr * dc2
 
 accuracy = float(np.mean((A2 > 0.5) == Y))
-print(f"loss {losses_scratch[0]:.1f} at the start, {losses_scratch[-1]:.1f} after 1,000 steps; "
+print(f"loss {losses_scratch[0]:.1f} at the start, "
+      f"{losses_scratch[-1]:.1f} after 1,000 steps; "
       f"training accuracy {accuracy:.2f}")
 
 # %% [markdown]
@@ -128,9 +130,10 @@ print(f"loss {losses_scratch[0]:.1f} at the start, {losses_scratch[-1]:.1f} afte
 
 # %%
 # NBVAL_CHECK_OUTPUT
-net = nn.MLP.from_params([(W.copy(), b.copy()) for W, b in start], hidden="relu", output="sigmoid",
-                         reduction="sum")
-tW1, tc1, tW2, tc2 = (torch.tensor(a, requires_grad=True) for pair in start for a in pair)
+net = nn.MLP.from_params([(W.copy(), b.copy()) for W, b in start], hidden="relu",
+                         output="sigmoid", reduction="sum")
+tW1, tc1, tW2, tc2 = (torch.tensor(a, requires_grad=True)
+                      for pair in start for a in pair)
 Xt, Yt = torch.tensor(X), torch.tensor(Y)
 losses_mlp, losses_torch = [], []
 for step in range(1000):
@@ -138,8 +141,10 @@ for step in range(1000):
     net.step(net.gradients(X, Y), lr)
     Z2t = torch.relu(Xt @ tW1 + tc1) @ tW2 + tc2
     losses_torch.append(cross_entropy(torch.sigmoid(Z2t).detach().numpy(), Y))
-    # the loss from the logits: its gradient is sigmoid(Z2) - Y, the shortcut of section 3
-    torch.nn.functional.binary_cross_entropy_with_logits(Z2t, Yt, reduction="sum").backward()
+    # the loss from the logits: its gradient is sigmoid(Z2) - Y, the shortcut of
+    # section 3
+    bce_logits = torch.nn.functional.binary_cross_entropy_with_logits
+    bce_logits(Z2t, Yt, reduction="sum").backward()
     with torch.no_grad():
         for p in (tW1, tc1, tW2, tc2):
             p -= lr * p.grad
@@ -175,26 +180,33 @@ print("largest relative error below 1e-7:", report.max_rel_error < 1e-7)
 # %%
 hs = np.logspace(-1, -12, 45)
 fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
-styles = {("forward", np.float64): ("#0072B2", "-"), ("central", np.float64): ("#D55E00", "-"),
-          ("forward", np.float32): ("#0072B2", "--"), ("central", np.float32): ("#D55E00", "--")}
+styles = {("forward", np.float64): ("#0072B2", "-"),
+          ("central", np.float64): ("#D55E00", "-"),
+          ("forward", np.float32): ("#0072B2", "--"),
+          ("central", np.float32): ("#D55E00", "--")}
 best = {}
 for (kind, dtype), (colour, ls) in styles.items():
-    err = np.maximum(gradcheck.error_against_h(np.sin, np.cos, 1.0, hs, dtype, kind), 1e-17)
+    err = gradcheck.error_against_h(np.sin, np.cos, 1.0, hs, dtype, kind)
+    err = np.maximum(err, 1e-17)
     best[kind, dtype] = hs[int(np.argmin(err))]
     name = "one-sided" if kind == "forward" else "central"
-    ax.loglog(hs, err, color=colour, ls=ls, lw=1.6, label=f"{name}, {np.dtype(dtype).name}")
+    ax.loglog(hs, err, color=colour, ls=ls, lw=1.6,
+              label=f"{name}, {np.dtype(dtype).name}")
 for dtype in (np.float64, np.float32):
     e = np.finfo(dtype).eps
     ax.axvline(e ** 0.5, color="0.5", lw=0.8, ls=":")
     ax.axvline(e ** (1 / 3), color="0.5", lw=0.8, ls="-.")
-ax.set(xlabel="step h", ylabel="|difference quotient − cos 1|", title="finite-difference error against h")
+ax.set(xlabel="step h", ylabel="|difference quotient − cos 1|",
+       title="finite-difference error against h")
 ax.invert_xaxis()
 ax.grid(alpha=0.3)
 ax.legend(fontsize=9, loc="lower left")
-show(fig, "Log-log plot of the error of one-sided and central difference quotients of sin at 1 against the "
-          "step h, in float64 (solid) and float32 (dashed). Each curve is a V: the error first falls as h "
-          "shrinks, then rises again as rounding takes over. The bottoms lie near the square root of machine "
-          "epsilon for one-sided differences and near its cube root for central ones (grey lines).")
+show(fig, "Log-log plot of the error of one-sided and central difference quotients "
+          "of sin at 1 against the step h, in float64 (solid) and float32 (dashed). "
+          "Each curve is a V: the error first falls as h shrinks, then rises again as "
+          "rounding takes over. The bottoms lie near the square root of machine "
+          "epsilon for one-sided differences and near its cube root for central ones "
+          "(grey lines).")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -202,7 +214,8 @@ for dtype in (np.float64, np.float32):
     e = np.finfo(dtype).eps
     print(f"{np.dtype(dtype).name}: best h one-sided within 10x of eps^(1/2): "
           f"{e ** 0.5 / 10 < best['forward', dtype] < 10 * e ** 0.5}, "
-          f"central within 10x of eps^(1/3): {e ** (1 / 3) / 10 < best['central', dtype] < 10 * e ** (1 / 3)}")
+          f"central within 10x of eps^(1/3): "
+          f"{e ** (1 / 3) / 10 < best['central', dtype] < 10 * e ** (1 / 3)}")
 
 # %% [markdown]
 # ## 6. Automatic differentiation, step by step
@@ -232,9 +245,11 @@ for node in tr.nodes[2:]:
 print("reverse sweep (adjoints, from the output back)")
 for row in tr.rows:
     sign = "=" if row.first else "+="
-    print(f"  {row.receives}bar {sign:>2} {row.sends}bar * {row.local:6.3f}   -> {row.total:6.3f}")
+    print(f"  {row.receives}bar {sign:>2} {row.sends}bar * {row.local:6.3f}"
+          f"   -> {row.total:6.3f}")
 print("gradient:", {name: round(g, 3) for name, g in tr.result.items()},
-      "  closed form: (1/x1 + x2, x1 - cos x2) =", (round(1 / 2 + 5, 3), round(float(2 - np.cos(5)), 3)))
+      "  closed form: (1/x1 + x2, x1 - cos x2) =",
+      (round(1 / 2 + 5, 3), round(float(2 - np.cos(5)), 3)))
 
 # %% [markdown]
 # Step through it yourself. **Step** takes the next step of the forward pass and then of the
@@ -258,11 +273,13 @@ AutodiffTrace()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(f"{'d':>4} {'d1':>4} {'d2':>4} {'D':>3}  {'forward':>8} {'formula':>8}  {'reverse':>8} {'formula':>8}")
+print(f"{'d':>4} {'d1':>4} {'d2':>4} {'D':>3}  "
+      f"{'forward':>8} {'formula':>8}  {'reverse':>8} {'formula':>8}")
 for d, d1, d2, D in [(10, 8, 6, 1), (50, 20, 10, 1), (2, 8, 8, 30)]:
     J_fwd, J_rev, n_fwd, n_rev, (J1, J2, J3) = graphs.jacobian_chain(d, d1, d2, D)
     assert np.allclose(J_fwd, J3 @ J2 @ J1) and np.allclose(J_rev, J3 @ J2 @ J1)
-    print(f"{d:4d} {d1:4d} {d2:4d} {D:3d}  {n_fwd:8d} {d * (D * d2 + d2 * d1):8d}  {n_rev:8d} {D * (d2 * d1 + d1 * d):8d}")
+    print(f"{d:4d} {d1:4d} {d2:4d} {D:3d}  {n_fwd:8d} {d * (D * d2 + d2 * d1):8d}  "
+          f"{n_rev:8d} {D * (d2 * d1 + d1 * d):8d}")
 
 # %% [markdown]
 # With one output, reverse mode is cheaper whenever there are more inputs than outputs; with

@@ -35,7 +35,8 @@ delta, closed, bound = gradflow.sigmoid_chain(w, x=0.7, y=0.2)
 print("layer   dL/dz (backprop)   closed-form product   bound 0.25^k prod|w|")
 for l in (0, 3, 6, 9, 11):
     print(f"{l + 1:5d}   {delta[l]:16.3e}   {closed[l]:19.3e}   {bound[l]:19.3e}")
-print("backprop equals the product formula:", bool(np.allclose(delta, closed, rtol=1e-12)))
+print("backprop equals the product formula:",
+      bool(np.allclose(delta, closed, rtol=1e-12)))
 
 # %% [markdown]
 # ## 2. ReLU with $W = \alpha I$: vanishing or exploding
@@ -57,8 +58,10 @@ x = np.array([0.5, 1.0, 2.0])
 y = np.array([1.0, -1.0, 3.0])
 for alpha in (0.5, 1.0, 2.0):
     y_hat, da1 = gradflow.relu_identity_chain(alpha, x, y)
-    same = np.allclose(y_hat, alpha**4 * x) and np.allclose(da1, alpha**3 * (alpha**4 * x - y))
-    print(f"alpha = {alpha}: y_hat = {np.round(y_hat, 4)}, dL/da1 = {np.round(da1, 4)}, closed forms hold: {same}")
+    same = (np.allclose(y_hat, alpha**4 * x)
+            and np.allclose(da1, alpha**3 * (alpha**4 * x - y)))
+    print(f"alpha = {alpha}: y_hat = {np.round(y_hat, 4)}, "
+          f"dL/da1 = {np.round(da1, 4)}, closed forms hold: {same}")
 
 # %% [markdown]
 # ## 3. Measuring every layer
@@ -87,7 +90,8 @@ for act, init in (("sigmoid", "xavier"), ("tanh", "xavier"), ("relu", "he")):
 # %%
 from nnlab import GradientFlowExplorer
 
-flow_explorer = GradientFlowExplorer(depth=30, width=64, activation="sigmoid", init="xavier")
+flow_explorer = GradientFlowExplorer(depth=30, width=64, activation="sigmoid",
+                                     init="xavier")
 flow_explorer
 
 # %% [markdown]
@@ -120,7 +124,8 @@ styles = ["-", "--", "-.", ":"]
 colours = ["#D55E00", "#E69F00", "#0072B2", "#009E73"]
 for c, ls, col in zip(curves, styles, colours):
     ax.plot(c.loss, ls=ls, color=col, lw=2, label=c.label)
-ax.set(xlabel="gradient step", ylabel="training loss (binary cross-entropy)", title="20 layers of 32 units")
+ax.set(xlabel="gradient step", ylabel="training loss (binary cross-entropy)",
+       title="20 layers of 32 units")
 ax.grid(alpha=0.3)
 ax.legend(fontsize=8);
 
@@ -128,12 +133,14 @@ ax.legend(fontsize=8);
 # NBVAL_CHECK_OUTPUT
 _, labels = gradflow.task()
 p = labels.mean()
-print(f"{p:.0%} of the points are inside the circle: predicting {p:.2f} for every point gives loss "
+print(f"{p:.0%} of the points are inside the circle: "
+      f"predicting {p:.2f} for every point gives loss "
       f"{-(p * np.log(p) + (1 - p) * np.log(1 - p)):.3f}")
 for c in curves:
     loss = np.array(c.loss)
     halved = np.flatnonzero(loss < loss[0] / 2)
-    outcome = f"halved after {halved[0]} steps" if halved.size else f"never halved, lowest {loss.min():.3f}"
+    outcome = (f"halved after {halved[0]} steps" if halved.size
+               else f"never halved, lowest {loss.min():.3f}")
     print(f"{c.label:28s} loss {loss[0]:.3f} at the start, {outcome}")
 
 # %% [markdown]
@@ -158,7 +165,8 @@ for c in curves:
 # %%
 nudged = gradflow.train(20, 32, "tanh", "xavier", scale=1 + 1e-15, steps=300, lr=0.1)
 for t in (0, 25, 50, 100, 200, 299):
-    print(f"step {t:3d}: loss {curves[1].loss[t]:.6f} as above, {nudged.loss[t]:.6f} with the nudged weights")
+    print(f"step {t:3d}: loss {curves[1].loss[t]:.6f} as above, "
+          f"{nudged.loss[t]:.6f} with the nudged weights")
 
 # %% [markdown]
 # ## 6. Remedies

@@ -34,9 +34,11 @@ for kappa in (10, 100, 1000):
     bowl = surfaces.quadratic(kappa, theta=0.5)
     tr = surfaces.trajectory(optim.sgd(lr=lr), bowl, (1.0, 1.0), 400)
     measured = surfaces.measured_rate(tr.path, 50, 350)
-    print(f"kappa = {kappa:4d}: best lr {lr:.4f}, rate (k-1)/(k+1) = {rate:.4f}, measured {measured:.4f}, "
+    print(f"kappa = {kappa:4d}: best lr {lr:.4f}, rate (k-1)/(k+1) = {rate:.4f}, "
+          f"measured {measured:.4f}, "
           f"steps to shrink the error 1000x: {np.log(1e-3) / np.log(rate):.0f}")
-too_big = surfaces.trajectory(optim.sgd(lr=2.05 / 100), surfaces.quadratic(100, 0.5), (1.0, 1.0), 2000)
+too_big = surfaces.trajectory(optim.sgd(lr=2.05 / 100), surfaces.quadratic(100, 0.5),
+                              (1.0, 1.0), 2000)
 print("lr just above 2/lambda_max:", too_big.diverged)
 
 # %% [markdown]
@@ -47,7 +49,8 @@ print("lr just above 2/lambda_max:", too_big.diverged)
 # %%
 from nnlab import OptimizerRace
 
-race = OptimizerRace(surface="quadratic", kappa=50.0, theta=30.0, lr=0.035, lr_adaptive=0.1, steps=200)
+race = OptimizerRace(surface="quadratic", kappa=50.0, theta=30.0, lr=0.035,
+                     lr_adaptive=0.1, steps=200)
 race
 
 # %% [markdown]
@@ -71,15 +74,19 @@ race
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.3), layout="constrained")
-cases = [("wells", dict(), "local minima: start decides"), ("saddle", dict(), "a saddle slows GD down"),
+cases = [("wells", dict(), "local minima: start decides"),
+         ("saddle", dict(), "a saddle slows GD down"),
          ("quadratic", dict(kappa=5.0), "noise: σ = 0.5")]
 for ax, (name, kw, title) in zip(axes, cases):
     s = surfaces.make(name, **kw)
     gx, gy = np.meshgrid(np.linspace(*s.xlim, 150), np.linspace(*s.ylim, 150))
-    ax.contour(gx, gy, s.f(np.stack([gx, gy], -1)), levels=18, colors="0.6", linewidths=0.6)
-    starts = [(-1.5, 1.5), (1.5, -1.5), (0.2, 1.6), (-0.3, -1.6)] if name == "wells" else [s.start]
+    ax.contour(gx, gy, s.f(np.stack([gx, gy], -1)), levels=18, colors="0.6",
+               linewidths=0.6)
+    starts = ([(-1.5, 1.5), (1.5, -1.5), (0.2, 1.6), (-0.3, -1.6)] if name == "wells"
+              else [s.start])
     for x0, col in zip(starts, ["#0072B2", "#E69F00", "#009E73", "#D55E00"]):
-        tr = surfaces.trajectory(optim.sgd(lr=0.05), s, x0, 300, noise=0.5 if name == "quadratic" else 0.0, seed=0)
+        noise = 0.5 if name == "quadratic" else 0.0
+        tr = surfaces.trajectory(optim.sgd(lr=0.05), s, x0, 300, noise=noise, seed=0)
         ax.plot(*tr.path.T, color=col, lw=1.5)
         ax.plot(*tr.path[-1], "o", color=col)
     ax.set(title=title, xlabel="x", ylabel="y", xlim=s.xlim, ylim=s.ylim)
@@ -98,7 +105,8 @@ y = 2.0 * np.exp(-1.3 * x) + 0.01 * np.random.default_rng(3).normal(size=30)
 path = optim.fit_exponential_gauss_newton(x, y, theta0=(1.0, 0.0), steps=8)
 for k in (0, 1, 2, 4, 8):
     a, b = path[k]
-    print(f"step {k}: a = {a:.5f}, b = {b:.5f}, squared error {np.sum((a * np.exp(b * x) - y) ** 2):.6f}")
+    print(f"step {k}: a = {a:.5f}, b = {b:.5f}, "
+          f"squared error {np.sum((a * np.exp(b * x) - y) ** 2):.6f}")
 
 # %% [markdown]
 # For a network with $P$ parameters, $J^\top J$ is a $P \times P$ matrix: for the 101,770
@@ -130,9 +138,12 @@ bowl = surfaces.quadratic(100.0, 0.4)
 lr, rho, rate = surfaces.heavy_ball_best(1.0, 100.0)
 a = surfaces.trajectory(optim.sgd(lr=lr, momentum=rho), bowl, (1.0, 1.0), 300)
 b = surfaces.trajectory(optim.heavy_ball(lr=lr, eta=rho), bowl, (1.0, 1.0), 300)
-print(f"momentum and heavy ball follow the same path: {np.allclose(a.path, b.path, atol=1e-12)}")
-print(f"best momentum rate (sqrt(k)-1)/(sqrt(k)+1) = {rate:.4f}, measured {surfaces.measured_rate(a.path, 100, 300):.4f}")
-print(f"best plain GD rate (k-1)/(k+1)             = {surfaces.gd_best(1.0, 100.0)[1]:.4f}")
+print(f"momentum and heavy ball follow the same path: "
+      f"{np.allclose(a.path, b.path, atol=1e-12)}")
+print(f"best momentum rate (sqrt(k)-1)/(sqrt(k)+1) = {rate:.4f}, "
+      f"measured {surfaces.measured_rate(a.path, 100, 300):.4f}")
+print(f"best plain GD rate (k-1)/(k+1)             = "
+      f"{surfaces.gd_best(1.0, 100.0)[1]:.4f}")
 
 # %% [markdown]
 # ### Why Adam needs bias correction at step 1
@@ -149,7 +160,8 @@ print(f"best plain GD rate (k-1)/(k+1)             = {surfaces.gd_best(1.0, 100.
 x0, g = np.array([1.0]), np.array([2.0])
 for opt in (optim.adam(lr=0.1), optim.adam(lr=0.1, bias_correction=False)):
     x1, _ = opt.update(g, opt.init(x0), x0)
-    print(f"{opt.name:30s}: first step moves x by {float(x0[0] - x1[0]):.4f} (lr = 0.1)")
+    print(f"{opt.name:30s}: first step moves x by "
+          f"{float(x0[0] - x1[0]):.4f} (lr = 0.1)")
 
 # %% [markdown]
 # ## 5. Learning-rate schedules
@@ -160,9 +172,12 @@ for opt in (optim.adam(lr=0.1), optim.adam(lr=0.1, bias_correction=False)):
 # %%
 T = 100
 fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
-for sched, label, col in ((optim.step_lr(0.1, 30, 0.3), "step: ×0.3 every 30", "#0072B2"),
-                          (optim.exponential_lr(0.1, 0.97), "exponential: ×0.97 per step", "#E69F00"),
-                          (optim.cosine_lr(0.1, T), "cosine to 0 over 100 steps", "#009E73")):
+schedules = (
+    (optim.step_lr(0.1, 30, 0.3), "step: ×0.3 every 30", "#0072B2"),
+    (optim.exponential_lr(0.1, 0.97), "exponential: ×0.97 per step", "#E69F00"),
+    (optim.cosine_lr(0.1, T), "cosine to 0 over 100 steps", "#009E73"),
+)
+for sched, label, col in schedules:
     ax.plot([sched(t) for t in range(T)], color=col, lw=2, label=label)
 ax.set(xlabel="step", ylabel="learning rate", title="schedules")
 ax.grid(alpha=0.3)
@@ -177,7 +192,8 @@ ax.legend();
 # best method, which is why the defaults matter.
 
 # %%
-OptimizerRace(surface="rosenbrock", lr=0.001, lr_adaptive=0.05, steps=500, show_RMSProp=True)
+OptimizerRace(surface="rosenbrock", lr=0.001, lr_adaptive=0.05, steps=500,
+              show_RMSProp=True)
 
 # %% [markdown]
 # ## 7. The same optimisers training a network
@@ -191,7 +207,8 @@ line_up = {"SGD": optim.sgd(lr=0.5), "momentum 0.9": optim.sgd(lr=0.5, momentum=
            "RMSProp": optim.rmsprop(lr=0.01), "Adam": optim.adam(lr=0.01)}
 histories = {}
 for name, opt in line_up.items():
-    net = nn.MLP([2, 8, 1], hidden="relu", output="sigmoid", init="normal", init_scale=0.5, seed=1)
+    net = nn.MLP([2, 8, 1], hidden="relu", output="sigmoid", init="normal",
+                 init_scale=0.5, seed=1)
     params = [p for layer in net.params for p in layer]
     state = opt.init(params)
     losses = []
@@ -203,9 +220,11 @@ for name, opt in line_up.items():
     histories[name] = (losses, net.accuracy(X, y))
 
 fig, ax = plt.subplots(figsize=(6.5, 3.3), layout="constrained")
-for (name, (losses, acc)), col in zip(histories.items(), ["#0072B2", "#E69F00", "#009E73", "#D55E00"]):
+colours = ["#0072B2", "#E69F00", "#009E73", "#D55E00"]
+for (name, (losses, acc)), col in zip(histories.items(), colours):
     ax.plot(losses, color=col, lw=2, label=f"{name} (train acc {acc:.2f})")
-ax.set(xlabel="step", ylabel="cross-entropy", title="circle problem, 2-8-1 network", yscale="log")
+ax.set(xlabel="step", ylabel="cross-entropy", title="circle problem, 2-8-1 network",
+       yscale="log")
 ax.grid(alpha=0.3)
 ax.legend();
 
