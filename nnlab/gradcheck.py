@@ -108,3 +108,13 @@ def error_against_h(f, df, x, hs, dtype=np.float64, kind="central"):
     x = dtype.type(x)
     exact = float(df(float(x)))
     return np.array([abs(float(difference_quotient(f, x, h, kind)) - exact) for h in np.asarray(hs, float)])
+
+
+def best_step(hs, errors, window=9):
+    """The step where the error curve is lowest once each point is replaced by the median of its
+    ``window`` neighbours: rounding makes single steps lucky (an error far below the curve), and
+    the median ignores them."""
+    errors = np.asarray(errors, float)
+    half = check_arg.integer("window", window, low=1) // 2
+    smooth = [np.median(errors[max(0, i - half): i + half + 1]) for i in range(len(errors))]
+    return float(np.asarray(hs, float)[int(np.argmin(smooth))])

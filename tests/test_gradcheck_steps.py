@@ -3,7 +3,7 @@ whose bottom sits near ε^(1/2) (one-sided) and ε^(1/3) (central), ε the machi
 import numpy as np
 import pytest
 
-from nnlab.gradcheck import difference_quotient, error_against_h
+from nnlab.gradcheck import best_step, difference_quotient, error_against_h
 
 HS = np.logspace(-1, -12, 45)
 
@@ -36,3 +36,12 @@ def test_bad_input_is_named():
         difference_quotient(np.sin, 1.0, 1e-3, "backward")
     with pytest.raises(ValueError, match="^dtype: "):
         error_against_h(np.sin, np.cos, 1.0, HS, np.float16)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind, root", [("forward", 2), ("central", 3)])
+def test_the_best_step_of_a_fine_grid_ignores_lucky_single_steps(dtype, kind, root):
+    hs = np.logspace(-1, -12, 111)
+    errors = error_against_h(np.sin, np.cos, 1.0, hs, dtype, kind)
+    eps = np.finfo(dtype).eps
+    assert eps ** (1 / root) / 10 < best_step(hs, errors) < eps ** (1 / root) * 10

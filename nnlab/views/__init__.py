@@ -3,6 +3,7 @@ from .activation import ActivationExplorer
 from .autodiff import AutodiffTrace
 from .base import Explorer
 from .figure import show
+from .gradcheck import GradientCheckExplorer
 from .gradflow import GradientFlowExplorer
 from .hidden import HiddenUnitsExplorer
 from .perceptron import PerceptronStepper
@@ -20,9 +21,10 @@ EXPLORERS = {
     HiddenUnitsExplorer: {"wh1": 2.0, "bh2": -1.0, "wo3": -3.0, "bo": 0.5},
     GradientFlowExplorer: {"depth": 12, "activation": "relu", "init": "he", "residual": True},
     AutodiffTrace: {"expression": "network", "in1": 1.5, "mode": "forward", "wrt": "w2", "position": 12},
+    GradientCheckExplorer: {"function": "exp", "h": 1e-7, "kind": "forward", "dtype": "float32"},
     OptimizerRace: {"surface": "rosenbrock", "lr": 0.001, "lr_adaptive": 0.05, "steps": 300, "show_RMSProp": True},
 }
 
 __all__ = ["Explorer", "show", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
-           "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace", "AutodiffTrace",
+           "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace", "AutodiffTrace", "GradientCheckExplorer",
            "EXPLORERS"]

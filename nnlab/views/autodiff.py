@@ -10,6 +10,7 @@ import ipywidgets as widgets
 
 from .. import graphs
 from .base import OKABE_ITO, Explorer, Setting, memo
+from .words import number
 
 LABELS = {"lecture": "the lecture's f(x1, x2)", "network": "scalar ReLU network + loss",
           "neuron": "tanh neuron + loss", "reuse": "a value used twice", "custom": "your function"}
@@ -24,8 +25,8 @@ DONE, NOW, TODO = OKABE_ITO["blue"], OKABE_ITO["vermillion"], "0.6"
 
 
 def _num(x):
-    """A number for the figure and the words: 4 significant digits, and never "-0"."""
-    return f"{x + 0.0:.4g}"
+    """A number for the figure and the words: 4 significant digits, never "-0"."""
+    return number(x, ".4g")
 
 
 def _tex(name, accent=None):
