@@ -109,7 +109,8 @@ class TowerExplorer(Explorer):
         # errors fall with n, so the top right is free
         n.legend(fontsize=9, loc="upper right")
         self.floor_note = n.text(0.03, 0.03, f"errors below {FLOOR:g} (exact up to rounding)\nare drawn at {FLOOR:g}",
-                                 transform=n.transAxes, fontsize=9, color="0.3", va="bottom", visible=False)
+                                 transform=n.transAxes, fontsize=9, color="0.3", va="bottom", visible=False,
+                                 bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
         self.legend = fig.legend(handles=[self.l_f, self.l_net, self.parts, self.l_err], loc="outside lower center",
                                  ncol=4, fontsize=9, frameon=False)
         # only these move when n changes; the rest is redrawn when the target, units or steepness do
