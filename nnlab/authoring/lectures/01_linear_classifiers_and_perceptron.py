@@ -14,6 +14,7 @@ import numpy as np
 
 from nnlab import data, linear
 from nnlab.perceptron import mistake_bound, train_perceptron
+from nnlab.views import show
 
 # %% [markdown]
 # ## 1. The learning set-up
@@ -46,6 +47,8 @@ for ax, i in zip(axes, train[:8]):
     ax.imshow(X[i].reshape(8, 8), cmap="gray_r")
     ax.set_title(f"label {y[i]}", fontsize=9)
     ax.axis("off")
+show(fig, "Eight 8-by-8 grey images of handwritten digits from the training set, "
+          "labelled " + ", ".join(str(y[i]) for i in train[:8]) + ".")
 
 # %% [markdown]
 # ## 2. Linear classifiers are hyperplanes
@@ -93,6 +96,9 @@ ax2.set(xlabel="ridge penalty λ", ylabel="misclassified (%)",
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
     ax.legend()
+show(fig, "Two panels against the ridge penalty λ on a log axis. Left: the squared "
+          "error per image, training (blue circles) and validation (orange squares). "
+          "Right: the percentage of misclassified images for both.")
 
 # %% [markdown]
 # Read the left panel from right to left (λ falling):
@@ -151,6 +157,8 @@ ax.plot(fit.loss, color="#0072B2")
 ax.set(xlabel="gradient step", ylabel="mean cross-entropy (nats)",
        title="softmax regression on the digits")
 ax.grid(alpha=0.3)
+show(fig, f"The mean cross-entropy of softmax regression on the digits falls over the "
+          f"gradient steps, from {fit.loss[0]:.2f} to {fit.loss[-1]:.2f} nats.")
 
 # %% [markdown]
 # ## 5. The perceptron
@@ -261,6 +269,10 @@ a2.plot(u, -(w[0] * u + b) / w[1], color="black", lw=1.5, label="perceptron's li
 # zoom in on the boundary; a few far points are off the plot
 a2.set(xlim=(0, 2.5), ylim=(0, 2.5))
 a2.legend(loc="upper right", fontsize=8);
+show(fig, "Two scatter plots of the circle data. Left, in the inputs x1 and x2: the +1 "
+          "points inside the circle are surrounded by the -1 points, and no line "
+          "separates them. Right, in the squared inputs: the perceptron's line "
+          "separates the two classes.")
 
 # %% [markdown]
 # Choosing features by hand works when we know the shape of the boundary. For images or

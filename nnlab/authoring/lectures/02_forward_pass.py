@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from nnlab import nn
+from nnlab.views import show
 
 # %% [markdown]
 # ## 1. Neurons and layers
@@ -70,6 +71,10 @@ ax2.set(xlabel="pre-activation z", ylabel="g'(z)", title="their derivatives")
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
     ax.legend()
+show(fig, "Left: the sigmoid, tanh and ReLU activations against the pre-activation z. "
+          "Right: their derivatives. The sigmoid's derivative peaks at 0.25 and tanh's "
+          "at 1, both at z = 0, and both vanish for large |z|; ReLU's is 0 for "
+          "negative z and 1 for positive z.")
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -15,7 +15,7 @@ import torch
 
 from nnlab import autodiff as ad
 from nnlab import gradcheck, graphs, nn
-from nnlab.views import AutodiffTrace, show
+from nnlab.views import AutodiffTrace, GradientCheckExplorer, show
 
 # %% [markdown]
 # ## 1. Gradient descent on parameters
@@ -216,6 +216,13 @@ for dtype in (np.float64, np.float32):
           f"{e ** 0.5 / 10 < best['forward', dtype] < 10 * e ** 0.5}, "
           f"central within 10x of eps^(1/3): "
           f"{e ** (1 / 3) / 10 < best['central', dtype] < 10 * e ** (1 / 3)}")
+
+# %% [markdown]
+# Try it: move $h$ along its log slider and switch between one-sided and central differences
+# and between float64 and float32. Your curve is drawn bold, your $h$ is the black dot.
+
+# %%
+GradientCheckExplorer()
 
 # %% [markdown]
 # ## 6. Automatic differentiation, step by step

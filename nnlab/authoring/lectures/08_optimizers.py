@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from nnlab import data, nn, optim, surfaces
+from nnlab.views import show
 
 # %% [markdown]
 # ## 1. Ill-conditioning
@@ -90,6 +91,10 @@ for ax, (name, kw, title) in zip(axes, cases):
         ax.plot(*tr.path.T, color=col, lw=1.5)
         ax.plot(*tr.path[-1], "o", color=col)
     ax.set(title=title, xlabel="x", ylabel="y", xlim=s.xlim, ylim=s.ylim)
+show(fig, "Three contour plots with gradient-descent paths. With several wells, four "
+          "starts end in different minima; on a saddle, the path slows down near the "
+          "saddle point; on a quadratic bowl with gradient noise 0.5, the path jitters "
+          "around the minimum.")
 
 # %% [markdown]
 # ## 3. Why not Newton's method?
@@ -182,6 +187,8 @@ for sched, label, col in schedules:
 ax.set(xlabel="step", ylabel="learning rate", title="schedules")
 ax.grid(alpha=0.3)
 ax.legend();
+show(fig, "Learning rate against step for three schedules starting at 0.1: "
+          + "; ".join(label for _, label, _ in schedules) + ".")
 
 # %% [markdown]
 # ## 6. The race on every surface
@@ -227,6 +234,10 @@ ax.set(xlabel="step", ylabel="cross-entropy", title="circle problem, 2-8-1 netwo
        yscale="log")
 ax.grid(alpha=0.3)
 ax.legend();
+show(fig, "Cross-entropy on a log scale against step for the circle network trained by "
+          "SGD, momentum, RMSProp and Adam; training accuracy after 300 steps: "
+          + ", ".join(f"{name} {acc:.2f}" for name, (_, acc) in histories.items())
+          + ".")
 
 # %% [markdown]
 # ### Question
