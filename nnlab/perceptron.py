@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as check_arg
+from .words import plural
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ class PerceptronResult:
     @property
     def message(self):
         if self.converged:
-            return f"converged: epoch {self.epochs} had no mistakes ({self.mistakes} mistakes in all)"
-        return (f"not converged after {self.epochs} epochs ({self.mistakes} mistakes): every epoch still "
-                "had a mistake, so the data may not be linearly separable")
+            return f"converged: epoch {self.epochs} had no mistakes ({plural(self.mistakes, 'mistake')} in all)"
+        return (f"not converged after {plural(self.epochs, 'epoch')} ({plural(self.mistakes, 'mistake')}): "
+                "every epoch still had a mistake, so the data may not be linearly separable")
 
 
 def check_pm1(name, y):

@@ -33,6 +33,8 @@ def test_binder_requirements_agree_with_pyproject():
     assert (ROOT / "binder" / "runtime.txt").read_text().startswith("python-3.")
     post = (ROOT / "binder" / "postBuild").read_text()
     assert "set -e" in post and "pip install" in post
+    # the same JupyterLab settings as start.sh (no news prompt), by the same function
+    assert "from nnlab.env import write_lab_settings; write_lab_settings()" in post
 
 
 def test_every_notebook_has_a_source_and_a_kernelspec():

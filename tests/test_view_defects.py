@@ -16,7 +16,7 @@ from nnlab import approx, authoring, gradflow
 from nnlab.views import (EXPLORERS, ActivationExplorer, GradientFlowExplorer, HiddenUnitsExplorer, OptimizerRace,
                          PerceptronStepper, TowerDesigner, TowerExplorer)
 from nnlab.views.base import OKABE_ITO
-from nnlab.views.words import number, plural
+from nnlab.words import number, plural
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIMES = ("vanishing", "exploding", "healthy")

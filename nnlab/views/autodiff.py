@@ -10,7 +10,7 @@ import ipywidgets as widgets
 
 from .. import graphs
 from .base import OKABE_ITO, Explorer, Setting, memo
-from .words import number
+from ..words import number
 
 LABELS = {"lecture": "the lecture's f(x1, x2)", "network": "scalar ReLU network + loss",
           "neuron": "tanh neuron + loss", "reuse": "a value used twice", "custom": "your function"}

@@ -10,7 +10,7 @@ from matplotlib.colors import ListedColormap
 
 from ..nn import MLP
 from .base import OKABE_ITO, Explorer, Setting
-from .words import noun, number, plural
+from ..words import noun, number, plural
 
 UNIT_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"]]
 H = 3  # hidden units

@@ -13,7 +13,7 @@ from .. import _validate as check_arg
 from .. import data
 from ..perceptron import check_pm1, record_run
 from .base import OKABE_ITO, Explorer, Setting, memo
-from .words import plural
+from ..words import plural
 
 DATASETS = ("blobs", "xor", "circle")
 POS, NEG = OKABE_ITO["blue"], OKABE_ITO["orange"]

@@ -11,7 +11,7 @@ from matplotlib.ticker import FuncFormatter, NullLocator
 
 from .. import approx, neuron
 from .base import OKABE_ITO, Explorer, Setting, memo
-from .words import number, plural
+from ..words import number, plural
 
 GRID = 1001
 # Errors below this are rounding (a ReLU spline with a knot on the kink of |x| is exact): on the log

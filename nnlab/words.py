@@ -1,4 +1,5 @@
-"""Small helpers for the words and numbers the explorers show (titles, captions, tables)."""
+"""Small helpers for the words and numbers nnlab shows: explorers' titles, captions and tables, and
+models' messages ("1 epoch", "3 epochs", never "-0")."""
 from __future__ import annotations
 
 # Words whose plural is not the word + "s".
