@@ -79,3 +79,12 @@ def test_a_slow_setting_says_computing_before_the_model_runs():
     seen.clear()
     e.controls["w"].value = 2.0
     assert not any("computing" in text for _, text in seen)
+
+
+def test_deep_wide_training_says_computing_at_once():
+    from nnlab.views import GradientFlowExplorer
+
+    e = GradientFlowExplorer(depth=6, width=16)
+    assert not e.slow(e.state) and not e.slow({**e.state, "train": True})  # small: no note
+    assert e.slow({**e.state, "train": True, "depth": 100, "width": 256})
+    assert not e.slow({**e.state, "train": False, "depth": 100, "width": 256})  # no training: fast enough

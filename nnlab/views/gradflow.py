@@ -18,10 +18,14 @@ TRAIN_BUDGET = 3e9  # multiply-adds per curve (about a second here); big network
 HEADROOM = 1.5
 
 
+def step_cost(depth, width, batch):
+    """Multiply-adds of one training step (forward and backward: about 3 passes of each layer)."""
+    return 3 * batch * depth * width * width * 2
+
+
 def train_steps(depth, width, batch):
     """Steps of training that fit the budget: 150 for small networks, at least 10 for the largest."""
-    per_step = 3 * batch * depth * width * width * 2
-    return int(np.clip(TRAIN_BUDGET / per_step, 10, TRAIN_STEPS))
+    return int(np.clip(TRAIN_BUDGET / step_cost(depth, width, batch), 10, TRAIN_STEPS))
 REFERENCE = {"activation": "relu", "init": "he", "scale": 1.0, "residual": True}
 
 
@@ -82,6 +86,14 @@ class GradientFlowExplorer(Explorer):
         # when training is shown, so it stays in the cached background otherwise
         self.animated = (self.ax_g, self.ax_h, self.verdict)
         self._train_key = None
+
+    def slow(self, state):
+        """Training that needs more than a third of the budget (about a third of a second): say "computing…"."""
+        if not state["train"]:
+            return False
+        cost = step_cost(state["depth"], state["width"], state["batch"]) * train_steps(
+            state["depth"], state["width"], state["batch"])
+        return cost > TRAIN_BUDGET / 3
 
     @staticmethod
     def _curve(s):

@@ -111,7 +111,7 @@ def test_a_whole_reverse_sweep_by_keyboard_and_by_button(page, lab):
     reverse sweep to the curriculum's gradient; clicks on Step do the same after Reset."""
     open_and_run(page, lab, "04_backprop_and_autodiff.ipynb")
     panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
-    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").first
+    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").filter(has_text="Run to the end").first
     explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
     caption = explorer.locator(".nnlab-caption")
     step = explorer.locator("button.nnlab-ctl", has_text="Step")
