@@ -157,4 +157,8 @@ def widget_echo():
         label.value = f"The kernel received <b>{change['new']}</b>: widgets work."
 
     s.observe(echo, names="value")
-    return widgets.VBox([s, label])
+    from .views.frontend import shelled
+
+    box = widgets.VBox([s, label])
+    shelled(box, "a slider to move: the text below it says whether the kernel heard it")
+    return box

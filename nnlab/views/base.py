@@ -46,7 +46,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import _validate as check_arg
-from .frontend import Shell
+from .frontend import shelled
 from .render import Renderer
 
 # One lock for every explorer: ipykernel 7 may run widget callbacks on more than one thread,
@@ -273,9 +273,8 @@ class Explorer:
             if hasattr(control, "value") and name in self._state:
                 control.observe(self._on_control, names="value")
         self._clicks = self._listen_for_clicks() if type(self).on_click is not Explorer.on_click else None
-        self.shell = Shell()  # keyboard safety, accessible names, the live regions (frontend.py)
         self.widget = self.layout()
-        self.widget.children = (*self.widget.children, self.shell)
+        self.shell = shelled(self.widget)  # keyboard safety, accessible names, the live regions (frontend.py)
         self.widget.add_class("nnlab-explorer")
         self.result = None
         self.update()

@@ -17,8 +17,8 @@ Plain ipywidgets cannot set DOM attributes from Python, and three things need th
   is announced from one assertive region.
 
 ``Shell`` is an anywidget (a widget whose front end is the ES module below, no build step). It
-renders only the two visually hidden regions and dresses its nearest ``.nnlab-explorer``
-ancestor, again whenever controls are added inside it. Without a front end (a saved notebook,
+renders only the two visually hidden regions and dresses its nearest ``.nnlab-shelled``
+ancestor (``shelled(box)`` adds both), again whenever controls are added inside it. Without a front end (a saved notebook,
 a viewer without widgets) nothing is lost but these attributes.
 """
 from __future__ import annotations
@@ -83,7 +83,7 @@ function render({ model, el }) {
   };
   let tries = 0;
   const attach = () => {
-    root = el.closest(".nnlab-explorer");
+    root = el.closest(".nnlab-shelled");
     if (!root) {
       if (tries++ < 1200) requestAnimationFrame(attach);  // rendered before it was attached
       return;
@@ -126,3 +126,12 @@ class Shell(anywidget.AnyWidget):
     description = traitlets.Unicode("").tag(sync=True)
     #: A change that could not be applied, announced at once ("" when there is none).
     alert = traitlets.Unicode("").tag(sync=True)
+
+
+def shelled(box, description: str = ""):
+    """``box`` (an ipywidgets Box) with a ``Shell`` appended: its controls get names and keep
+    keystrokes away from the notebook. Returns the shell (its ``description`` is announced)."""
+    shell = Shell(description=description)
+    box.children = (*box.children, shell)
+    box.add_class("nnlab-shelled")
+    return shell

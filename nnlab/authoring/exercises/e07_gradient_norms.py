@@ -10,8 +10,10 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import display
 
 from nnlab import check
+from nnlab.views import show
 
 # %% [markdown]
 # ## 1. The norms
@@ -63,16 +65,21 @@ def deep_net(depth=12, width=32, scale=1.0, seed=0):
 
 
 try:
+    curves = {scale: gradient_norms(*deep_net(scale=scale)) for scale in (1.0, 4.0)}
+except NotImplementedError:
+    curves = None
+    print("write gradient_norms in part 1 first")
+if curves:
     fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
-    for scale, colour in ((1.0, "#0072B2"), (4.0, "#D55E00")):
-        norms = gradient_norms(*deep_net(scale=scale))
+    for (scale, norms), colour in zip(curves.items(), ("#0072B2", "#D55E00")):
         ax.semilogy(np.arange(1, len(norms) + 1), norms, "o-", color=colour,
                     label=f"weights std {scale:g}/sqrt(n)")
     ax.set_xlabel("layer l (1 = next to the input)")
     ax.set_ylabel("||dL/dW_l||")
     ax.legend()
-    plt.show()
-    first = gradient_norms(*deep_net(scale=1.0))
+    first = curves[1.0]
     print(f"scale 1: ||dL/dW_1|| / ||dL/dW_12|| = {first[0] / first[-1]:.1e}")
-except NotImplementedError:
-    print("write gradient_norms in part 1 first")
+    display(show(fig, "Gradient norm of each layer's weights on a log scale, layer 1 to "
+                      f"{len(first)}, for weights of std 1/sqrt(n) and 4/sqrt(n); the first "
+                      f"layer gets {first[0] / first[-1]:.1e} times the last layer's norm "
+                      "at std 1/sqrt(n)."))
