@@ -67,6 +67,22 @@ def test_changing_inputs_keeps_the_step_and_a_new_expression_starts_over():
     assert "∂c/∂a = 24" in e.describe()  # c = (a + a)², dc/da = 8a
 
 
+def test_every_expression_after_every_other_draws():
+    """Switching back and forth between expressions rebuilds the graph cleanly (a value used twice once
+    left an arrow behind that broke the next drawing)."""
+    e = AutodiffTrace()
+    names = ["lecture", "network", "neuron", "reuse"]
+    for a in names:
+        for b in names:
+            e.controls["expression"].value = a
+            e.controls["expression"].value = b
+            e.set(position=e.length)
+    assert e.errors == []
+    boxes = [t for t in e.ax.texts if t.get_text()]
+    arrows = [t for t in e.ax.texts if not t.get_text()]  # annotations without text
+    assert len(boxes) == len(e.result.trace.nodes) and len(arrows) == len(e.arrows) == 2  # a -> b, b -> c
+
+
 def test_your_own_function_is_traced_and_agrees_with_torch():
     def f(p, q):
         return ad.tanh(p * q) + ad.exp(p) / q

@@ -214,11 +214,12 @@ class AutodiffTrace(Explorer):
                       for node in t.nodes}
         # arrows from the right edge of an input's box to the left edge of the node's box (they follow
         # the boxes as their text grows)
-        self.arrows = {(u, node.name): ax.annotate("", xy=(0.0, 0.5), xycoords=self.boxes[node.name],
-                                                   xytext=(1.0, 0.5), textcoords=self.boxes[u], zorder=2,
-                                                   arrowprops={"arrowstyle": "-|>", "color": TODO, "lw": 1.2,
-                                                               "shrinkA": 4, "shrinkB": 6, "mutation_scale": 12})
-                       for node in t.nodes for u in node.inputs}
+        self.arrows = {(u, v): ax.annotate("", xy=(0.0, 0.5), xycoords=self.boxes[v],
+                                         xytext=(1.0, 0.5), textcoords=self.boxes[u], zorder=2,
+                                         arrowprops={"arrowstyle": "-|>", "color": TODO, "lw": 1.2,
+                                                     "shrinkA": 4, "shrinkB": 6, "mutation_scale": 12})
+                       for u, v in dict.fromkeys((u, node.name) for node in t.nodes for u in node.inputs)}
+        # (one arrow per pair: b = a + a uses a twice, and its second contribution travels the same edge)
         n_lines = len(t.nodes) + len(t.rows) + 2
         step = min(0.95 / n_lines, 0.06)
         self.lines = [self.ax_t.text(0.0, 0.98 - i * step, "", transform=self.ax_t.transAxes, fontsize=9,
