@@ -125,6 +125,8 @@ def test_saved_notebook_gets_a_static_image(cls):
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["image/png"].startswith("iVBORw0KGgo")  # base64 of the PNG signature
     assert bundle["text/plain"].startswith(cls.__name__)
+    # opened without a kernel, JupyterLab shows the HTML image (preferred to image/png): with words
+    assert f'alt="{cls.__name__}: ' in bundle["text/html"] and bundle["image/png"] in bundle["text/html"]
 
 
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)

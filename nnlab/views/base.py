@@ -33,7 +33,6 @@ with ``dataclasses.replace``, so its label, range and step are still written in 
 """
 from __future__ import annotations
 
-import base64
 import json
 import threading
 from contextlib import contextmanager
@@ -46,6 +45,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import _validate as check_arg
+from .figure import Described
 from .frontend import shelled
 from .render import Renderer
 
@@ -425,11 +425,10 @@ class Explorer:
 
     # ------------------------------------------------------------------ display
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        """The live widget, plus a static PNG and a text description for saved notebooks."""
-        bundle = self.widget._repr_mimebundle_() or {}
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        bundle["text/plain"] = f"{type(self).__name__}: {self.describe()}"
-        return bundle
+        """The live widget; for a saved notebook opened without a kernel, the figure as it was, with
+        its description as alt text (``figure.Described``: HTML image, PNG and words)."""
+        static = Described(self.image.value, f"{type(self).__name__}: {self.describe()}")._repr_mimebundle_()
+        return {**(self.widget._repr_mimebundle_() or {}), **static}
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.state.items())
