@@ -79,7 +79,8 @@ if curves:
     ax.legend()
     first = curves[1.0]
     print(f"scale 1: ||dL/dW_1|| / ||dL/dW_12|| = {first[0] / first[-1]:.1e}")
-    display(show(fig, "Gradient norm of each layer's weights on a log scale, layer 1 to "
-                      f"{len(first)}, for weights of std 1/sqrt(n) and 4/sqrt(n); the first "
-                      f"layer gets {first[0] / first[-1]:.1e} times the last layer's norm "
-                      "at std 1/sqrt(n)."))
+    ratio = first[0] / first[-1]
+    alt = (f"Gradient norm of each layer's weights on a log scale, layer 1 to "
+           f"{len(first)}, for weights of std 1/sqrt(n) and 4/sqrt(n); at std "
+           f"1/sqrt(n) the first layer gets {ratio:.1e} times the last layer's norm.")
+    display(show(fig, alt))
