@@ -2,7 +2,9 @@
 
 A check is a ``Spec`` registered under its name (``register``); ``run_check`` draws its cases, runs the
 student's function and judges the outcomes into a ``CheckResult``. The helpers below (``returned``,
-``parts``, ``as_array``, ``ratio_hint``) are what judges use to read plain outcomes.
+``parts``, ``as_array``, ``ratio_hint``) are what judges use to read plain outcomes; ``diagnose`` names a
+known mistake by its signature (the answer that mistake would have produced) and ``describe_difference``
+says where an unrecognised answer differs, in numbers that never print alike.
 """
 from __future__ import annotations
 
@@ -157,6 +159,117 @@ def ratio_hint(mine, ref):
     if np.allclose(ratios, k, rtol=1e-6):
         return float(k)
     return None
+
+
+def diagnose(answer, mistakes, rtol=1e-9, atol=1e-12):
+    """The message of the first known mistake whose predicted answer matches ``answer``, or None.
+
+    ``mistakes`` is a sequence of ``(message, predicted)`` pairs, in order of preference: ``predicted``
+    is what a function with that mistake would have returned, computed by the judge from the case's
+    inputs. ``answer`` and ``predicted`` are arrays (or numbers), or tuples/lists of them for a function
+    that returns several things; a ``None`` entry in ``predicted`` matches anything (the mistake does
+    not say what that part should be) and ``predicted = None`` skips the candidate (it does not apply
+    to this case). A candidate matches when every part has the same shape and agrees within ``rtol``
+    and ``atol`` (``np.allclose``; nan never matches). Put mistakes that predict more parts first: a
+    looser candidate could otherwise take the credit for a more specific one.
+
+        hint = diagnose((x, v), [("x moves uphill: x <- x - lr v", (x_old + lr * v_ok, v_ok)), ...])
+    """
+    for message, predicted in mistakes:
+        if predicted is not None and _matches(answer, predicted, rtol, atol):
+            return message
+    return None
+
+
+def _matches(answer, predicted, rtol, atol):
+    if predicted is None:
+        return True
+    if isinstance(predicted, (tuple, list)):
+        if not isinstance(answer, (tuple, list)) or len(answer) != len(predicted):
+            return False
+        return all(_matches(a, p, rtol, atol) for a, p in zip(answer, predicted))
+    if isinstance(answer, (tuple, list)) or answer is None:
+        return False
+    try:
+        a, p = np.asarray(answer, dtype=float), np.asarray(predicted, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == p.shape and bool(np.all(np.isfinite(p))) and np.allclose(a, p, rtol=rtol, atol=atol)
+
+
+def agreeing_digits(a, b):
+    """How many leading significant digits two numbers share (0 when they differ in sign or size; 17 when
+    equal): -log10 of the relative error, rounded down."""
+    a, b = float(a), float(b)
+    if a == b:
+        return 17
+    scale = max(abs(a), abs(b))
+    if not np.isfinite(scale) or np.sign(a) != np.sign(b):
+        return 0
+    return int(max(0, min(17, np.floor(-np.log10(abs(a - b) / scale)))))
+
+
+def _distinct(a, b, digits):
+    """a and b printed with just enough significant digits (at least ``digits``) to look different."""
+    for d in range(max(digits, 1), 18):
+        sa, sb = f"{a:.{d}g}", f"{b:.{d}g}"
+        if sa != sb:
+            return sa, sb
+    return repr(a), repr(b)
+
+
+def describe_difference(mine, ref, name="the result", oracle="the reference", rtol=1e-9, atol=1e-12, limit=2):
+    """Where ``mine`` differs from ``ref`` (same shape), in words that never show two numbers alike.
+
+    Names the differing component(s) (``name[i]``, at most ``limit`` of them, the largest errors first,
+    plus how many others differ and whether the rest agree), each printed with enough digits to tell
+    the two apart, with the relative error and how many significant digits agree:
+
+        "x[2] is 0.6304231, torch.optim.Adam gives 0.6304254 (relative error 3.6e-06: they agree to
+         5 significant digits); the other components agree"
+
+    ``name`` may instead be a tuple of names when ``mine`` and ``ref`` are tuples of arrays (the parts a
+    function returns): the parts that agree are said to be right and only the wrong ones are described.
+    Returns "" when everything agrees within ``rtol``/``atol``.
+    """
+    if isinstance(name, (tuple, list)):
+        bad = [n for n, m, r in zip(name, mine, ref)
+               if np.shape(m) != np.shape(r) or not np.allclose(m, r, rtol=rtol, atol=atol)]
+        good = [n for n in name if n not in bad]
+        text = "; ".join(describe_difference(m, r, n, oracle, rtol, atol, limit)
+                         for n, m, r in zip(name, mine, ref) if n in bad)
+        if good and text:
+            text += f"; your {' and '.join(good)} {'is' if len(good) == 1 else 'are'} right"
+        return text
+    m, r = np.asarray(mine, dtype=float), np.asarray(ref, dtype=float)
+    if m.shape != r.shape:
+        return f"{name} has shape {m.shape}, {oracle} has shape {r.shape}"
+    close = np.isclose(m, r, rtol=rtol, atol=atol)
+    if close.all():
+        return ""
+    err = np.where(close, 0.0, np.abs(m - r) / np.maximum(np.maximum(np.abs(m), np.abs(r)), 1e-300))
+    err = np.where(np.isnan(err), np.inf, err)
+    wrong = [np.unravel_index(i, m.shape) for i in np.argsort(-err, axis=None, kind="stable")[:int((~close).sum())]]
+    parts_ = []
+    for idx in wrong[:limit]:
+        a, b = float(m[idx]), float(r[idx])
+        where = name if m.ndim == 0 else f"{name}[{', '.join(map(str, idx))}]"
+        if not (np.isfinite(a) and np.isfinite(b)):
+            parts_.append(f"{where} is {a}, {oracle} gives {b}")
+            continue
+        digits = agreeing_digits(a, b)
+        sa, sb = _distinct(a, b, digits + 2)
+        rel = abs(a - b) / max(abs(a), abs(b))
+        agree = f"they agree to {digits} significant digit{'s' if digits != 1 else ''}" if digits else \
+            ("the sign differs" if np.sign(a) != np.sign(b) and a and b else "not even the first digit agrees")
+        parts_.append(f"{where} is {sa}, {oracle} gives {sb} (relative error {rel:.2g}: {agree})")
+    text = "; ".join(parts_)
+    if len(wrong) > limit:
+        text += f"; {len(wrong) - limit} other component{'s' if len(wrong) - limit > 1 else ''} differ"
+        text += "" if len(wrong) - limit > 1 else "s"
+    if close.any() and m.ndim:
+        text += "; the other components agree"
+    return text
 
 
 def _result(name, problems, total, notes=(), points=1):
