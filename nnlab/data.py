@@ -34,10 +34,24 @@ def to_pm1(y):
     return 2 * y.astype(int) - 1
 
 
-def circle(n=200, radius=1.0, seed=None):
-    """x ~ N(0, I_2); label 1 inside the circle of the given radius (curriculum L04)."""
-    X = _rng(seed).standard_normal((_n(n), 2))
+def circle(n=200, radius=1.0, seed=None, noise=0.0):
+    """x ~ N(0, I_2); label 1 inside the circle of the given radius (curriculum L04).
+    ``noise`` > 0 then moves every point by N(0, noise^2) after labelling (labels near the circle blur)."""
+    rng = _rng(seed)
+    X = rng.standard_normal((_n(n), 2))
     y = (np.sum(X**2, axis=1) < check_arg.real("radius", radius, low=0.0, low_open=True) ** 2).astype(int)
+    if check_arg.real("noise", noise, low=0.0) > 0:
+        X = X + noise * rng.standard_normal(X.shape)
+    return X, y
+
+
+def gauss(n=200, noise=0.5, seed=None):
+    """Two Gaussian clouds N((1, 1), noise^2 I) (label 1) and N((-1, -1), noise^2 I) (label 0), half each."""
+    rng = _rng(seed)
+    n = _n(n, low=2)
+    y = np.arange(n) % 2
+    rng.shuffle(y)
+    X = (2 * y - 1)[:, None] * np.ones(2) + check_arg.real("noise", noise, low=0.0) * rng.standard_normal((n, 2))
     return X, y
 
 
@@ -108,7 +122,7 @@ def sine(n=100, noise=0.1, seed=None):
     return x[:, None], y
 
 
-DATASETS = {"circle": circle, "xor": xor, "blobs": blobs, "moons": moons, "spirals": spirals, "sine": sine}
+DATASETS = {"circle": circle, "gauss": gauss, "xor": xor, "blobs": blobs, "moons": moons, "spirals": spirals, "sine": sine}
 
 
 def make(name, **kwargs):

@@ -209,7 +209,7 @@ DEFAULT_LOSS = {"sigmoid": "bce", "softmax": "cross_entropy", "linear": "mse", "
 
 # ----------------------------------------------------------------------- MLP
 
-INITS = ("normal", "uniform", "xavier_uniform", "xavier_normal", "he_normal", "identity", "torch", "xavier", "he")
+INITS = ("zeros", "normal", "uniform", "xavier_uniform", "xavier_normal", "he_normal", "identity", "torch", "xavier", "he")
 INIT_ALIASES = {"xavier": "xavier_normal", "he": "he_normal"}   # lecture 7's names: the variance, drawn normal
 DEFAULT_INIT_SCALE = {"normal": 0.01, "uniform": 0.7, "identity": 1.0}
 
@@ -224,6 +224,7 @@ def init_layer(fan_in, fan_out, init="normal", scale=None, rng=None):
     he_normal:      W = scale * N(0, 2 / fan_in)                               (He et al. 2015)
     identity:       W = scale * I (rectangular identity if fan_in != fan_out)
     torch:          PyTorch's nn.Linear default, W and b ~ U[-1/sqrt(fan_in), 1/sqrt(fan_in)]
+    zeros:          W = 0 (every hidden unit stays the same: the symmetry that random starts break)
     'xavier' and 'he', the names of lecture 7, mean xavier_normal and he_normal. scale is 1 by
     default for the others. Biases start at zero except for 'torch'.
     """
@@ -232,7 +233,9 @@ def init_layer(fan_in, fan_out, init="normal", scale=None, rng=None):
     rng = np.random.default_rng(rng)
     scale = DEFAULT_INIT_SCALE.get(init, 1.0) if scale is None else scale
     shape, b = (fan_in, fan_out), np.zeros(fan_out)
-    if init == "normal":
+    if init == "zeros":
+        W = np.zeros(shape)
+    elif init == "normal":
         W = scale * rng.standard_normal(shape)
     elif init == "uniform":
         W = rng.uniform(-scale, scale, shape)
@@ -279,19 +282,22 @@ class Forward:
 # One forward and one backward pass for every network in nnlab (MLP, gradflow's deep networks).
 # params[l - 1] is layer l: (W, b) as above, or a residual block (V, b, U), one of ``blocks``:
 #     Z_l = A_{l-1} @ V_l + b_l,   A_l = A_{l-1} + g(Z_l) @ U_l / blocks       (He et al. 2016)
+# Dropout (training only, plain hidden layers): masks[l - 1] multiplies A_l, a mask holding 0 or
+# 1/(1 - p) (inverted dropout); the backward pass multiplies dL/dA_l by the same mask.
 
 
-def _forward_layers(params, X, activations, blocks=1):
+def _forward_layers(params, X, activations, blocks=1, masks=None):
     """Z[l] and A[l] of every layer l = 1..L (A[0] = X), layer l activated by ``activations[l - 1]``."""
     fw = Forward(Z=[None], A=[X])
-    for p, g in zip(params, activations):
+    for l, (p, g) in enumerate(zip(params, activations), start=1):
         Z = fw.A[-1] @ p[0] + p[1]
         fw.Z.append(Z)
-        fw.A.append(_activate(g, Z) if len(p) == 2 else fw.A[-1] + _activate(g, Z) @ p[2] / blocks)
+        A = _activate(g, Z) if len(p) == 2 else fw.A[-1] + _activate(g, Z) @ p[2] / blocks
+        fw.A.append(A * masks[l - 1] if masks is not None and l < len(params) and len(p) == 2 else A)
     return fw
 
 
-def _backprop(params, fw, dZ, activations, blocks=1):
+def _backprop(params, fw, dZ, activations, blocks=1, masks=None):
     """Backward from dZ = dL/dZ_L (the last layer is a plain one): the gradients, shaped like ``params``,
     and dA with dA[l] = dL/dA_l for l = 1..L-1 (dA[0] is None: nothing needs dL/dX)."""
     L = len(params)
@@ -307,11 +313,20 @@ def _backprop(params, fw, dZ, activations, blocks=1):
                 dA[l - 1] = dA[l] + dZ @ p[0].T
         else:                        # plain layer (dZ_L of the last one is given)
             if l < L:
-                dZ = _activation_backward(activations[l - 1], Z, fw.A[l], dA[l])
+                dA_l = dA[l] if masks is None else dA[l] * masks[l - 1]   # through the dropout mask
+                dZ = _activation_backward(activations[l - 1], Z, fw.A[l], dA_l)
             grads[l - 1] = (fw.A[l - 1].T @ dZ, dZ.sum(axis=0))
             if l > 1:
                 dA[l - 1] = dZ @ p[0].T
     return grads, dA
+
+
+def predicted_class(A, output):
+    """Classes from a network's outputs A (N, k): A >= 0.5 for one sigmoid unit (>= 0 for other single
+    units), arg-max over several."""
+    if A.shape[1] == 1:
+        return (A[:, 0] >= (0.5 if output == "sigmoid" else 0.0)).astype(int)
+    return np.argmax(A, axis=1)
 
 
 class MLP:
@@ -423,10 +438,10 @@ class MLP:
         dA = mean_squared_error_grad(A, Y, self.reduction)
         return _activation_backward(self.output, Z, A, dA)
 
-    def backward(self, fw, Y):
+    def backward(self, fw, Y, masks=None):
         """Hand-written backprop: list of (dW_l, db_l), same structure as ``params``; dW_l includes the
-        penalty's l2 W_l + l1 sign(W_l)."""
-        grads, _ = _backprop(self.params, fw, self.output_delta(fw, Y), self.activations())
+        penalty's l2 W_l + l1 sign(W_l). ``masks``: the dropout masks ``fw`` was computed with."""
+        grads, _ = _backprop(self.params, fw, self.output_delta(fw, Y), self.activations(), masks=masks)
         return [(dW + self.l2 * W + self.l1 * np.sign(W), db) for (W, _), (dW, db) in zip(self.params, grads)]
 
     def gradients(self, X, Y):
@@ -448,33 +463,29 @@ class MLP:
             b -= lr * db
 
     def fit(self, X, Y, lr=0.05, iterations=1000):
-        """Full-batch gradient descent; returns the loss before each step.
+        """Full-batch gradient descent; returns the loss before each step. It runs nnlab's one training
+        loop (``training.Trainer``, one batch of all rows in their order, ``optim.sgd``).
 
         Stops early if the loss becomes NaN or infinite, and says when in the returned history's
         ``diverged`` (an ``optim.Divergence``).
         """
+        from . import optim
+        from .training import Trainer
+
         lr = check_arg.real("lr", lr, low=0.0, low_open=True)
         iterations = check_arg.integer("iterations", iterations, low=0)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
+        trainer = Trainer(self, X, Y, optimizer=optim.sgd(lr=lr), batch_size=len(X), shuffle=False, record=False)
         history = TrainingHistory()
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for it in range(iterations):
-                fw = self.forward_pass(X)
-                loss = self._data_loss(fw, Y) + self.penalty()
-                if not np.isfinite(loss):
-                    history.diverged = Divergence(it, f"loss is {loss}", unit="iteration")
-                    break
-                history.loss.append(loss)
-                self.step(self.backward(fw, Y), lr)
+        while len(history.loss) < iterations and trainer.step():
+            history.loss.append(trainer.last_loss)
+        history.diverged = trainer.diverged
         return history
 
     def predict(self, X):
         """Class prediction: threshold 0.5 for one sigmoid output, arg-max for several outputs."""
-        A = self.forward(X)
-        if A.shape[1] == 1:
-            return (A[:, 0] >= (0.5 if self.output == "sigmoid" else 0.0)).astype(int)
-        return np.argmax(A, axis=1)
+        return predicted_class(self.forward(X), self.output)
 
     def accuracy(self, X, y):
         y = np.asarray(y)

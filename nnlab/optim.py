@@ -288,6 +288,15 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
                           bias_correction=bias_correction), "adam")
 
 
+def with_lr(opt, lr):
+    """The same optimiser with another learning rate (a number or a schedule): its state carries over,
+    so a running optimiser takes the new rate at its next update."""
+    rules = {"sgd": sgd, "heavy_ball": heavy_ball, "adagrad": adagrad, "rmsprop": rmsprop, "adam": adam}
+    if opt.rule not in rules:
+        raise ValueError(f"opt: expected an nnlab.optim optimiser, got rule {opt.rule!r}")
+    return rules[opt.rule](**{**opt.hyper, "lr": lr})
+
+
 # ------------------------------------------------------------------ schedules
 
 

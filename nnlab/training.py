@@ -1,0 +1,495 @@
+"""Training in practice: mini-batch training of an ``nn.MLP`` with any ``nnlab.optim`` optimiser.
+
+Conventions (stated once):
+- N training samples, batch size B. An **epoch** walks one fresh permutation of the training set in
+  batches of B: ceil(N/B) iterations, or floor(N/B) with ``drop_last`` (the short last batch is
+  dropped, never carried over into the next epoch). N = 50,000, B = 100: 500 iterations.
+- An **iteration** is one update; **samples seen** adds up the batch sizes. The three are counted apart.
+- Randomness is a function of the seed: epoch e draws its permutation, then its dropout masks in step
+  order, from ``epoch_rng(seed, e) = default_rng([seed, e])``. A run is reproduced by its seed alone.
+- The loss minimised on a batch is nn.MLP's: the data term averaged over the batch plus
+  l2/2 sum W^2 + l1 sum |W| (weights only, never biases). The history's train and test losses are
+  the data term alone, on the whole set, without dropout.
+- Dropout (inverted): in training every hidden unit is kept with probability 1 - p and scaled by
+  1/(1 - p); evaluation never drops.
+- Standardisation: mean and standard deviation of the *training* inputs, applied to every input.
+- Schedules count epochs (as torch's ``lr_scheduler.step()`` called once per epoch).
+- A non-finite batch loss stops the run with ``diverged`` (an ``optim.Divergence``); never an exception.
+
+The pieces are separate so that a PyTorch loop can use them too (lecture 6): ``steps_per_epoch``,
+``epoch_order`` / ``batches``, ``History`` (bounded) and ``EarlyStopping`` (a pure NamedTuple rule).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _validate as check_arg
+from . import data, nn, optim
+from .optim import Divergence
+
+# ------------------------------------------------------------------ epochs and batches
+
+
+def steps_per_epoch(n, batch_size, drop_last=False):
+    """Iterations in one epoch: ceil(N / B), or floor(N / B) with drop_last."""
+    n = check_arg.integer("n", n, low=0)
+    batch_size = check_arg.integer("batch_size", batch_size, low=1)
+    return n // batch_size if drop_last else -(-n // batch_size)
+
+
+def epoch_rng(seed, epoch):
+    """The generator of epoch ``epoch`` (0, 1, ...): its permutation first, then its dropout masks."""
+    return np.random.default_rng([check_arg.integer("seed", seed, low=0), check_arg.integer("epoch", epoch, low=0)])
+
+
+def epoch_order(seed, epoch, n):
+    """The permutation of range(n) that epoch ``epoch`` walks (what a seeded DataLoader sampler yields)."""
+    return epoch_rng(seed, epoch).permutation(check_arg.integer("n", n, low=0))
+
+
+def batches(order, batch_size, drop_last=False):
+    """Cut an order of sample indices into consecutive batches of ``batch_size``."""
+    order = np.asarray(order)
+    k = steps_per_epoch(len(order), batch_size, drop_last)
+    return [order[i * batch_size:(i + 1) * batch_size] for i in range(k)]
+
+
+def dropout_masks(rng, widths, rows, p):
+    """One mask per hidden layer of the given widths: 0 with probability p, else 1/(1 - p)."""
+    if p == 0:
+        return None
+    return [(rng.random((rows, w)) >= p) / (1.0 - p) for w in widths]
+
+
+# ------------------------------------------------------------------ input features and scaling
+
+FEATURES = {
+    "x1": lambda X: X[:, 0], "x2": lambda X: X[:, 1],
+    "x1^2": lambda X: X[:, 0] ** 2, "x2^2": lambda X: X[:, 1] ** 2, "x1x2": lambda X: X[:, 0] * X[:, 1],
+    "sin x1": lambda X: np.sin(X[:, 0]), "sin x2": lambda X: np.sin(X[:, 1]),
+}
+
+
+def features(X, names):
+    """The network's inputs from 2-D points: one column per name in FEATURES (TensorFlow Playground's seven)."""
+    X = check_arg.as_array("X", X, shape=(None, 2))
+    names = [check_arg.choice("features", f, tuple(FEATURES)) for f in names]
+    if not names:
+        raise ValueError("features: expected at least one feature name, got none")
+    return np.column_stack([FEATURES[f](X) for f in names])
+
+
+class Standardizer(NamedTuple):
+    """x -> (x - mean) / std, with mean and std (ddof 0) of the training inputs; std 0 counts as 1."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, X):
+        X = check_arg.as_array("X", X, ndim=2)
+        std = X.std(axis=0)
+        return cls(X.mean(axis=0), np.where(std > 0, std, 1.0))
+
+    def __call__(self, X):
+        return (np.asarray(X, float) - self.mean) / self.std
+
+
+# ------------------------------------------------------------------ history and early stopping
+
+
+class History:
+    """A bounded table of numbers per epoch (any columns): exact for the first ``capacity`` rows, then
+    thinned: when full, only every other row is kept and from then on every 2nd (4th, ...) epoch is
+    recorded, so a curve over any run length has at most ``capacity`` points, spread evenly."""
+
+    def __init__(self, capacity=1000):
+        self.capacity = check_arg.integer("capacity", capacity, low=2)
+        self.stride, self.rows = 1, []
+
+    def append(self, epoch, **values):
+        """Record the values of epoch ``epoch`` (kept if epoch is a multiple of the current stride)."""
+        if epoch % self.stride:
+            return
+        self.rows.append(dict(epoch=epoch, **values))
+        if len(self.rows) > self.capacity:
+            self.stride *= 2
+            self.rows = [r for r in self.rows if r["epoch"] % self.stride == 0]
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, column):
+        """One column as an array (nan where a row lacks it)."""
+        return np.array([r.get(column, np.nan) for r in self.rows], dtype=float)
+
+    def __repr__(self):
+        cols = list(self.rows[-1]) if self.rows else []
+        return f"History({len(self)} rows, every {self.stride} epoch(s), columns {cols})"
+
+
+class EarlyStopping(NamedTuple):
+    """Stop when the monitored loss has not improved (by more than ``min_delta``) for ``patience`` epochs.
+
+    es = EarlyStopping(patience=5)
+    for epoch in ...:   es = es.update(epoch, val_loss); if es.improved: keep the weights; if es.stop: break
+    """
+
+    patience: int
+    min_delta: float = 0.0
+    best: float = math.inf
+    best_epoch: int = -1
+    wait: int = 0
+    epoch: int = -1
+
+    def update(self, epoch, loss):
+        """The rule after one more epoch with validation loss ``loss``."""
+        if loss < self.best - self.min_delta:
+            return self._replace(best=float(loss), best_epoch=epoch, wait=0, epoch=epoch)
+        return self._replace(wait=self.wait + 1, epoch=epoch)
+
+    @property
+    def improved(self):
+        return self.epoch >= 0 and self.best_epoch == self.epoch
+
+    @property
+    def stop(self):
+        return self.wait >= self.patience
+
+
+def early_stopping(patience, min_delta=0.0):
+    """A fresh EarlyStopping rule, with its arguments checked."""
+    return EarlyStopping(check_arg.integer("patience", patience, low=1),
+                         check_arg.real("min_delta", min_delta, low=0.0))
+
+
+# ------------------------------------------------------------------ the trainer
+
+
+def _labels(net, Y):
+    """Class labels for accuracy, or None for regression."""
+    if net.output == "softmax":
+        return np.argmax(Y, axis=1)
+    if net.output == "sigmoid":
+        return Y[:, 0].astype(int)
+    if net.output == "tanh" and np.all(np.isin(Y, (-1, 1))):
+        return (Y[:, 0] > 0).astype(int)
+    return None
+
+
+class Trainer:
+    """Mini-batch training of ``net`` (trained in place) on (X, y), steppable by batch, epoch or n steps.
+
+    X, X_test: raw inputs (``features`` names turn 2-D points into the network's inputs; ``standardize``
+    scales them with the training statistics). ``optimizer``: any nnlab.optim optimiser (default SGD, lr
+    0.1). ``patience``: early stopping on the test loss (the training loss without a test set); with
+    ``restore_best`` the best weights come back when it stops. ``record=False``: no evaluation at epoch
+    ends (no history, no early stopping), for loops that only need the batch losses (``nn.MLP.fit``).
+    """
+
+    def __init__(self, net, X, y, X_test=None, y_test=None, *, optimizer=None, batch_size=10, drop_last=False,
+                 shuffle=True, dropout=0.0, standardize=False, features=None, seed=0, patience=None,
+                 min_delta=0.0, restore_best=True, capacity=1000, record=True):
+        if not isinstance(net, nn.MLP):
+            raise ValueError(f"net: expected an nnlab.nn.MLP, got {type(net).__name__}")
+        self.net, self.features = net, None if features is None else tuple(features)
+        X = self._raw_inputs("X", X)
+        self.scaler = Standardizer.fit(X) if standardize else None
+        self.X = self._scaled(X)
+        self.Y = net._check_Y(y, len(self.X))
+        if X_test is None or y_test is None:
+            self.X_test = self.Y_test = None
+        else:
+            self.X_test = net._check_X(self._scaled(self._raw_inputs("X_test", X_test)))
+            self.Y_test = net._check_Y(y_test, len(self.X_test))
+        self.net._check_X(self.X)
+        self.batch_size = check_arg.integer("batch_size", batch_size, low=1)
+        self.drop_last, self.shuffle = bool(drop_last), bool(shuffle)
+        self.steps_per_epoch = steps_per_epoch(len(self.X), self.batch_size, self.drop_last)
+        if self.steps_per_epoch == 0:
+            raise ValueError(f"batch_size: expected at most {len(self.X)} (the training set) with drop_last, "
+                             f"got {batch_size}")
+        self.dropout = check_arg.real("dropout", dropout, low=0.0, high=0.95)
+        self.seed = check_arg.integer("seed", seed, low=0)
+        self.optimizer = optim.sgd(lr=0.1) if optimizer is None else optimizer
+        if not isinstance(self.optimizer, optim.Optimizer):
+            raise ValueError(f"optimizer: expected an nnlab.optim optimiser such as optim.adam(lr=0.01), "
+                             f"got {type(optimizer).__name__}")
+        self.opt_state = self.optimizer.init(self._flat())
+        self.rule = None if patience is None else early_stopping(patience, min_delta)
+        self.restore_best, self.best_params = bool(restore_best), None
+        self.history = History(capacity)
+        self.iteration = self.epoch = self.samples_seen = 0
+        self.diverged, self.stopped = None, None
+        self.last_loss = self.grad_norm = math.nan
+        self.last_batch, self.last_masks = None, None
+        self._queue, self._rng, self._epoch_losses = [], None, []
+        self.record = bool(record)
+        self.evaluation = self.evaluate() if self.record else {}
+        if self.record:
+            self.history.append(0, iteration=0, samples=0, lr=self.lr, **self.evaluation)
+
+    # -- inputs
+    def _raw_inputs(self, name, X):
+        if self.features is None:
+            return check_arg.as_array(name, X, ndim=2)
+        try:
+            return features(X, self.features)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+
+    def _scaled(self, X):
+        return X if self.scaler is None else self.scaler(X)
+
+    def inputs(self, X):
+        """The network's inputs for raw points X (features, then the training set's standardisation)."""
+        return self._scaled(self._raw_inputs("X", X))
+
+    def output(self, X):
+        """The network's output A_L for raw points X (no dropout): the decision region's values."""
+        return self.net.forward(self.inputs(X))
+
+    def predict(self, X):
+        return self.net.predict(self.inputs(X))
+
+    # -- learning rate
+    @property
+    def lr(self):
+        """The learning rate the next update will use."""
+        lr = self.optimizer.hyper["lr"]
+        return float(lr(self.opt_state.step)) if callable(lr) else lr
+
+    @lr.setter
+    def lr(self, value):
+        self.set_lr(value)
+
+    def set_lr(self, lr):
+        """A new learning rate (number or schedule of the update count), effective at the next update."""
+        self.optimizer = optim.with_lr(self.optimizer, lr if callable(lr) else check_arg.real("lr", lr, low=0.0))
+
+    # -- parameters as the flat list the optimisers take
+    def _flat(self):
+        return [a for layer in self.net.params for a in layer]
+
+    def _unflat(self, flat):
+        self.net.params = [(flat[2 * i], flat[2 * i + 1]) for i in range(len(self.net.params))]
+
+    # -- evaluation
+    def _measure(self, X, Y):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            fw = nn._forward_layers(self.net.params, X, self.net.activations())
+            loss = self.net._data_loss(fw, Y)
+            labels = _labels(self.net, Y)
+            acc = math.nan if labels is None else float(np.mean(nn.predicted_class(fw.A[-1], self.net.output)
+                                                                 == labels))
+        return loss, acc
+
+    def evaluate(self):
+        """Data loss and accuracy on the training and test sets now (no dropout)."""
+        train_loss, train_acc = self._measure(self.X, self.Y)
+        out = dict(train_loss=train_loss, train_accuracy=train_acc)
+        if self.X_test is not None:
+            out["test_loss"], out["test_accuracy"] = self._measure(self.X_test, self.Y_test)
+        return out
+
+    # -- training
+    @property
+    def done(self):
+        """True once the run has diverged or stopped early: further steps do nothing."""
+        return self.diverged is not None or self.stopped is not None
+
+    def _next_batch(self):
+        if not self._queue:
+            self._rng = epoch_rng(self.seed, self.epoch)
+            order = self._rng.permutation(len(self.X)) if self.shuffle else np.arange(len(self.X))
+            self._queue = batches(order, self.batch_size, self.drop_last)[::-1]
+        return self._queue.pop()
+
+    def step(self):
+        """One iteration: one batch forward and backward, one update. False if the run is done."""
+        if self.done:
+            return False
+        idx = self._next_batch()
+        Xb, Yb = self.X[idx], self.Y[idx]
+        masks = dropout_masks(self._rng, self.net.sizes[1:-1], len(idx), self.dropout)
+        net = self.net
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            fw = nn._forward_layers(net.params, Xb, net.activations(), masks=masks)
+            loss = net._data_loss(fw, Yb) + net.penalty()
+            if not np.isfinite(loss):
+                self.diverged = Divergence(self.iteration, f"loss is {loss}", unit="iteration")
+                return False
+            grads = [g for layer in net.backward(fw, Yb, masks) for g in layer]
+            flat, self.opt_state = self.optimizer.update(grads, self.opt_state, self._flat())
+            self.grad_norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+        self._unflat(flat)
+        self.iteration += 1
+        self.samples_seen += len(idx)
+        self.last_loss, self.last_batch, self.last_masks = float(loss), idx, masks
+        if self.record:
+            self._epoch_losses.append(self.last_loss)
+        if not self._queue:
+            self._end_epoch()
+        return True
+
+    def _end_epoch(self):
+        self.epoch += 1
+        if not self.record:
+            return
+        self.evaluation = self.evaluate()
+        running = float(np.mean(self._epoch_losses))
+        self._epoch_losses = []
+        self.history.append(self.epoch, iteration=self.iteration, samples=self.samples_seen, lr=self.lr,
+                            loss=running, **self.evaluation)
+        if self.rule is None:
+            return
+        monitored = self.evaluation.get("test_loss", self.evaluation["train_loss"])
+        self.rule = self.rule.update(self.epoch, monitored)
+        if self.rule.improved:
+            self.best_params = [(W.copy(), b.copy()) for W, b in self.net.params]
+        if self.rule.stop:
+            which = "test" if self.X_test is not None else "training"
+            self.stopped = (f"stopped early at epoch {self.epoch}: the {which} loss has not improved for "
+                            f"{self.rule.wait} epochs; best {self.rule.best:.4g} at epoch {self.rule.best_epoch}")
+            if self.restore_best and self.best_params is not None:
+                self.net.params = [(W.copy(), b.copy()) for W, b in self.best_params]
+
+    def run(self, steps):
+        """Up to ``steps`` iterations (fewer if the run diverges or stops); returns how many were taken."""
+        steps = check_arg.integer("steps", steps, low=0)
+        taken = 0
+        while taken < steps and self.step():
+            taken += 1
+        return taken
+
+    def run_epoch(self):
+        """The rest of the current epoch (a whole epoch when called between epochs)."""
+        start = self.epoch
+        while self.epoch == start and self.step():
+            pass
+        return self.epoch > start
+
+    def fit(self, epochs):
+        """Up to ``epochs`` more epochs; returns the history."""
+        for _ in range(check_arg.integer("epochs", epochs, low=0)):
+            if not self.run_epoch():
+                break
+        return self.history
+
+    def status(self):
+        """One line for a readout: epoch, iteration, samples seen, losses, and why the run ended if it did."""
+        e = self.evaluation
+        text = (f"epoch {self.epoch}, iteration {self.iteration}, {self.samples_seen} samples seen, "
+                f"train loss {e['train_loss']:.4g}")
+        if "test_loss" in e:
+            text += f", test loss {e['test_loss']:.4g}"
+        return text + "".join(f"; {m}" for m in (self.diverged, self.stopped) if m)
+
+
+# ------------------------------------------------------------------ the whole setup as one plain config
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam")
+SCHEDULES = {"step": optim.step_lr, "exponential": optim.exponential_lr, "cosine": optim.cosine_lr}
+INITS = {"zeros": ("zeros", None), "uniform 0.5": ("uniform", 0.5), "uniform 0.7": ("uniform", 0.7),
+         "xavier": ("xavier_uniform", None), "he": ("he_normal", None)}
+
+
+def make_optimizer(name, lr, momentum=0.9, betas=(0.9, 0.999)):
+    """An nnlab.optim optimiser by the lecture's name: sgd, momentum, nesterov, rmsprop, adagrad, adam."""
+    name = check_arg.choice("optimizer", name, OPTIMIZERS)
+    if name in ("sgd", "momentum", "nesterov"):
+        return optim.sgd(lr=lr, momentum=0.0 if name == "sgd" else momentum, nesterov=name == "nesterov")
+    if name == "adam":
+        return optim.adam(lr=lr, betas=betas)
+    return optim.rmsprop(lr=lr) if name == "rmsprop" else optim.adagrad(lr=lr)
+
+
+def epoch_schedule(lr, schedule, steps):
+    """lr as a function of the update count t for a schedule counted in epochs of ``steps`` updates:
+    schedule = None, ("step", step_size, gamma), ("exponential", gamma) or ("cosine", T_max)."""
+    if schedule is None:
+        return lr
+    if isinstance(schedule, str) or not schedule or schedule[0] not in SCHEDULES:
+        raise ValueError(f"schedule: expected None, ('step', step_size, gamma), ('exponential', gamma) or "
+                         f"('cosine', T_max), got {schedule!r}")
+    per_epoch = SCHEDULES[schedule[0]](lr, *schedule[1:])
+    return lambda t: per_epoch(t // steps)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything a run depends on, seed included: print it, save it, pass it back (``TrainingConfig(**d)``).
+
+    Data: ``dataset`` from nnlab.data (n points, noise, classes for spirals), a seeded split with
+    ``test_share`` held out. Network: ``features`` -> ``hidden`` widths (activation) -> one sigmoid unit
+    (BCE) for two classes, softmax (cross-entropy) for more, or the anchor's tanh with squared error on
+    targets -1/+1. Training: the rest as in ``Trainer``; ``init`` is one of INITS.
+    """
+
+    dataset: str = "circle"
+    n: int = 500
+    noise: float = 0.1
+    classes: int = 2
+    test_share: float = 0.5
+    features: tuple = ("x1", "x2")
+    hidden: tuple = (8, 8)
+    activation: str = "tanh"
+    output: str = "sigmoid"
+    init: str = "xavier"
+    optimizer: str = "adam"
+    lr: float = 0.03
+    momentum: float = 0.9
+    schedule: tuple | None = None
+    batch_size: int = 10
+    drop_last: bool = False
+    l1: float = 0.0
+    l2: float = 0.0
+    dropout: float = 0.0
+    standardize: bool = True
+    patience: int | None = None
+    seed: int = 0
+
+    asdict, replace = asdict, replace   # config.asdict(), config.replace(lr=0.1)
+
+    def data(self):
+        """(X_train, y_train, X_test, y_test): the dataset drawn with the seed, split with the seed."""
+        name = check_arg.choice("dataset", self.dataset, tuple(data.DATASETS))
+        kwargs = dict(n=self.n, seed=self.seed)
+        if name != "blobs":
+            kwargs["noise"] = self.noise
+        if name == "spirals":
+            kwargs["classes"] = self.classes
+        X, y = data.make(name, **kwargs)
+        share = check_arg.real("test_share", self.test_share, low=0.0, high=0.9)
+        order = np.random.default_rng([self.seed]).permutation(len(X))
+        k = int(round(share * len(X)))
+        test, train = order[:k], order[k:]
+        return X[train], y[train], X[test], y[test]
+
+    def build(self, X=None, y=None, X_test=None, y_test=None):
+        """The Trainer of this setup: on the config's dataset, or on your own data (X, y[, X_test, y_test])."""
+        if X is None:
+            X, y, X_test, y_test = self.data()
+        y = np.asarray(y)
+        K = int(y.max()) + 1 if y.size else 2
+        output = check_arg.choice("output", self.output, ("sigmoid", "softmax", "tanh"))
+        if K > 2 and output != "softmax":
+            raise ValueError(f"output: {K} classes need 'softmax', got {self.output!r}")
+        if output == "tanh":       # the anchor's squared error on targets -1/+1
+            y = 2.0 * y - 1.0
+            y_test = None if y_test is None else 2.0 * np.asarray(y_test) - 1.0
+        init, scale = INITS[check_arg.choice("init", self.init, tuple(INITS))]
+        hidden = [check_arg.integer(f"hidden[{i}]", h, low=1) for i, h in enumerate(self.hidden)]
+        net = nn.MLP([len(self.features), *hidden, K if output == "softmax" else 1], hidden=self.activation,
+                     output=output, init=init, init_scale=scale, seed=self.seed, l1=self.l1, l2=self.l2)
+        n_train = len(X)
+        steps = steps_per_epoch(n_train, self.batch_size, self.drop_last) or 1
+        opt = make_optimizer(self.optimizer, check_arg.real("lr", self.lr, low=0.0), self.momentum)
+        opt = optim.with_lr(opt, epoch_schedule(self.lr, self.schedule, steps))
+        return Trainer(net, X, y, X_test, y_test, optimizer=opt, batch_size=self.batch_size,
+                       drop_last=self.drop_last, dropout=self.dropout, standardize=self.standardize,
+                       features=self.features, seed=self.seed, patience=self.patience)
