@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import WRONG, Case, Problem, StudentError, DEFAULT_TIME_LIMIT, Outcome, call, plain, run_chain
-from .registry import as_array, parts, register, returned, run_check
+from .registry import as_array, describe_difference, diagnose, parts, register, returned, run_check
 
 
 def _torch_steps(make, x0, grads):
@@ -22,10 +22,38 @@ def _torch_steps(make, x0, grads):
     return states
 
 
-def _pair(outcomes, k, first, second, shape):
-    """The k-th step's returned (first, second) as two float arrays of ``shape``, or StudentError."""
-    out = parts(returned(outcomes, k), 2, f"the pair ({first}, {second})")
-    return as_array(first, out[0], shape), as_array(second, out[1], shape)
+def _chain_judge(cases, outcomes, names, refs, mistakes, oracle, args):
+    """Judge a chain of optimizer steps: step k must return ``names`` (x first) as torch's ``refs[k]``
+    does, from the state the student's own previous step returned. At the first wrong step, the known
+    ``mistakes(received, k)`` (message, predicted parts) are tried by signature; steps are compared as
+    x_new - x_received, so that an error of 1e-8 in a step of 1e-2 still shows. ``args`` names the
+    function's arguments (for in-place changes)."""
+    first = cases[0].args
+    received = tuple(np.array(a, dtype=float) for a in first[:len(names)])
+    tol = dict(rtol=1e-10, atol=1e-14)
+    for k, (case, want) in enumerate(zip(cases, refs)):
+        try:
+            out = parts(returned(outcomes, k), len(names), f"({', '.join(names)})")
+            got = tuple(as_array(n, o, received[0].shape) for n, o in zip(names, out))
+        except StudentError as exc:
+            return [exc.problem(case.label)]
+        step = lambda p: None if p is None else (None if p[0] is None else p[0] - received[0],) + tuple(p[1:])  # noqa: E731
+        if diagnose(step(got), [("", step(want))], **tol) is not None:
+            if outcomes[k].mutated:
+                changed = ", ".join(args[i] for i in outcomes[k].mutated if i < len(args))
+                return [Problem(case.label, WRONG, f"your values are right, but your function changed its input "
+                                f"{changed} in place (as in {args[1]} *= ... or x -= ...): return new arrays, "
+                                f"e.g. x = x - ..., so that the caller's arrays stay as they were")]
+            received = got
+            continue
+        if not np.all(np.isfinite(got[0])):
+            hint = "x is not finite (nan or inf)"
+        else:
+            hint = diagnose(step(got), [(m, step(p)) for m, p in mistakes(received, k)], **tol)
+        if hint is None:
+            hint = describe_difference(got, want, names, oracle, limit=1)
+        return [Problem(case.label, WRONG, hint)]
+    return []
 
 
 def _momentum_cases(rng):
@@ -40,29 +68,33 @@ def _momentum_judge(cases, outcomes):
 
     x0, _, _, lr, rho = cases[0].args
     grads = [c.args[2] for c in cases]
-    ref = _torch_steps(lambda p: torch.optim.SGD(p, lr=lr, momentum=rho), x0, grads)
-    x, v = x0, np.zeros_like(x0)
-    for k, (case, (want, state)) in enumerate(zip(cases, ref)):
-        g = grads[k]
-        try:
-            new_x, new_v = _pair(outcomes, k, "x", "v", x.shape)
-        except StudentError as exc:
-            return [exc.problem(case.label)]
-        want_v = state["momentum_buffer"]
-        if np.allclose(new_x, want, rtol=1e-10, atol=1e-12) and np.allclose(new_v, want_v, rtol=1e-10, atol=1e-12):
-            x, v = want, want_v
-            continue
-        if np.allclose(new_v, rho * v - lr * g):
-            return [Problem(case.label, WRONG, "you used the other form, v <- rho v - lr grad, x <- x + v: the "
-                                               "same method "
-                    "(your x is right), but this exercise keeps v <- rho v + grad, x <- x - lr v (as "
-                    "torch.optim.SGD), so v differs by the factor -lr")]
-        if np.allclose(new_x, x - lr * g) and np.allclose(new_v, v):
-            return [Problem(case.label, WRONG, "your step ignores the velocity: that is plain gradient descent")]
-        if np.allclose(new_v, v + g) or np.allclose(new_v, rho * v + (1 - rho) * g):
-            return [Problem(case.label, WRONG, "the velocity update should be v <- rho v + grad")]
-        return [Problem(case.label, WRONG, f"x = {np.round(new_x, 5)}, torch.optim.SGD gives {np.round(want, 5)}")]
-    return []
+    ref = [(x, s["momentum_buffer"]) for x, s in
+           _torch_steps(lambda p: torch.optim.SGD(p, lr=lr, momentum=rho), x0, grads)]
+
+    def mistakes(received, k):
+        x, v, g = *received, grads[k]
+        v_ok = rho * v + g
+        ema = rho * v + (1 - rho) * g
+        return [
+            ("you returned (v, x): return them in the order (x, v)", (v_ok, x - lr * v_ok)),
+            ("your step ignores the velocity: that is plain gradient descent, x <- x - lr grad; keep "
+             "v <- rho v + grad and step x <- x - lr v", (x - lr * g, v)),
+            ("x moves the wrong way: the step is x <- x - lr v, not x + lr v (your v is right)", (x + lr * v_ok, v_ok)),
+            ("x must use the new v: first v <- rho v + grad, then x <- x - lr v with that new v (your v is "
+             "right)", (x - lr * v, v_ok)),
+            ("you used the other form, v <- rho v - lr grad, x <- x + v: the same method (your x is right), but "
+             "this exercise keeps v <- rho v + grad, x <- x - lr v (as torch.optim.SGD), so v differs by the "
+             "factor -lr", (x - lr * v_ok, rho * v - lr * g)),
+            ("your x is right, but your v is lr times too small: v <- rho v + grad has no lr in it; the lr "
+             "goes into the step, x <- x - lr v", (x - lr * v_ok, rho * v + lr * g)),
+            ("you averaged the gradient into v with (1 - rho): that is an exponential average (as in Adam); "
+             "momentum adds the whole gradient, v <- rho v + grad", (x - lr * ema, ema)),
+            ("you averaged the gradient into v with (1 - rho): momentum adds the whole gradient, "
+             "v <- rho v + grad", (None, ema)),
+            ("v forgets nothing: v <- v + grad misses the factor rho, v <- rho v + grad", (None, v + g)),
+        ]
+
+    return _chain_judge(cases, outcomes, ("x", "v"), ref, mistakes, "torch.optim.SGD", ("x", "v", "grad"))
 
 
 register("momentum", "momentum step", _momentum_cases, _momentum_judge, run=run_chain, total=1)
@@ -87,30 +119,34 @@ def _rmsprop_judge(cases, outcomes):
     x0 = cases[0].args[0]
     lr, alpha, eps = cases[0].args[3:]
     grads = [c.args[2] for c in cases]
-    ref = _torch_steps(lambda p: torch.optim.RMSprop(p, lr=lr, alpha=alpha, eps=eps, foreach=False), x0, grads)
-    x, s = x0, np.zeros_like(x0)
-    for k, (case, (want, state)) in enumerate(zip(cases, ref)):
-        g = grads[k]
-        try:
-            new_x, new_s = _pair(outcomes, k, "x", "s", x.shape)
-        except StudentError as exc:
-            return [exc.problem(case.label)]
-        if np.allclose(new_x, want, rtol=1e-9, atol=1e-12) and np.allclose(new_s, state["square_avg"], rtol=1e-9):
-            x, s = want, state["square_avg"]
-            continue
+    ref = [(x, s["square_avg"]) for x, s in
+           _torch_steps(lambda p: torch.optim.RMSprop(p, lr=lr, alpha=alpha, eps=eps, foreach=False), x0, grads)]
+
+    def mistakes(received, k):
+        x, s, g = *received, grads[k]
         s_ok = alpha * s + (1 - alpha) * g * g
-        if np.allclose(new_s, alpha * s + (1 - alpha) * g):
-            return [Problem(case.label, WRONG, "s should average the squared gradient: s <- alpha s + (1 - alpha) "
-                                               "grad^2")]
-        if np.allclose(new_x, x - lr * g / np.sqrt(s_ok + eps), rtol=1e-9):
-            return [Problem(case.label, WRONG, "eps goes outside the square root, as in torch.optim.RMSprop: "
-                    "x <- x - lr grad / (sqrt(s) + eps)")]
-        if np.allclose(new_x, x - lr * g * (np.sqrt(s_ok) + eps), rtol=1e-9):
-            return [Problem(case.label, WRONG, "divide the gradient by sqrt(s) + eps, do not multiply")]
-        if np.allclose(new_x, x + lr * g / (np.sqrt(s_ok) + eps), rtol=1e-9):
-            return [Problem(case.label, WRONG, "you moved uphill: x <- x - lr grad / (sqrt(s) + eps)")]
-        return [Problem(case.label, WRONG, f"x = {np.round(new_x, 6)}, torch.optim.RMSprop gives {np.round(want, 6)}")]
-    return []
+        step = lambda s_: x - lr * g / (np.sqrt(s_) + eps)  # noqa: E731
+        adagrad, swapped = s + g * g, (1 - alpha) * s + alpha * g * g
+        return [
+            ("you returned (s, x): return them in the order (x, s)", (s_ok, step(s_ok))),
+            ("s <- s + grad^2 sums the squares forever: that is AdaGrad; RMSProp forgets old gradients, "
+             "s <- alpha s + (1 - alpha) grad^2", (None, adagrad)),
+            ("alpha and 1 - alpha are swapped: s <- alpha s + (1 - alpha) grad^2 keeps most of the old s "
+             f"(alpha = {alpha:g})", (None, swapped)),
+            ("s should average the squared gradient: s <- alpha s + (1 - alpha) grad^2, not grad",
+             (None, alpha * s + (1 - alpha) * g)),
+            ("eps goes outside the square root, as in torch.optim.RMSprop: x <- x - lr grad / (sqrt(s) + eps) "
+             "(your s is right)", (x - lr * g / np.sqrt(s_ok + eps), s_ok)),
+            ("the square root is missing: x <- x - lr grad / (sqrt(s) + eps) (your s is right)",
+             (x - lr * g / (s_ok + eps), s_ok)),
+            ("divide the gradient by sqrt(s) + eps, do not multiply (your s is right)",
+             (x - lr * g * (np.sqrt(s_ok) + eps), s_ok)),
+            ("you moved uphill: x <- x - lr grad / (sqrt(s) + eps) (your s is right)", (x + lr * g / (np.sqrt(s_ok) + eps), s_ok)),
+            ("x must use the new s: first s <- alpha s + (1 - alpha) grad^2, then the step with that new s "
+             "(your s is right)", (step(s), s_ok)),
+        ]
+
+    return _chain_judge(cases, outcomes, ("x", "s"), ref, mistakes, "torch.optim.RMSprop", ("x", "s", "grad"))
 
 
 register("rmsprop", "RMSProp step", _rmsprop_cases, _rmsprop_judge, run=run_chain, total=1)
@@ -136,33 +172,45 @@ def _adam_judge(cases, outcomes):
     x0 = cases[0].args[0]
     lr, b1, b2, eps = cases[0].args[5:]
     grads = [c.args[3] for c in cases]
-    ref = _torch_steps(lambda p: torch.optim.Adam(p, lr=lr, betas=(b1, b2), eps=eps, foreach=False), x0, grads)
-    x, m, s = x0, np.zeros_like(x0), np.zeros_like(x0)
-    for k, (case, (want, state)) in enumerate(zip(cases, ref)):
-        g, t = grads[k], k + 1
-        try:
-            out = parts(returned(outcomes, k), 3, "(x, m, v)")
-            new_x = as_array("x", out[0], x.shape)
-            as_array("m", out[1], x.shape), as_array("v", out[2], x.shape)
-        except StudentError as exc:
-            return [exc.problem(case.label)]
-        if np.allclose(new_x, want, rtol=1e-9, atol=1e-12):
-            x, m, s = want, state["exp_avg"], state["exp_avg_sq"]
-            continue
-        m_ok, s_ok = b1 * m + (1 - b1) * g, b2 * s + (1 - b2) * g * g
-        if not np.all(np.isfinite(new_x)):
-            return [Problem(case.label, WRONG, "x is not finite: with t starting at 0 the correction 1 - beta^0 "
-                                               "is 0 and you "
-                    "divide by zero; the first step has t = 1")]
-        if np.allclose(new_x, x - lr * m_ok / (np.sqrt(s_ok) + eps), rtol=1e-9):
-            return [Problem(case.label, WRONG, "you skipped the bias correction: divide m by (1 - beta1^t) and v by "
-                    "(1 - beta2^t); without it the first steps are about 3 times too large")]
-        t0 = t - 1
-        if t0 > 0 and np.allclose(new_x, x - lr * (m_ok / (1 - b1**t0)) / (np.sqrt(s_ok / (1 - b2**t0)) + eps),
-                                  rtol=1e-9):
-            return [Problem(case.label, WRONG, "your bias correction uses t - 1: the first step has t = 1")]
-        return [Problem(case.label, WRONG, f"x = {np.round(new_x, 6)}, torch.optim.Adam gives {np.round(want, 6)}")]
-    return []
+    ref = [(x, s["exp_avg"], s["exp_avg_sq"]) for x, s in
+           _torch_steps(lambda p: torch.optim.Adam(p, lr=lr, betas=(b1, b2), eps=eps, foreach=False), x0, grads)]
+
+    def mistakes(received, k):
+        x, m, v, g, t = *received, grads[k], k + 1
+        m_ok, v_ok = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        m_hat, v_hat = m_ok / (1 - b1**t), v_ok / (1 - b2**t)
+        step = lambda mh, vh: x - lr * mh / (np.sqrt(vh) + eps)  # noqa: E731
+        found = [
+            ("your x is right, but you returned the corrected m / (1 - beta1^t) and v / (1 - beta2^t) as the "
+             "state: return the uncorrected m and v (the correction is only for the step)",
+             (step(m_hat, v_hat), m_hat, v_hat)),
+            ("you skipped the bias correction: divide m by (1 - beta1^t) and v by (1 - beta2^t); without it the "
+             "first steps are about 3 times too large (your m and v are right)", (step(m_ok, v_ok), m_ok, v_ok)),
+            ("eps goes outside the square root, as in torch.optim.Adam: x <- x - lr m_hat / (sqrt(v_hat) + eps) "
+             "(your m and v are right)", (x - lr * m_hat / np.sqrt(v_hat + eps), m_ok, v_ok)),
+            ("the bias correction is 1 - beta1^t (beta to the power t), not (1 - beta1)^t (your m and v are right)",
+             (step(m_ok / (1 - b1)**t, v_ok / (1 - b2)**t), m_ok, v_ok)),
+            ("you moved uphill: x <- x - lr m_hat / (sqrt(v_hat) + eps) (your m and v are right)",
+             (2 * x - step(m_hat, v_hat), m_ok, v_ok)),
+            ("beta1 and 1 - beta1 are swapped: m <- beta1 m + (1 - beta1) grad keeps most of the old m",
+             (None, (1 - b1) * m + b1 * g, None)),
+            ("beta2 and 1 - beta2 are swapped: v <- beta2 v + (1 - beta2) grad^2", (None, None, (1 - b2) * v + b2 * g * g)),
+            ("v should average the squared gradient: v <- beta2 v + (1 - beta2) grad^2",
+             (None, None, b2 * v + (1 - b2) * g)),
+            ("v should average the squared gradient: v <- beta2 v + (1 - beta2) grad^2, not |grad|",
+             (None, None, b2 * v + (1 - b2) * np.abs(g))),
+        ]
+        if t > 1:
+            found.append(("your bias correction uses t - 1: the first step has t = 1, and t counts the steps",
+                          (step(m_ok / (1 - b1**(t - 1)), v_ok / (1 - b2**(t - 1))), m_ok, v_ok)))
+        return found
+
+    problems = _chain_judge(cases, outcomes, ("x", "m", "v"), ref, mistakes, "torch.optim.Adam",
+                            ("x", "m", "v", "grad"))
+    if problems and problems[0].text == "x is not finite (nan or inf)":
+        problems = [Problem(problems[0].case, WRONG, "x is not finite: with t starting at 0 the correction "
+                            "1 - beta^0 is 0 and you divide by zero; the first step has t = 1")]
+    return problems
 
 
 register("adam", "Adam step", _adam_cases, _adam_judge, run=run_chain, total=1)
@@ -229,10 +277,20 @@ def _sgd_judge(cases, outcomes):
         except (StudentError, ValueError, TypeError) as exc:
             return [exc.problem(epoch)]
         if outcomes[k].mutated:
-            return [Problem(epoch, WRONG, "your function changed X, Y or w in place")]
+            return [Problem(epoch, WRONG, "your function changed X, Y or w in place (rng.shuffle(X) or X[:] = ... "
+                                          "shuffles the caller's data): index with the permutation instead, "
+                                          "X[idx], Y[idx]")]
+        for (_, _, Yb), b in zip(calls, batches):
+            if np.shape(Yb) != Y[b].shape or not np.allclose(Yb, Y[b], rtol=0, atol=0):
+                return [Problem(epoch, WRONG, "Y_batch does not belong with X_batch: take both with the same "
+                                              "shuffled indices, X[idx] and Y[idx]")]
         order = [i for b in batches for i in b]
         orders.append(order)
         sizes = [len(b) for b in batches]
+        if len(sizes) > 1 and all(n == B + 1 for n in sizes[:-1]):
+            return [Problem(epoch, WRONG, f"each batch takes batch_size + 1 = {B + 1} examples, so neighbouring "
+                                          "batches share one: perm[i:i + batch_size] already stops before "
+                                          "i + batch_size")]
         if sorted(order) != list(range(N)):
             missing = sorted(set(range(N)) - set(order))
             twice = sorted({i for i in order if order.count(i) > 1})
@@ -253,6 +311,11 @@ def _sgd_judge(cases, outcomes):
                                                                       rtol=1e-10, atol=1e-12):
                 if np.shape(w_now) == np.shape(w_prev) and np.allclose(w_now, w_prev + lr * grads[j - 1], rtol=1e-10):
                     return [Problem(epoch, WRONG, f"step {j}: you moved uphill: use w - lr * gradient")]
+                if np.shape(w_now) == np.shape(w_prev) and np.allclose(w_now, w_prev - lr * grads[j - 1] / sizes[j - 1],
+                                                                       rtol=1e-10):
+                    return [Problem(epoch, WRONG, f"step {j}: you divided the gradient by the batch size: grad_fn "
+                                                  "already returns the gradient to use, w - lr * grad_fn(w, X_batch, "
+                                                  "Y_batch)")]
                 if np.shape(w_now) == np.shape(w_prev) and np.allclose(w_now, w_prev):
                     return [Problem(epoch, WRONG, "w did not change between batches: update after every batch, "
                                                   "not once per "
