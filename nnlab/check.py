@@ -16,6 +16,7 @@ never printed.
 The checks live in ``nnlab.checks`` (one module per topic); this module gathers them for students.
 """
 from .checks.activations import sigmoid
+from .checks.autodiff import adjoints, gradient_check, reverse_sweep
 from .checks.gradients import gradient_norms
 from .checks.harness import (DEFAULT_TIME_LIMIT, FORBIDDEN, KINDS, MEMORY, NOT_IMPLEMENTED, NOT_RUN, RAISED,
                              TIMEOUT, UNUSABLE, WRONG, Case, Outcome, Problem, StudentError)
@@ -25,7 +26,8 @@ from .checks.perceptron import perceptron_update
 from .checks.registry import CHECKS, CheckResult, Spec
 from .checks.towers import tower
 
-__all__ = ["sigmoid", "forward", "backprop", "perceptron_update", "tower", "gradient_norms", "momentum",
+__all__ = ["sigmoid", "forward", "backprop", "perceptron_update", "tower", "gradient_norms", "adjoints",
+           "reverse_sweep", "gradient_check", "momentum",
            "rmsprop", "adam", "sgd_epoch", "CheckResult", "CHECKS", "Spec", "Case", "Outcome", "Problem",
            "StudentError", "KINDS", "WRONG", "UNUSABLE", "RAISED", "NOT_IMPLEMENTED", "TIMEOUT", "MEMORY",
            "FORBIDDEN", "NOT_RUN", "DEFAULT_TIME_LIMIT"]
