@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import WRONG, Case, Problem, StudentError
-from .registry import as_array, register, returned, run_check
+from .registry import as_array, describe_difference, diagnose, register, returned, run_check
 
 
 def sigmoid_ref(z):
@@ -33,19 +33,27 @@ def _sigmoid_judge(cases, outcomes):
         if outcomes[k].mutated:
             problems.append(Problem(case.label, WRONG, "your function changed its input array in place; compute a "
                                                        "new array"))
+        right = np.allclose(y, ref, rtol=1e-9, atol=1e-12)
         if any("overflow" in w for w in outcomes[k].warnings):
-            problems.append(Problem(case.label, WRONG, "np.exp overflowed (RuntimeWarning). Use a stable form: "
-                                                       "for z < 0 write "
-                            "e^z / (1 + e^z), for z >= 0 write 1 / (1 + e^-z)"))
+            if right and any("invalid value" in w for w in outcomes[k].warnings):
+                problems.append(Problem(case.label, WRONG, "your values are right, but np.exp overflowed "
+                                "(RuntimeWarning): np.where computes both branches on every element before "
+                                "choosing, so exponentiate only non-positive numbers, e = np.exp(-np.abs(z)), "
+                                "and use e in both branches"))
+            else:
+                problems.append(Problem(case.label, WRONG, "np.exp overflowed (RuntimeWarning). Use a stable form: "
+                                "for z < 0 write e^z / (1 + e^z), for z >= 0 write 1 / (1 + e^-z)"))
         if not np.all(np.isfinite(y)):
             problems.append(Problem(case.label, WRONG, "the result contains nan or inf"))
-        elif np.allclose(y, 1 - ref, rtol=1e-9, atol=1e-12) and not np.allclose(y, ref):
-            problems.append(Problem(case.label, WRONG, "you computed 1 / (1 + e^z), which is sigma(-z): check the "
-                                                       "sign of z"))
-        elif not np.allclose(y, ref, rtol=1e-9, atol=1e-12):
-            i = np.unravel_index(np.argmax(np.abs(y - ref)), z.shape)
-            problems.append(Problem(case.label, WRONG, f"at z = {z[i]:.4g} you return {y[i]:.6g}, expected "
-                                                       f"{ref[i]:.6g}"))
+        elif not right:
+            hint = diagnose(y, [
+                ("you computed 1 / (1 + e^z), which is sigma(-z): check the sign of z", 1 - ref),
+                ("your values are sigma(2z): 0.5 (1 + tanh(z)) is sigma(2z); the identity is "
+                 "sigma(z) = 0.5 (1 + tanh(z / 2))", sigmoid_ref(2 * z)),
+                ("you returned sigma'(z) = sigma(z) (1 - sigma(z)), the derivative: return sigma(z) itself",
+                 ref * (1 - ref)),
+            ])
+            problems.append(Problem(case.label, WRONG, hint or describe_difference(y, ref, "sigma(z)", "the reference")))
     if ys[0] is not None and ys[1] is not None and np.allclose(ys[0].ravel()[:5], ys[1].ravel()[:5]) \
             and not np.allclose(cases[0].args[0].ravel()[:5], cases[1].args[0][:5]):
         problems.append(Problem("", WRONG, "your function returns the same numbers for different inputs: does it "
