@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import WRONG, Case, Problem, StudentError
-from .registry import as_array, register, returned, run_check
+from .registry import as_array, describe_difference, diagnose, register, returned, run_check
 
 
 def _deep_cases(rng):
@@ -37,6 +37,25 @@ def _deep_ref(X, Y, Ws, bs):
     return np.array([norm(w) for w in W]), np.array([norm(a) for a in acts]), np.array([norm(v) for v in b])
 
 
+def _variant(X, Y, Ws, bs, deriv=lambda A: A * (1 - A), back=lambda dZ, W: dZ @ W.T, out_sigmoid=False,
+             skip=False):
+    """The norms a backward pass with one known mistake returns (NumPy): ``deriv`` the factor for sigma',
+    ``back`` how dL/dA travels through W, a sigmoid on the output too, or (``skip``) dL/dA instead of
+    dL/dZ sent back through W."""
+    sig = lambda z: 0.5 * (1 + np.tanh(0.5 * z))  # noqa: E731
+    A = [X]
+    for l, (W, b) in enumerate(zip(Ws, bs)):
+        Z = A[-1] @ W + b
+        A.append(sig(Z) if out_sigmoid or l < len(Ws) - 1 else Z)
+    norms, dA = np.zeros(len(Ws)), A[-1] - Y
+    for l in reversed(range(len(Ws))):
+        linear = l == len(Ws) - 1 and not out_sigmoid
+        dZ = dA if linear else dA * deriv(A[l + 1])
+        norms[l] = np.linalg.norm(A[l].T @ dZ)
+        dA = back(dA if skip else dZ, Ws[l])
+    return norms
+
+
 def _deep_judge(cases, outcomes):
     problems = []
     for k, case in enumerate(cases):
@@ -47,31 +66,36 @@ def _deep_judge(cases, outcomes):
             problems.append(exc.problem(case.label))
             continue
         ref, act_norms, bias_norms = _deep_ref(*case.args)
-        close = lambda a, b: np.allclose(a, b, rtol=1e-7, atol=1e-12)  # noqa: E731
-        if close(norms, ref):
+        if np.allclose(norms, ref, rtol=1e-7, atol=1e-12):
             continue
         N = case.args[0].shape[0]
-        if close(norms, ref[::-1]):
-            problems.append(Problem(case.label, WRONG, "your norms are in reverse order: entry l is layer l + 1, "
-                                                       "from the input"))
-        elif close(norms, ref ** 2):
-            problems.append(Problem(case.label, WRONG, "these are squared norms: take the square root of the sum "
-                                                       "of squares"))
-        elif close(norms, ref / N):
-            problems.append(Problem(case.label, WRONG, f"your norms are 1/N = 1/{N} of the right ones: the loss "
-                                                       f"is summed, "
-                            "not averaged"))
-        elif close(norms, act_norms):
-            problems.append(Problem(case.label, WRONG, "these are the norms of dL/dA (the activations), not of dL/dW"))
-        elif close(norms, bias_norms):
-            problems.append(Problem(case.label, WRONG, "these are the norms of dL/db, not of dL/dW"))
-        else:
-            bad = [l + 1 for l in range(L) if not np.isclose(norms[l], ref[l], rtol=1e-7, atol=1e-12)]
-            problems.append(Problem(case.label, WRONG, f"layer{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} "
-                            f"differ{'' if len(bad) > 1 else 's'} from autograd (layer {bad[0]}: "
-                            f"{norms[bad[0] - 1]:.6g}, expected {ref[bad[0] - 1]:.6g})"
-                            + ("; the last layers agree, so look at how the error travels backward"
-                               if bad[-1] < L else "")))
+        square = lambda dZ, W: dZ @ W if W.shape[0] == W.shape[1] else dZ @ W.T  # noqa: E731
+        hint = diagnose(norms, [
+            ("your norms are in reverse order: entry l is layer l + 1, from the input", ref[::-1]),
+            ("these are squared norms: take the square root of the sum of squares", ref ** 2),
+            (f"your norms are 1/N = 1/{N} of the right ones: the loss is summed, not averaged", ref / N),
+            ("these are the norms of dL/dA (the activations), not of dL/dW", act_norms),
+            ("these are the norms of dL/db, not of dL/dW", bias_norms),
+            ("the sigmoid's derivative sigma'(Z_l) is A_l (1 - A_l): your derivative factor is A_l alone",
+             _variant(*case.args, deriv=lambda A: A)),
+            ("the derivative factor is missing: dL/dZ_l = dL/dA_l * A_l (1 - A_l) for a sigmoid layer",
+             _variant(*case.args, deriv=lambda A: 1.0)),
+            ("the output layer is linear: dL/dZ_L = A_L - Y, with no sigmoid there (and no sigma')",
+             _variant(*case.args, out_sigmoid=True)),
+            ("dL/dA_(l-1) = dL/dZ_l W_l^T: you multiplied by W_l, not its transpose (the shapes agree only "
+             "because the hidden layers are square)", _variant(*case.args, back=square)),
+            ("each layer's norm uses dL/dZ_l, but you sent dL/dA_l back through W_l: dL/dA_(l-1) = "
+             "dL/dZ_l W_l^T, with the derivative factor in it", _variant(*case.args, skip=True)),
+        ], rtol=1e-7, atol=1e-12)
+        if hint:
+            problems.append(Problem(case.label, WRONG, hint))
+            continue
+        bad = [l + 1 for l in range(L) if not np.isclose(norms[l], ref[l], rtol=1e-7, atol=1e-12)]
+        problems.append(Problem(case.label, WRONG, f"layer{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} "
+                        f"differ{'' if len(bad) > 1 else 's'} from autograd ("
+                        + describe_difference(norms, ref, "norms", "autograd", 1e-7, 1e-12, 1) + ")"
+                        + ("; the last layers agree, so look at how the error travels backward"
+                           if bad[-1] < L else "")))
     return problems
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import WRONG, Case, Problem, StudentError
-from .registry import as_array, register, returned, run_check
+from .registry import as_array, describe_difference, diagnose, register, returned, run_check
 from .activations import sigmoid_ref
 
 
@@ -26,16 +26,21 @@ def _tower_judge(cases, outcomes):
             continue
         if np.allclose(y, ref, rtol=1e-9, atol=1e-12):
             continue
-        if np.allclose(y, -ref, rtol=1e-9, atol=1e-12):
-            problems.append(Problem(case.label, WRONG, "your tower points down: subtract the step at right from "
-                                                       "the step at left"))
-        elif np.allclose(y, sigmoid_ref(w * x + w * left) - sigmoid_ref(w * x + w * right), rtol=1e-9):
-            problems.append(Problem(case.label, WRONG, "your steps sit at -left and -right: the bias of a step at "
-                                                       "s is -w s"))
-        else:
-            i = int(np.argmax(np.abs(y - ref)))
-            problems.append(Problem(case.label, WRONG, f"at x = {x[i]:.3g} you return {y[i]:.4g}, expected "
-                                                       f"{ref[i]:.4g}"))
+        step = lambda s, c=w: sigmoid_ref(c * (x - s))  # noqa: E731
+        hint = diagnose(y, [
+            ("your tower points down: subtract the step at right from the step at left", -ref),
+            ("your steps sit at -left and -right: the bias of a step at s is -w s, so write w (x - s)",
+             sigmoid_ref(w * x + w * left) - sigmoid_ref(w * x + w * right)),
+            ("the bias of a step at s is -w s: write sigma(w (x - left)), not sigma(w x - left)",
+             sigmoid_ref(w * x - left) - sigmoid_ref(w * x - right)),
+            (f"your steps ignore the steepness w = {w:g}: sigma(w (x - left)) - sigma(w (x - right))",
+             step(left, 1.0) - step(right, 1.0)),
+            ("you added the two steps: subtract the step at right from the step at left",
+             step(left) + step(right)),
+            ("your steps are twice as steep: 0.5 (1 + tanh(z)) is sigma(2z); sigma(z) = 0.5 (1 + tanh(z / 2))",
+             step(left, 2 * w) - step(right, 2 * w)),
+        ])
+        problems.append(Problem(case.label, WRONG, hint or describe_difference(y, ref, "the tower", "the reference")))
     return problems
 
 
