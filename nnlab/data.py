@@ -130,6 +130,22 @@ def make(name, **kwargs):
     return DATASETS[check_arg.choice("name", name, tuple(DATASETS))](**kwargs)
 
 
+FEATURES = {
+    "x1": lambda X: X[:, 0], "x2": lambda X: X[:, 1],
+    "x1^2": lambda X: X[:, 0] ** 2, "x2^2": lambda X: X[:, 1] ** 2, "x1x2": lambda X: X[:, 0] * X[:, 1],
+    "sin x1": lambda X: np.sin(X[:, 0]), "sin x2": lambda X: np.sin(X[:, 1]),
+}
+
+
+def features(X, names):
+    """The network's inputs from 2-D points: one column per name in FEATURES (TensorFlow Playground's seven)."""
+    X = check_arg.as_array("X", X, shape=(None, 2))
+    names = [check_arg.choice("features", f, tuple(FEATURES)) for f in names]
+    if not names:
+        raise ValueError("features: expected at least one feature name, got none")
+    return np.column_stack([FEATURES[f](X) for f in names])
+
+
 # ------------------------------------------------------------------ digits
 
 

@@ -411,6 +411,8 @@ class MLP:
 
     def penalty(self):
         """l2/2 * sum of squared weights + l1 * sum of |weights| (biases are not penalised)."""
+        if not (self.l1 or self.l2):
+            return 0.0
         return float(sum(0.5 * self.l2 * np.sum(W * W) + self.l1 * np.sum(np.abs(W)) for W, _ in self.params))
 
     def _data_loss(self, fw, Y):
@@ -442,6 +444,8 @@ class MLP:
         """Hand-written backprop: list of (dW_l, db_l), same structure as ``params``; dW_l includes the
         penalty's l2 W_l + l1 sign(W_l). ``masks``: the dropout masks ``fw`` was computed with."""
         grads, _ = _backprop(self.params, fw, self.output_delta(fw, Y), self.activations(), masks=masks)
+        if not (self.l1 or self.l2):
+            return grads
         return [(dW + self.l2 * W + self.l1 * np.sign(W), db) for (W, _), (dW, db) in zip(self.params, grads)]
 
     def gradients(self, X, Y):

@@ -67,22 +67,6 @@ def dropout_masks(rng, widths, rows, p):
 
 # ------------------------------------------------------------------ input features and scaling
 
-FEATURES = {
-    "x1": lambda X: X[:, 0], "x2": lambda X: X[:, 1],
-    "x1^2": lambda X: X[:, 0] ** 2, "x2^2": lambda X: X[:, 1] ** 2, "x1x2": lambda X: X[:, 0] * X[:, 1],
-    "sin x1": lambda X: np.sin(X[:, 0]), "sin x2": lambda X: np.sin(X[:, 1]),
-}
-
-
-def features(X, names):
-    """The network's inputs from 2-D points: one column per name in FEATURES (TensorFlow Playground's seven)."""
-    X = check_arg.as_array("X", X, shape=(None, 2))
-    names = [check_arg.choice("features", f, tuple(FEATURES)) for f in names]
-    if not names:
-        raise ValueError("features: expected at least one feature name, got none")
-    return np.column_stack([FEATURES[f](X) for f in names])
-
-
 class Standardizer(NamedTuple):
     """x -> (x - mean) / std, with mean and std (ddof 0) of the training inputs; std 0 counts as 1."""
 
@@ -225,8 +209,7 @@ class Trainer:
         self.history = History(capacity)
         self.iteration = self.epoch = self.samples_seen = 0
         self.diverged, self.stopped = None, None
-        self.last_loss = self.grad_norm = math.nan
-        self.last_batch, self.last_masks = None, None
+        self.last_loss, self.last_batch, self.last_masks, self.last_grads = math.nan, None, None, None
         self._queue, self._rng, self._epoch_losses = [], None, []
         self.record = bool(record)
         self.evaluation = self.evaluate() if self.record else {}
@@ -238,7 +221,7 @@ class Trainer:
         if self.features is None:
             return check_arg.as_array(name, X, ndim=2)
         try:
-            return features(X, self.features)
+            return data.features(X, self.features)
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
 
@@ -298,6 +281,11 @@ class Trainer:
 
     # -- training
     @property
+    def grad_norm(self):
+        """|grad| of the last update's loss (all weights and biases, penalty included); nan before any."""
+        return math.nan if self.last_grads is None else float(np.sqrt(sum(np.vdot(g, g) for g in self.last_grads)))
+
+    @property
     def done(self):
         """True once the run has diverged or stopped early: further steps do nothing."""
         return self.diverged is not None or self.stopped is not None
@@ -325,11 +313,10 @@ class Trainer:
                 return False
             grads = [g for layer in net.backward(fw, Yb, masks) for g in layer]
             flat, self.opt_state = self.optimizer.update(grads, self.opt_state, self._flat())
-            self.grad_norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
         self._unflat(flat)
         self.iteration += 1
         self.samples_seen += len(idx)
-        self.last_loss, self.last_batch, self.last_masks = float(loss), idx, masks
+        self.last_loss, self.last_batch, self.last_masks, self.last_grads = float(loss), idx, masks, grads
         if self.record:
             self._epoch_losses.append(self.last_loss)
         if not self._queue:

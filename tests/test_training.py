@@ -350,7 +350,7 @@ def test_standardisation_uses_training_statistics_only_like_sklearn():
 
 def test_features_are_the_playgrounds_seven():
     X = np.array([[0.5, -2.0]])
-    F = training.features(X, ["x1", "x2", "x1^2", "x2^2", "x1x2", "sin x1", "sin x2"])
+    F = data.features(X, ["x1", "x2", "x1^2", "x2^2", "x1x2", "sin x1", "sin x2"])
     np.testing.assert_allclose(F, [[0.5, -2.0, 0.25, 4.0, -1.0, math.sin(0.5), math.sin(-2.0)]])
 
 
