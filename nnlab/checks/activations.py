@@ -53,7 +53,8 @@ def _sigmoid_judge(cases, outcomes):
                 ("you returned sigma'(z) = sigma(z) (1 - sigma(z)), the derivative: return sigma(z) itself",
                  ref * (1 - ref)),
             ])
-            problems.append(Problem(case.label, WRONG, hint or describe_difference(y, ref, "sigma(z)", "the reference")))
+            hint = hint or describe_difference(y, ref, "sigma(z)", "the reference")
+            problems.append(Problem(case.label, WRONG, hint))
     if ys[0] is not None and ys[1] is not None and np.allclose(ys[0].ravel()[:5], ys[1].ravel()[:5]) \
             and not np.allclose(cases[0].args[0].ravel()[:5], cases[1].args[0][:5]):
         problems.append(Problem("", WRONG, "your function returns the same numbers for different inputs: does it "

@@ -182,7 +182,8 @@ def _backprop_judge(cases, outcomes):
                 if good:
                     err = max(np.abs(g[:, good] - r[:, good]).max(), 1e-16)
                     msg += f"; the other columns agree to {err:.0e}"
-                problems.append(Problem(case.label, WRONG, f"{msg}: {describe_difference(g, r, n, 'autograd', 1e-7, 1e-10, 1)}"))
+                where = describe_difference(g, r, n, "autograd", 1e-7, 1e-10, 1)
+                problems.append(Problem(case.label, WRONG, f"{msg}: {where}"))
             else:
                 problems.append(Problem(case.label, WRONG, describe_difference(g, r, n, "autograd", 1e-7, 1e-10, 1)))
     return problems

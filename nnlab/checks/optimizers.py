@@ -37,7 +37,8 @@ def _chain_judge(cases, outcomes, names, refs, mistakes, oracle, args):
             got = tuple(as_array(n, o, received[0].shape) for n, o in zip(names, out))
         except StudentError as exc:
             return [exc.problem(case.label)]
-        step = lambda p: None if p is None else (None if p[0] is None else p[0] - received[0],) + tuple(p[1:])  # noqa: E731
+        step = lambda p, x=received[0]: None if p is None else (  # noqa: E731
+            None if p[0] is None else p[0] - x,) + tuple(p[1:])
         if diagnose(step(got), [("", step(want))], **tol) is not None:
             if outcomes[k].mutated:
                 changed = ", ".join(args[i] for i in outcomes[k].mutated if i < len(args))
@@ -141,7 +142,8 @@ def _rmsprop_judge(cases, outcomes):
              (x - lr * g / (s_ok + eps), s_ok)),
             ("divide the gradient by sqrt(s) + eps, do not multiply (your s is right)",
              (x - lr * g * (np.sqrt(s_ok) + eps), s_ok)),
-            ("you moved uphill: x <- x - lr grad / (sqrt(s) + eps) (your s is right)", (x + lr * g / (np.sqrt(s_ok) + eps), s_ok)),
+            ("you moved uphill: x <- x - lr grad / (sqrt(s) + eps) (your s is right)",
+             (x + lr * g / (np.sqrt(s_ok) + eps), s_ok)),
             ("x must use the new s: first s <- alpha s + (1 - alpha) grad^2, then the step with that new s "
              "(your s is right)", (step(s), s_ok)),
         ]
@@ -194,7 +196,8 @@ def _adam_judge(cases, outcomes):
              (2 * x - step(m_hat, v_hat), m_ok, v_ok)),
             ("beta1 and 1 - beta1 are swapped: m <- beta1 m + (1 - beta1) grad keeps most of the old m",
              (None, (1 - b1) * m + b1 * g, None)),
-            ("beta2 and 1 - beta2 are swapped: v <- beta2 v + (1 - beta2) grad^2", (None, None, (1 - b2) * v + b2 * g * g)),
+            ("beta2 and 1 - beta2 are swapped: v <- beta2 v + (1 - beta2) grad^2",
+             (None, None, (1 - b2) * v + b2 * g * g)),
             ("v should average the squared gradient: v <- beta2 v + (1 - beta2) grad^2",
              (None, None, b2 * v + (1 - b2) * g)),
             ("v should average the squared gradient: v <- beta2 v + (1 - beta2) grad^2, not |grad|",

@@ -34,12 +34,12 @@ def _perceptron_judge(cases, outcomes):
     for k, (new_w, new_b) in answers.items():
         case = cases[k]
         w, b, x, y = case.args
-        score = y * (w @ x + b)
+        score = y * (w @ x + b) + 0.0  # + 0.0: a score of -0.0 prints as 0
         mistake = score <= 0
         want_w, want_b = (w + y * x, b + y) if mistake else (w, b)
         if outcomes[k].mutated:
             problems.append(Problem(case.label, WRONG, "you changed w in place; return a new array (w + y * x)"))
-        if np.allclose(new_w, want_w) and np.isclose(new_b, want_b):
+        if np.allclose(new_w, want_w, rtol=1e-9, atol=1e-12) and np.isclose(new_b, want_b, rtol=1e-9, atol=1e-12):
             continue
         changed = not (np.allclose(new_w, w) and np.isclose(new_b, b))
         if condition and changed != mistake:
@@ -47,8 +47,8 @@ def _perceptron_judge(cases, outcomes):
             continue
         step = (new_w - w) @ (y * x) / (x @ x)
         hint = diagnose((new_w, new_b), [
-            ("the point was classified correctly (y (w.x + b) = {:.3g} > 0) but you changed w: update only on "
-             "mistakes".format(score), (None, None) if not mistake else None),
+            (f"the point was classified correctly (y (w.x + b) = {score:.3g} > 0) but you changed w: update "
+             "only on mistakes", (None, None) if not mistake else None),
             (f"this point is a mistake (y (w.x + b) = {score:.3g} <= 0) but nothing changed"
              + (" (a score of exactly 0 counts as a mistake)" if score == 0 else ""), (w, b)),
             ("wrong sign: the update is w + y x, not w - y x", (w - y * x, None)),

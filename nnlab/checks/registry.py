@@ -221,7 +221,7 @@ def _distinct(a, b, digits):
 def describe_difference(mine, ref, name="the result", oracle="the reference", rtol=1e-9, atol=1e-12, limit=2):
     """Where ``mine`` differs from ``ref`` (same shape), in words that never show two numbers alike.
 
-    Names the differing component(s) (``name[i]``, at most ``limit`` of them, the largest errors first,
+    Names the differing component(s) (``name[i]``, at most ``limit`` of them, the largest absolute errors first,
     plus how many others differ and whether the rest agree), each printed with enough digits to tell
     the two apart, with the relative error and how many significant digits agree:
 
@@ -247,7 +247,7 @@ def describe_difference(mine, ref, name="the result", oracle="the reference", rt
     close = np.isclose(m, r, rtol=rtol, atol=atol)
     if close.all():
         return ""
-    err = np.where(close, 0.0, np.abs(m - r) / np.maximum(np.maximum(np.abs(m), np.abs(r)), 1e-300))
+    err = np.where(close, 0.0, np.abs(m - r))
     err = np.where(np.isnan(err), np.inf, err)
     wrong = [np.unravel_index(i, m.shape) for i in np.argsort(-err, axis=None, kind="stable")[:int((~close).sum())]]
     parts_ = []

@@ -40,7 +40,7 @@ def _tower_judge(cases, outcomes):
             ("your steps are twice as steep: 0.5 (1 + tanh(z)) is sigma(2z); sigma(z) = 0.5 (1 + tanh(z / 2))",
              step(left, 2 * w) - step(right, 2 * w)),
         ])
-        problems.append(Problem(case.label, WRONG, hint or describe_difference(y, ref, "the tower", "the reference")))
+        problems.append(Problem(case.label, WRONG, hint or describe_difference(y, ref, "tower", "the reference")))
     return problems
 
 
