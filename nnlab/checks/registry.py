@@ -223,10 +223,11 @@ def describe_difference(mine, ref, name="the result", oracle="the reference", rt
 
     Names the differing component(s) (``name[i]``, at most ``limit`` of them, the largest absolute errors first,
     plus how many others differ and whether the rest agree), each printed with enough digits to tell
-    the two apart, with the relative error and how many significant digits agree:
+    the two apart, with where the expected value comes from (``oracle``), the relative error and how
+    many significant digits agree:
 
-        "x[2] is 0.6304231, torch.optim.Adam gives 0.6304254 (relative error 3.6e-06: they agree to
-         5 significant digits); the other components agree"
+        "x[2] is 0.6304231, expected 0.6304254 (torch.optim.Adam): relative error 3.6e-06, they agree
+         to 5 significant digits; the other components agree"
 
     ``name`` may instead be a tuple of names when ``mine`` and ``ref`` are tuples of arrays (the parts a
     function returns): the parts that agree are said to be right and only the wrong ones are described.
@@ -255,14 +256,14 @@ def describe_difference(mine, ref, name="the result", oracle="the reference", rt
         a, b = float(m[idx]), float(r[idx])
         where = name if m.ndim == 0 else f"{name}[{', '.join(map(str, idx))}]"
         if not (np.isfinite(a) and np.isfinite(b)):
-            parts_.append(f"{where} is {a}, {oracle} gives {b}")
+            parts_.append(f"{where} is {a}, expected {b} ({oracle})")
             continue
         digits = agreeing_digits(a, b)
         sa, sb = _distinct(a, b, digits + 2)
         rel = abs(a - b) / max(abs(a), abs(b))
         agree = f"they agree to {digits} significant digit{'s' if digits != 1 else ''}" if digits else \
             ("the sign differs" if np.sign(a) != np.sign(b) and a and b else "not even the first digit agrees")
-        parts_.append(f"{where} is {sa}, {oracle} gives {sb} (relative error {rel:.2g}: {agree})")
+        parts_.append(f"{where} is {sa}, expected {sb} ({oracle}): relative error {rel:.2g}, {agree}")
     text = "; ".join(parts_)
     if len(wrong) > limit:
         text += f"; {len(wrong) - limit} other component{'s' if len(wrong) - limit > 1 else ''} differ"
