@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _training_kernel
 from . import _validate as check_arg
 from . import data, nn, optim
 from .optim import Divergence
@@ -156,13 +157,9 @@ def early_stopping(patience, min_delta=0.0):
 
 def _labels(net, Y):
     """Class labels for accuracy, or None for regression."""
-    if net.output == "softmax":
-        return np.argmax(Y, axis=1)
-    if net.output == "sigmoid":
-        return Y[:, 0].astype(int)
-    if net.output == "tanh" and np.all(np.isin(Y, (-1, 1))):
-        return (Y[:, 0] > 0).astype(int)
-    return None
+    if net.output in ("softmax", "sigmoid"):
+        return np.argmax(Y, axis=1) if net.output == "softmax" else Y[:, 0].astype(int)
+    return (Y[:, 0] > 0).astype(int) if net.output == "tanh" and np.all(np.isin(Y, (-1, 1))) else None
 
 
 class Trainer:
@@ -183,14 +180,13 @@ class Trainer:
         self.net, self.features = net, None if features is None else tuple(features)
         X = self._raw_inputs("X", X)
         self.scaler = Standardizer.fit(X) if standardize else None
-        self.X = self._scaled(X)
+        self.X = net._check_X(self._scaled(X))
         self.Y = net._check_Y(y, len(self.X))
         if X_test is None or y_test is None:
             self.X_test = self.Y_test = None
         else:
             self.X_test = net._check_X(self._scaled(self._raw_inputs("X_test", X_test)))
             self.Y_test = net._check_Y(y_test, len(self.X_test))
-        self.net._check_X(self.X)
         self.batch_size = check_arg.integer("batch_size", batch_size, low=1)
         self.drop_last, self.shuffle = bool(drop_last), bool(shuffle)
         self.steps_per_epoch = steps_per_epoch(len(self.X), self.batch_size, self.drop_last)
@@ -210,10 +206,9 @@ class Trainer:
         self.iteration = self.epoch = self.samples_seen = 0
         self.diverged, self.stopped = None, None
         self.last_loss, self.last_batch, self.last_masks, self.last_grads = math.nan, None, None, None
-        self._queue, self._rng, self._epoch_losses = [], None, []
-        self.record = bool(record)
-        self.evaluation = self.evaluate() if self.record else {}
-        if self.record:
+        self._queue, self._rng, self._epoch_losses, self.record = [], None, [], bool(record)
+        self.evaluation = self.evaluate() if record else {}
+        if record:
             self.history.append(0, iteration=0, samples=0, lr=self.lr, **self.evaluation)
 
     # -- inputs
@@ -247,11 +242,7 @@ class Trainer:
         return float(lr(self.opt_state.step)) if callable(lr) else lr
 
     @lr.setter
-    def lr(self, value):
-        self.set_lr(value)
-
-    def set_lr(self, lr):
-        """A new learning rate (number or schedule of the update count), effective at the next update."""
+    def lr(self, lr):   # a number, or a schedule of the update count: effective at the next update
         self.optimizer = optim.with_lr(self.optimizer, lr if callable(lr) else check_arg.real("lr", lr, low=0.0))
 
     # -- parameters as the flat list the optimisers take
@@ -290,18 +281,19 @@ class Trainer:
         """True once the run has diverged or stopped early: further steps do nothing."""
         return self.diverged is not None or self.stopped is not None
 
-    def _next_batch(self):
+    def _next_batches(self):
+        """The batches left in this epoch, next last (a new epoch's when none are left)."""
         if not self._queue:
             self._rng = epoch_rng(self.seed, self.epoch)
             order = self._rng.permutation(len(self.X)) if self.shuffle else np.arange(len(self.X))
             self._queue = batches(order, self.batch_size, self.drop_last)[::-1]
-        return self._queue.pop()
+        return self._queue
 
     def step(self):
         """One iteration: one batch forward and backward, one update. False if the run is done."""
         if self.done:
             return False
-        idx = self._next_batch()
+        idx = self._next_batches().pop()
         Xb, Yb = self.X[idx], self.Y[idx]
         masks = dropout_masks(self._rng, self.net.sizes[1:-1], len(idx), self.dropout)
         net = self.net
@@ -314,14 +306,19 @@ class Trainer:
             grads = [g for layer in net.backward(fw, Yb, masks) for g in layer]
             flat, self.opt_state = self.optimizer.update(grads, self.opt_state, self._flat())
         self._unflat(flat)
-        self.iteration += 1
-        self.samples_seen += len(idx)
-        self.last_loss, self.last_batch, self.last_masks, self.last_grads = float(loss), idx, masks, grads
+        self.last_grads = grads
+        self._took([idx], [loss], masks)
+        return True
+
+    def _took(self, chunk, losses, masks=None):
+        """Count the updates made with the batches of ``chunk`` and their losses; the epoch ends after its last."""
+        self.iteration += len(chunk)
+        self.samples_seen += sum(len(b) for b in chunk)
+        self.last_loss, self.last_batch, self.last_masks = float(losses[-1]), chunk[-1], masks
         if self.record:
-            self._epoch_losses.append(self.last_loss)
+            self._epoch_losses.extend(float(x) for x in losses)
         if not self._queue:
             self._end_epoch()
-        return True
 
     def _end_epoch(self):
         self.epoch += 1
@@ -346,18 +343,34 @@ class Trainer:
                 self.net.params = [(W.copy(), b.copy()) for W, b in self.best_params]
 
     def run(self, steps):
-        """Up to ``steps`` iterations (fewer if the run diverges or stops); returns how many were taken."""
+        """Up to ``steps`` iterations (fewer if the run diverges or stops); returns how many were taken.
+        Chunks of batches go to the compiled steps of ``_training_kernel`` when they cover the setup."""
         steps = check_arg.integer("steps", steps, low=0)
         taken = 0
-        while taken < steps and self.step():
-            taken += 1
+        while taken < steps and not self.done:
+            if steps - taken > 1 and _training_kernel.covers(self):
+                taken += self._run_compiled(steps - taken)
+            elif self.step():
+                taken += 1
+        return taken
+
+    def _run_compiled(self, steps):
+        queue = self._next_batches()
+        chunk = queue[::-1][:steps]
+        params, self.opt_state, losses, self.last_grads = _training_kernel.run(self, chunk)
+        self._unflat(params)
+        taken = int(np.sum(np.isfinite(losses)))
+        if taken < len(losses):
+            self.diverged = Divergence(self.iteration + taken, f"loss is {losses[-1]}", unit="iteration")
+        if taken:
+            del queue[len(queue) - taken:]
+            self._took(chunk[:taken], losses[:taken])
         return taken
 
     def run_epoch(self):
         """The rest of the current epoch (a whole epoch when called between epochs)."""
         start = self.epoch
-        while self.epoch == start and self.step():
-            pass
+        self.run(len(self._queue) or self.steps_per_epoch)
         return self.epoch > start
 
     def fit(self, epochs):
@@ -369,12 +382,9 @@ class Trainer:
 
     def status(self):
         """One line for a readout: epoch, iteration, samples seen, losses, and why the run ended if it did."""
-        e = self.evaluation
-        text = (f"epoch {self.epoch}, iteration {self.iteration}, {self.samples_seen} samples seen, "
-                f"train loss {e['train_loss']:.4g}")
-        if "test_loss" in e:
-            text += f", test loss {e['test_loss']:.4g}"
-        return text + "".join(f"; {m}" for m in (self.diverged, self.stopped) if m)
+        losses = "".join(f", {k[:-5]} loss {v:.4g}" for k, v in self.evaluation.items() if k.endswith("_loss"))
+        return (f"epoch {self.epoch}, iteration {self.iteration}, {self.samples_seen} samples seen{losses}"
+                + "".join(f"; {m}" for m in (self.diverged, self.stopped) if m))
 
 
 # ------------------------------------------------------------------ the whole setup as one plain config

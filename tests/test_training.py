@@ -109,6 +109,62 @@ def test_five_epochs_match_a_pytorch_loop_to_1e10(rule, l1, l2, drop_last):
     assert trainer.samples_seen == epochs * (96 if drop_last else 101)
 
 
+@pytest.mark.parametrize("rule", ["momentum", "adam"])
+def test_whole_epochs_through_the_compiled_steps_match_the_pytorch_loop(rule):
+    """Trainer.run hands chunks of batches to _training_kernel: per-epoch mean batch losses and the final
+    weights against the same PyTorch loop, L1 and L2 on."""
+    X, Y = problem()
+    net = nn.MLP([2, 6, 5, 1], hidden="tanh", output="sigmoid", init="xavier_uniform", seed=1, l1=0.002, l2=0.01)
+    layers = torch_layers(net.params)
+    trainer = Trainer(net, X, Y, optimizer=TORCH_OPT[rule][1](0.05), batch_size=16, seed=7)
+    assert training._training_kernel.covers(trainer)
+    trainer.fit(5)
+    loader = DataLoader(TensorDataset(torch.tensor(X), torch.tensor(Y)), batch_size=16,
+                        sampler=GivenOrders([training.epoch_order(7, e, len(X)) for e in range(5)]))
+    topt = TORCH_OPT[rule][0]([t for layer in layers for t in layer], 0.05)
+    means = []
+    for _ in range(5):
+        losses = []
+        for Xb, Yb in loader:
+            topt.zero_grad()
+            loss = torch_objective(layers, torch_forward(layers, Xb, "tanh"), Yb, "sigmoid", 0.002, 0.01)
+            loss.backward()
+            topt.step()
+            losses.append(loss.item())
+        means.append(np.mean(losses))
+    np.testing.assert_allclose(trainer.history["loss"][1:], means, rtol=0, atol=1e-10)
+    for (W, b), (tW, tb) in zip(net.params, layers):
+        np.testing.assert_allclose(W, tW.detach().numpy().T, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(b, tb.detach().numpy(), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("hidden, output, rule", [("tanh", "tanh", "sgd"), ("relu", "softmax", "adam"),
+                                                  ("sigmoid", "linear", "momentum"), ("relu", "sigmoid", "adam")])
+def test_the_compiled_steps_follow_the_numpy_steps(hidden, output, rule):
+    X, y = data.spirals(75, classes=3 if output == "softmax" else 2, seed=0)
+    Y = 2.0 * y - 1 if output == "tanh" else y if output != "linear" else np.sin(3 * X[:, 0])
+    runs = []
+    for compiled in (True, False):
+        net = nn.MLP([2, 7, 6, 3 if output == "softmax" else 1], hidden=hidden, output=output, seed=2, l2=1e-3,
+                     init="xavier_uniform")
+        trainer = Trainer(net, X, Y, optimizer=TORCH_OPT[rule][1](0.02), batch_size=8, seed=1)
+        assert training._training_kernel.covers(trainer)
+        if compiled:
+            trainer.run(3 * trainer.steps_per_epoch + 4)
+        else:
+            while trainer.iteration < 3 * trainer.steps_per_epoch + 4:
+                trainer.step()
+        runs.append(trainer)
+    a, b = runs
+    assert (a.epoch, a.iteration, a.samples_seen) == (b.epoch, b.iteration, b.samples_seen) == (3, 34, 3 * 75 + 4 * 8)
+    assert abs(a.last_loss - b.last_loss) < 1e-12 and abs(a.grad_norm - b.grad_norm) < 1e-12
+    np.testing.assert_array_equal(a.last_batch, b.last_batch)
+    np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=0, atol=1e-12)
+    for (Wa, ba), (Wb, bb) in zip(a.net.params, b.net.params):
+        np.testing.assert_allclose(Wa, Wb, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ba, bb, rtol=0, atol=1e-12)
+
+
 def test_softmax_with_dropout_matches_pytorch_given_the_same_masks():
     X, y = data.spirals(90, classes=3, seed=2)
     net = nn.MLP([2, 10, 8, 3], hidden="relu", output="softmax", init="he_normal", seed=3, l2=0.001)
