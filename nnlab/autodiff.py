@@ -78,12 +78,15 @@ class Var:
     """A scalar node of the graph: its value, how it was made, and (after a sweep) its adjoint
     ``grad`` = ∂y/∂v or its ``tangent`` v̇."""
 
-    __slots__ = ("exponent", "grad", "id", "inputs", "local", "name", "op", "tangent", "value", "varied")
+    __slots__ = ("back", "exponent", "grad", "id", "inputs", "local", "name", "op", "tangent", "value",
+                 "varied")
 
     def __init__(self, value, name=None, *, _op=None, _inputs=(), _local=(), _exponent=None, _varied=True):
         self.value = float(value)
         self.op, self.inputs, self.local, self.exponent = _op, tuple(_inputs), tuple(_local), _exponent
         self.name = name
+        # the (input, ∂v/∂input) pairs a reverse sweep follows: the inputs that depend on a variable
+        self.back = tuple([(u, d) for u, d in zip(self.inputs, self.local) if u.varied])
         self.varied = _varied  # depends on a variable: only such nodes get adjoints and tangents
         self.grad = 0.0
         self.tangent = 0.0
@@ -95,31 +98,31 @@ class Var:
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
-        return apply("add", self, other)
+        return _apply("add", self, other)
 
     def __radd__(self, other):
-        return apply("add", other, self)
+        return _apply("add", other, self)
 
     def __sub__(self, other):
-        return apply("sub", self, other)
+        return _apply("sub", self, other)
 
     def __rsub__(self, other):
-        return apply("sub", other, self)
+        return _apply("sub", other, self)
 
     def __mul__(self, other):
-        return apply("mul", self, other)
+        return _apply("mul", self, other)
 
     def __rmul__(self, other):
-        return apply("mul", other, self)
+        return _apply("mul", other, self)
 
     def __truediv__(self, other):
-        return apply("div", self, other)
+        return _apply("div", self, other)
 
     def __rtruediv__(self, other):
-        return apply("div", other, self)
+        return _apply("div", other, self)
 
     def __neg__(self):
-        return apply("neg", self)
+        return _apply("neg", self)
 
     def __pow__(self, p):
         if isinstance(p, Var):
@@ -138,63 +141,70 @@ def constant(value):
 
 
 def _make(value, op, inputs, local, exponent=None):
-    return Var(value, _op=op, _inputs=inputs, _local=local, _exponent=exponent,
-               _varied=any(u.varied for u in inputs))
+    node = Var(value, _op=op, _inputs=inputs, _local=local, _exponent=exponent)
+    node.varied = bool(node.back)
+    return node
 
 
 def apply(name, *inputs):
     """The node ``name(*inputs)`` with its value and local derivatives (numbers become constants)."""
-    op = OPS[check_arg.choice("op", name, tuple(OPS))]
-    inputs = tuple(constant(u) for u in inputs)
+    return _apply(check_arg.choice("op", name, tuple(OPS)), *inputs)
+
+
+def _apply(name, *inputs):
+    op = OPS[name]
+    inputs = tuple([u if isinstance(u, Var) else constant(u) for u in inputs])
     values = [u.value for u in inputs]
     value = op.forward(*values)
     return _make(value, name, inputs, op.local(*values, value))
 
 
 def exp(u):
-    return apply("exp", u)
+    return _apply("exp", u)
 
 
 def log(u):
-    return apply("log", u)
+    return _apply("log", u)
 
 
 def sin(u):
-    return apply("sin", u)
+    return _apply("sin", u)
 
 
 def cos(u):
-    return apply("cos", u)
+    return _apply("cos", u)
 
 
 def tanh(u):
-    return apply("tanh", u)
+    return _apply("tanh", u)
 
 
 def sigmoid(u):
-    return apply("sigmoid", u)
+    return _apply("sigmoid", u)
 
 
 def relu(u):
-    return apply("relu", u)
+    return _apply("relu", u)
 
 
 def square_loss(y, t):
     """(y − t)², the lecture's loss for one example."""
-    return apply("square_loss", y, t)
+    return _apply("square_loss", y, t)
 
 
 # ------------------------------------------------------------------ graph and sweeps
 
-def graph(*outputs):
+def graph(*outputs, varied=False):
     """Every node the outputs depend on, in topological order (creation order), found with an
-    explicit stack (no recursion)."""
+    explicit stack (no recursion); with ``varied``, only the nodes that depend on a variable (the
+    ones the sweeps give adjoints and tangents)."""
     seen, stack = {}, [constant(o) for o in outputs]
+    pop, push = stack.pop, stack.extend
     while stack:
-        node = stack.pop()
-        if node.id not in seen:
+        node = pop()
+        if node.id not in seen and (node.varied or not varied):
             seen[node.id] = node
-            stack.extend(node.inputs)
+            push(node.inputs)
     return [seen[i] for i in sorted(seen)]
 
 
@@ -221,19 +231,14 @@ class Sweep:
     multiplications: int
 
 
-def _times(a, b):
-    """a · b, and whether it cost a multiplication (not for a factor of exactly ±1)."""
-    if a == 1.0:
-        return b, 0
-    if a == -1.0:
-        return -b, 0
-    return a * b, 1
-
-
-def adjoints(*outputs, seeds=None):
+def adjoints(*outputs, seeds=None, record=False):
     """Reverse mode. Every node's ``grad`` is set to the sum over seeded nodes s of seed_s · ∂s/∂node;
-    by default the seed is 1 on each output, so ``grad`` is the gradient of their sum."""
-    nodes = graph(*outputs)
+    by default the seed is 1 on each output, so ``grad`` is the gradient of their sum. With
+    ``record`` the returned ``Sweep`` lists every step (for ``trace``); otherwise only the count."""
+    nodes = graph(*outputs, varied=True)
+    # with every output seeded, every node that depends on a variable is reached (it lies on a path
+    # to an output): only a partial seeding or a recorded sweep needs to track which nodes are reached
+    track = record or seeds is not None
     seeds = {o: 1.0 for o in outputs} if seeds is None else seeds
     for node in nodes:
         node.grad = 0.0
@@ -241,25 +246,27 @@ def adjoints(*outputs, seeds=None):
     for node, value in seeds.items():
         node.grad = float(value)
         reached.add(node.id)
-    steps, mults = [], 0
+    steps, mults, add = [], 0, reached.add
     for node in reversed(nodes):
-        if node.id not in reached:
+        if track and node.id not in reached:
             continue
-        for u, local in zip(node.inputs, node.local):
-            if not u.varied:
-                continue
-            contribution, cost = _times(local, node.grad)
-            first = u.id not in reached
+        g = node.grad
+        for u, local in node.back:
+            contribution = local * g
+            if local != 1.0 and local != -1.0:  # ±1 passes the value on: no multiplication
+                mults += 1
+            if record:
+                steps.append(Step(node, u, local, contribution, u.grad + contribution, u.id not in reached))
             u.grad += contribution
-            reached.add(u.id)
-            mults += cost
-            steps.append(Step(node, u, local, contribution, u.grad, first))
+            if track:
+                add(u.id)
     return Sweep("reverse", tuple(steps), mults)
 
 
-def tangents(*outputs, seeds):
+def tangents(*outputs, seeds, record=False):
     """Forward mode. ``seeds`` maps nodes to their tangents (a direction); every node downstream
-    gets ``tangent`` = Σ ∂v/∂u · u̇, and nodes not downstream of a seed keep tangent 0."""
+    gets ``tangent`` = Σ ∂v/∂u · u̇, and nodes not downstream of a seed keep tangent 0. With
+    ``record`` the returned ``Sweep`` lists every step (for ``trace``); otherwise only the count."""
     nodes = graph(*outputs)
     for node in nodes:
         node.tangent = 0.0
@@ -275,10 +282,12 @@ def tangents(*outputs, seeds):
         for u, local in zip(node.inputs, node.local):
             if u.id not in active:
                 continue
-            contribution, cost = _times(local, u.tangent)
+            contribution = local * u.tangent
             node.tangent += contribution
-            mults += cost
-            steps.append(Step(u, node, local, contribution, node.tangent, first))
+            if local != 1.0 and local != -1.0:  # ±1 passes the value on: no multiplication
+                mults += 1
+            if record:
+                steps.append(Step(u, node, local, contribution, node.tangent, first))
             first = False
             active.add(node.id)
     return Sweep("forward", tuple(steps), mults)
@@ -423,14 +432,14 @@ def trace(y, mode="reverse", wrt=None):
                        depth[n.id]) for n in nodes if n.varied)
     inputs = [n for n in nodes if n.varied and not n.inputs]
     if mode == "reverse":
-        sweep = adjoints(y)
+        sweep = adjoints(y, record=True)
         result, seed = {label[n.id]: n.grad for n in inputs}, None
     else:
         by_name = {label[n.id]: n for n in inputs}
         start = inputs[0] if wrt is None else wrt if isinstance(wrt, Var) else by_name.get(wrt)
         if start is None or start.id not in label or start.inputs:
             raise ValueError(f"wrt: expected one of the inputs {sorted(by_name)}, got {wrt!r}")
-        sweep = tangents(y, seeds={start: 1.0})
+        sweep = tangents(y, seeds={start: 1.0}, record=True)
         result, seed = {label[n.id]: n.tangent for n in nodes if n.varied}, label[start.id]
     rows = tuple(Row(label[s.target.id], label[s.source.id], s.local, s.contribution, s.total, s.first)
                  for s in sweep.steps)

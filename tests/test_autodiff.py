@@ -232,3 +232,35 @@ def test_bad_input_is_named():
         ad.apply("gelu", 1.0)
     with pytest.raises(ValueError, match="^mode: "):
         ad.jacobian(lambda x: x, [1.0], "sideways")
+
+
+def test_the_micrograd_benchmark_times_the_same_graph_in_both_engines():
+    """benchmarks/bench_autodiff.py: the 2-16-16-1 MLP's loss and every weight's gradient agree between
+    nnlab and micrograd (an independent engine), so the two backward times are for the same work."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_autodiff.py"
+    spec = importlib.util.spec_from_file_location("bench_autodiff", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    data = bench.problem(points=12, seed=3)
+    ours, theirs = bench.nnlab_graph(*data), bench.micrograd_graph(*data)
+    assert ours[0].value == pytest.approx(theirs[0].data, rel=1e-13)
+    assert len(ours[1]) == len(theirs[1]) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+    assert np.allclose(bench.grads("nnlab", *ours), bench.grads("micrograd", *theirs), rtol=1e-12, atol=1e-14)
+    bench.main(["--points", "3", "--repeats", "1"])
+
+
+def test_a_recorded_sweep_gives_the_same_adjoints_and_counts_as_a_plain_one():
+    x, w = ad.Var(0.7, "x"), ad.Var(-1.3, "w")
+    y = ad.tanh(w * x + x) * ad.exp(x) - 2.0 * w
+    plain = ad.adjoints(y)
+    grads = (x.grad, w.grad)
+    recorded = ad.adjoints(y, record=True)
+    assert (x.grad, w.grad) == grads and plain.multiplications == recorded.multiplications
+    assert plain.steps == () and len(recorded.steps) > 0
+    assert ad.adjoints(y, seeds={y: 1.0}).multiplications == plain.multiplications
+    forward = ad.tangents(y, seeds={x: 1.0}), ad.tangents(y, seeds={x: 1.0}, record=True)
+    assert forward[0].multiplications == forward[1].multiplications and forward[0].steps == ()
+    assert [n.id for n in ad.graph(y, varied=True)] == [n.id for n in ad.graph(y) if n.varied]
