@@ -288,6 +288,19 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
                           bias_correction=bias_correction), "adam")
 
 
+NAMES = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam")
+
+
+def make(name, lr, momentum=0.9, betas=(0.9, 0.999)):
+    """An optimiser by the lecture's name: sgd, momentum, nesterov, rmsprop, adagrad or adam."""
+    name = check_arg.choice("optimizer", name, NAMES)
+    if name in ("sgd", "momentum", "nesterov"):
+        return sgd(lr=lr, momentum=0.0 if name == "sgd" else momentum, nesterov=name == "nesterov")
+    if name == "adam":
+        return adam(lr=lr, betas=betas)
+    return rmsprop(lr=lr) if name == "rmsprop" else adagrad(lr=lr)
+
+
 def with_lr(opt, lr):
     """The same optimiser with another learning rate (a number or a schedule): its state carries over,
     so a running optimiser takes the new rate at its next update."""

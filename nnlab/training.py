@@ -15,6 +15,8 @@ Conventions (stated once):
 - Standardisation: mean and standard deviation of the *training* inputs, applied to every input.
 - Schedules count epochs (as torch's ``lr_scheduler.step()`` called once per epoch).
 - A non-finite batch loss stops the run with ``diverged`` (an ``optim.Divergence``); never an exception.
+- ``Trainer.run`` takes chunks of batches in compiled code (``_training_kernel``) when it covers the
+  setup: the same arithmetic in loops, equal to the NumPy step to rounding.
 
 The pieces are separate so that a PyTorch loop can use them too (lecture 6): ``steps_per_epoch``,
 ``epoch_order`` / ``batches``, ``History`` (bounded) and ``EarlyStopping`` (a pure NamedTuple rule).
@@ -27,7 +29,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _training_kernel
 from . import _validate as check_arg
 from . import data, nn, optim
 from .optim import Divergence
@@ -55,15 +56,13 @@ def epoch_order(seed, epoch, n):
 def batches(order, batch_size, drop_last=False):
     """Cut an order of sample indices into consecutive batches of ``batch_size``."""
     order = np.asarray(order)
-    k = steps_per_epoch(len(order), batch_size, drop_last)
-    return [order[i * batch_size:(i + 1) * batch_size] for i in range(k)]
+    return [order[i * batch_size:(i + 1) * batch_size] for i in range(steps_per_epoch(len(order), batch_size,
+                                                                                          drop_last))]
 
 
 def dropout_masks(rng, widths, rows, p):
     """One mask per hidden layer of the given widths: 0 with probability p, else 1/(1 - p)."""
-    if p == 0:
-        return None
-    return [(rng.random((rows, w)) >= p) / (1.0 - p) for w in widths]
+    return None if p == 0 else [(rng.random((rows, w)) >= p) / (1.0 - p) for w in widths]
 
 
 # ------------------------------------------------------------------ input features and scaling
@@ -170,11 +169,12 @@ class Trainer:
     0.1). ``patience``: early stopping on the test loss (the training loss without a test set); with
     ``restore_best`` the best weights come back when it stops. ``record=False``: no evaluation at epoch
     ends (no history, no early stopping), for loops that only need the batch losses (``nn.MLP.fit``).
+    ``compiled=False``: ``run`` takes NumPy steps only (see ``_training_kernel``).
     """
 
     def __init__(self, net, X, y, X_test=None, y_test=None, *, optimizer=None, batch_size=10, drop_last=False,
                  shuffle=True, dropout=0.0, standardize=False, features=None, seed=0, patience=None,
-                 min_delta=0.0, restore_best=True, capacity=1000, record=True):
+                 min_delta=0.0, restore_best=True, capacity=1000, record=True, compiled=True):
         if not isinstance(net, nn.MLP):
             raise ValueError(f"net: expected an nnlab.nn.MLP, got {type(net).__name__}")
         self.net, self.features = net, None if features is None else tuple(features)
@@ -207,6 +207,7 @@ class Trainer:
         self.diverged, self.stopped = None, None
         self.last_loss, self.last_batch, self.last_masks, self.last_grads = math.nan, None, None, None
         self._queue, self._rng, self._epoch_losses, self.record = [], None, [], bool(record)
+        self.compiled = bool(compiled)
         self.evaluation = self.evaluate() if record else {}
         if record:
             self.history.append(0, iteration=0, samples=0, lr=self.lr, **self.evaluation)
@@ -345,16 +346,20 @@ class Trainer:
     def run(self, steps):
         """Up to ``steps`` iterations (fewer if the run diverges or stops); returns how many were taken.
         Chunks of batches go to the compiled steps of ``_training_kernel`` when they cover the setup."""
+        from . import _training_kernel
+
         steps = check_arg.integer("steps", steps, low=0)
         taken = 0
         while taken < steps and not self.done:
-            if steps - taken > 1 and _training_kernel.covers(self):
+            if self.compiled and steps - taken > 1 and _training_kernel.covers(self):
                 taken += self._run_compiled(steps - taken)
             elif self.step():
                 taken += 1
         return taken
 
     def _run_compiled(self, steps):
+        from . import _training_kernel
+
         queue = self._next_batches()
         chunk = queue[::-1][:steps]
         params, self.opt_state, losses, self.last_grads = _training_kernel.run(self, chunk)
@@ -389,20 +394,9 @@ class Trainer:
 
 # ------------------------------------------------------------------ the whole setup as one plain config
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam")
 SCHEDULES = {"step": optim.step_lr, "exponential": optim.exponential_lr, "cosine": optim.cosine_lr}
 INITS = {"zeros": ("zeros", None), "uniform 0.5": ("uniform", 0.5), "uniform 0.7": ("uniform", 0.7),
          "xavier": ("xavier_uniform", None), "he": ("he_normal", None)}
-
-
-def make_optimizer(name, lr, momentum=0.9, betas=(0.9, 0.999)):
-    """An nnlab.optim optimiser by the lecture's name: sgd, momentum, nesterov, rmsprop, adagrad, adam."""
-    name = check_arg.choice("optimizer", name, OPTIMIZERS)
-    if name in ("sgd", "momentum", "nesterov"):
-        return optim.sgd(lr=lr, momentum=0.0 if name == "sgd" else momentum, nesterov=name == "nesterov")
-    if name == "adam":
-        return optim.adam(lr=lr, betas=betas)
-    return optim.rmsprop(lr=lr) if name == "rmsprop" else optim.adagrad(lr=lr)
 
 
 def epoch_schedule(lr, schedule, steps):
@@ -485,7 +479,7 @@ class TrainingConfig:
                      output=output, init=init, init_scale=scale, seed=self.seed, l1=self.l1, l2=self.l2)
         n_train = len(X)
         steps = steps_per_epoch(n_train, self.batch_size, self.drop_last) or 1
-        opt = make_optimizer(self.optimizer, check_arg.real("lr", self.lr, low=0.0), self.momentum)
+        opt = optim.make(self.optimizer, check_arg.real("lr", self.lr, low=0.0), self.momentum)
         opt = optim.with_lr(opt, epoch_schedule(self.lr, self.schedule, steps))
         return Trainer(net, X, y, X_test, y_test, optimizer=opt, batch_size=self.batch_size,
                        drop_last=self.drop_last, dropout=self.dropout, standardize=self.standardize,

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, Sampler, TensorDataset
 
-from nnlab import data, nn, optim, training
+from nnlab import _training_kernel, data, nn, optim, training
 from nnlab.optim import Divergence
 from nnlab.training import EarlyStopping, History, Trainer, TrainingConfig
 
@@ -117,7 +117,7 @@ def test_whole_epochs_through_the_compiled_steps_match_the_pytorch_loop(rule):
     net = nn.MLP([2, 6, 5, 1], hidden="tanh", output="sigmoid", init="xavier_uniform", seed=1, l1=0.002, l2=0.01)
     layers = torch_layers(net.params)
     trainer = Trainer(net, X, Y, optimizer=TORCH_OPT[rule][1](0.05), batch_size=16, seed=7)
-    assert training._training_kernel.covers(trainer)
+    assert _training_kernel.covers(trainer)
     trainer.fit(5)
     loader = DataLoader(TensorDataset(torch.tensor(X), torch.tensor(Y)), batch_size=16,
                         sampler=GivenOrders([training.epoch_order(7, e, len(X)) for e in range(5)]))
@@ -147,13 +147,9 @@ def test_the_compiled_steps_follow_the_numpy_steps(hidden, output, rule):
     for compiled in (True, False):
         net = nn.MLP([2, 7, 6, 3 if output == "softmax" else 1], hidden=hidden, output=output, seed=2, l2=1e-3,
                      init="xavier_uniform")
-        trainer = Trainer(net, X, Y, optimizer=TORCH_OPT[rule][1](0.02), batch_size=8, seed=1)
-        assert training._training_kernel.covers(trainer)
-        if compiled:
-            trainer.run(3 * trainer.steps_per_epoch + 4)
-        else:
-            while trainer.iteration < 3 * trainer.steps_per_epoch + 4:
-                trainer.step()
+        trainer = Trainer(net, X, Y, optimizer=TORCH_OPT[rule][1](0.02), batch_size=8, seed=1, compiled=compiled)
+        assert _training_kernel.covers(trainer)
+        trainer.run(3 * trainer.steps_per_epoch + 4)
         runs.append(trainer)
     a, b = runs
     assert (a.epoch, a.iteration, a.samples_seen) == (b.epoch, b.iteration, b.samples_seen) == (3, 34, 3 * 75 + 4 * 8)
