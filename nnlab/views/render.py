@@ -1,26 +1,40 @@
-"""How an explorer's figure becomes PNG frames, fast: blitting, the layout estimate, PNG encoding.
+"""How an explorer's figure becomes PNG frames, fast: partial redraws, the layout estimate, PNG.
 
 ``Renderer`` knows nothing of settings, controls or models; ``Explorer`` (``base.py``) owns one
-and asks it for a frame after every update. Two savings make a frame cheap:
+and asks it for a frame after every update. Three savings make a frame cheap, and none needs the
+view's help (a view may still list ``animated`` artists and say ``invalidate()``):
 
-- **Blitting.** The artists listed as *animated* change on every update; everything else (axes,
-  ticks, contours, legends) is drawn once into a background that is restored and drawn over,
-  until the view says ``invalidate()`` (something outside the animated artists changed).
+- **Only what changed is drawn again.** After a full draw the static picture is kept. For the
+  next frame the renderer asks matplotlib what the view changed (every artist's ``stale`` flag,
+  each axes' limits, position and children) and draws again only the axes (or figure-level
+  artists) that changed, each inside its own cell of the layout, over the kept picture.
+- **Artists that keep changing are blitted.** An artist that changed while its axes' limits did
+  not (a curve, points, a marker) is taken out of the static picture from then on, together with
+  everything drawn above it (so the drawing order, and every pixel, stays that of a full draw),
+  and drawn over the kept picture on every frame: a new curve costs the curve, not the axes.
+  Declared ``animated`` artists are drawn last, over everything, on every frame.
 - **Layout only when needed.** Constrained layout costs as much as the drawing itself, so it runs
   only when something that takes space changed: the number of lines of a title or label, the
-  legends, an offset text, or a y tick label wider than the room already reserved.
+  rows of a legend, an offset text, or a tick label wider than the room already reserved.
 """
 from __future__ import annotations
 
 import io
+import math
+from operator import attrgetter
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.spines import Spine
 from PIL import Image
 
 # zlib level for the PNG frames: 1 is several times faster to encode than the default 6,
 # and the frames of these flat-colour plots grow by only a few percent.
 PNG_COMPRESSION = 1
+# pixels added around each cell that is drawn again (antialiased edges reach a little outside)
+PAD = 2
 
 
 class Renderer:
@@ -34,31 +48,29 @@ class Renderer:
         self._layout_engine = fig.get_layout_engine()
         fig.set_layout_engine("none")
         self._layout_key = None
-        self._background = None
+        self._grids = None       # the layout engine's cells, from its last run
+        self._background = None  # the static picture (H x W x 4 array), None: draw everything
+        self._blank = None       # the figure's own background, to clear a cell with
+        self._regions = []       # [(top-level artists drawn together, pixel box)]
+        self._seen = {}          # top-level artist -> what it looked like at the last frame
+        self._blitted = {}       # axes -> its artists drawn on every frame (the end of its draw order)
+        self._limits = {}        # axes -> its data limits at the last frame
+        self.n_full = self.n_partial = 0  # how many frames were drawn whole / in part (benchmarks)
 
     def invalidate(self) -> None:
-        """Something outside the animated artists changed: the next frame redraws everything."""
+        """Something changed that the renderer cannot see: the next frame redraws everything."""
         self._background = None
 
     def png(self) -> bytes:
         """The figure as it is now, encoded as PNG."""
-        canvas = self.fig.canvas
         key = layout_key(self.fig)
         if needs_layout(key, self._layout_key):
-            self._layout_engine.execute(self.fig)
+            self._grids = self._layout_engine.execute(self.fig)
             self._layout_key = key
             self._background = None
-        if not self.animated:
-            canvas.draw()
-        elif self._background is None:
-            canvas.draw()  # animated artists are skipped here
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-            self._draw_animated()
-        else:
-            canvas.restore_region(self._background)
-            self._draw_animated()
+        self._frame()
         buf = io.BytesIO()
-        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=PNG_COMPRESSION)
+        Image.fromarray(self._pixels()).save(buf, format="png", compress_level=PNG_COMPRESSION)
         return buf.getvalue()
 
     def png_like(self, other: Renderer) -> bytes:
@@ -68,37 +80,263 @@ class Renderer:
             mine.set_position(theirs.get_position(original=True), which="original")
             mine.set_position(theirs.get_position(original=False), which="active")
         self._layout_key = other._layout_key
+        self._grids = None
         self.invalidate()
         return self.png()
 
-    def _draw_animated(self):
+    # ----------------------------------------------------------------- frames
+    def _pixels(self):
+        return np.asarray(self.fig.canvas.buffer_rgba())
+
+    def _frame(self):
+        items = self._items()
+        changed = self._changed(items)
+        if self._background is not None and changed is not None:
+            self._redraw(changed)
+        else:
+            self._draw_all(items)
+        self._draw_blitted()
+        self._remember(items)
+
+    def _items(self):
+        """The top-level artists (axes, figure texts and legends) in the figure's drawing order."""
+        fig = self.fig
+        return sorted((a for a in fig.get_children() if a is not fig.patch and not a.get_animated()),
+                      key=attrgetter("zorder"))
+
+    def _changed(self, items):
+        """The regions to draw again, or None if only a full draw will do."""
+        if self._background is None or items != list(self._seen):
+            return None
+        changed = set()
         renderer = self.fig.canvas.get_renderer()
+        for item in items:
+            if _signature(item) != self._seen[item]:
+                return None  # moved, shown or hidden, artists added or removed
+            if isinstance(item, Axes):
+                if self._axes_changed(item):
+                    changed.add(item)
+            elif _stale(item):
+                if not self._still_fits(item, renderer):
+                    return None
+                changed.add(item)
+        return [region for region in self._regions if changed & set(region[0])]
+
+    def _still_fits(self, item, renderer):
+        """Grow the region of a figure-level artist that changed to its new extent, if that
+        overlaps no other region."""
+        index = next((i for i, r in enumerate(self._regions) if item in r[0]), None)
+        if index is None:
+            return False
+        group, box = self._regions[index]
+        new = _pixel_box(item.get_window_extent(renderer), self._blank.shape)
+        grown = (min(box[0], new[0]), max(box[1], new[1]), min(box[2], new[2]), max(box[3], new[3]))
+        if any(_overlap(grown, other[1]) for i, other in enumerate(self._regions) if i != index):
+            return False
+        self._regions[index] = (group, grown)
+        return True
+
+    def _axes_changed(self, ax):
+        """Whether ``ax``'s static picture changed. Artists that changed while the axis did not
+        join the blitted end of the drawing order (not below the axis, not in a shared cell)."""
+        order = self._draw_order(ax)
+        before = self._blitted.get(ax, [])
+        stale = [a for a in order if _stale(a)]
+        moved = _limits(ax) != self._limits.get(ax)
+        region = self._region_of(ax)
+        if region is None or len(region[0]) > 1:
+            return bool(stale) or moved
+        axis_end = max((i + 1 for i, a in enumerate(order) if isinstance(a, Axis)), default=0)
+        starts = [order.index(a) for a in stale if not isinstance(a, (Axis, Spine))]
+        starts = [i for i in starts if i >= axis_end]
+        if before and before[0] in order:
+            starts.append(order.index(before[0]))
+        self._set_blitted(ax, order[min(starts):] if starts else [])
+        blitted = self._blitted[ax]
+        return moved or blitted != before or any(a not in blitted for a in stale)
+
+    def _set_blitted(self, ax, artists):
+        for artist in self._blitted.get(ax, []):
+            if artist not in artists:
+                artist.set_animated(False)
+        for artist in artists:
+            artist.set_animated(True)
+        self._blitted[ax] = list(artists)
+
+    def _draw_order(self, ax):
+        """``ax``'s artists in the order ``Axes.draw`` draws them (its patch first, not listed),
+        the blitted ones included, the declared ``animated`` ones left out."""
+        blitted = self._blitted.get(ax, ())
+        skip = [ax.patch]
+        if not (ax.axison and ax._frameon):
+            skip += list(ax.spines.values())
+        if not ax.axison:
+            skip += [ax.xaxis, ax.yaxis]
+        return sorted((a for a in ax.get_children()
+                       if not any(a is b for b in skip) and (not a.get_animated() or a in blitted)),
+                      key=attrgetter("zorder"))
+
+    def _region_of(self, item):
+        return next((r for r in self._regions if item in r[0]), None)
+
+    def _redraw(self, regions):
+        self.n_partial += 1
+        pixels = self._pixels()
+        pixels[...] = self._background
+        renderer = self.fig.canvas.get_renderer()
+        for items, (r0, r1, c0, c1) in regions:
+            pixels[r0:r1, c0:c1] = self._blank[r0:r1, c0:c1]
+            for item in items:
+                item.draw(renderer)
+        self._background = pixels.copy()
+
+    def _draw_all(self, items):
+        self.n_full += 1
+        canvas = self.fig.canvas
+        renderer = canvas.get_renderer()
+        renderer.clear()
+        self.fig.patch.draw(renderer)
+        self._blank = self._pixels().copy()
+        for ax in self.fig.axes:  # the blitted artists stay the end of their axes' drawing order
+            blitted = self._blitted.get(ax)
+            if blitted:
+                order = self._draw_order(ax)
+                self._set_blitted(ax, order[order.index(blitted[0]):] if blitted[0] in order else [])
+        canvas.draw()  # animated and blitted artists are skipped here
+        self._background = self._pixels().copy()
+        self._regions = self._cells(items, renderer)
+
+    def _draw_blitted(self):
+        renderer = self.fig.canvas.get_renderer()
+        for ax in self.fig.axes:
+            for artist in self._blitted.get(ax, ()):
+                artist.draw(renderer)
         for artist in sorted(self.animated, key=lambda a: a.get_zorder()):
             if artist.get_visible():
                 artist.draw(renderer)
 
+    def _remember(self, items):
+        self._seen = {item: _signature(item) for item in items}
+        self._limits = {ax: _limits(ax) for ax in self.fig.axes}
+        for item in items:
+            _unstale(item)
+        for artist in self.animated:
+            _unstale(artist)
+        self.fig._stale = False
+
+    # ------------------------------------------------------------------ cells
+    def _cells(self, items, renderer):
+        """Top-level artists grouped by the pixel box they draw in: each axes in its cell of the
+        layout (room for its ticks, labels and title), anything else in its own extent; artists
+        whose boxes overlap are drawn together."""
+        boxes = [([item], self._cell(item, renderer)) for item in items if item.get_visible()]
+        i = 0
+        while i < len(boxes):
+            j = next((j for j in range(i + 1, len(boxes)) if _overlap(boxes[i][1], boxes[j][1])), None)
+            if j is None:
+                i += 1
+                continue
+            (group, a), (other, b) = boxes[i], boxes.pop(j)
+            boxes[i] = (group + other, (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])))
+        for group, _ in boxes:
+            group.sort(key=items.index)
+        return boxes
+
+    def _cell(self, item, renderer):
+        """The pixel box of one top-level artist: an axes' cell of the layout (which keeps a pad
+        between its texts and its edges, so it is taken inwards), else its extent and PAD."""
+        shape = self._blank.shape
+        if isinstance(item, Axes) and self._grids and item.get_subplotspec() is not None:
+            spec = item.get_subplotspec()
+            grid = self._grids.get(spec.get_gridspec())
+            if grid is not None:
+                bbox = grid.get_outer_bbox(rows=spec.rowspan, cols=spec.colspan).transformed(
+                    self.fig.transSubfigure)
+                return _pixel_box(bbox, shape, pad=0, inwards=True)
+        bbox = item.get_tightbbox(renderer) if hasattr(item, "get_tightbbox") else None
+        return _pixel_box(bbox or item.get_window_extent(renderer), shape)
+
+
+def _overlap(a, b):
+    """Whether two boxes overlap (x0, y0, x1, y1 in display units, or rows and columns)."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def _pixel_box(box, shape, pad=PAD, inwards=False):
+    """Rows r0:r1 and columns c0:c1 of the image holding display box ``box`` (a Bbox, counted
+    from the bottom left), with ``pad`` pixels around it; ``inwards``: only whole pixels."""
+    x0, y0, x1, y1 = box.extents
+    H, W = shape[:2]
+    low, high = (math.ceil, math.floor) if inwards else (math.floor, math.ceil)
+    return (max(0, low(H - y1) - pad), min(H, high(H - y0) + pad),
+            max(0, low(x0) - pad), min(W, high(x1) + pad))
+
+
+def _limits(ax):
+    return tuple(ax.viewLim.bounds)
+
+
+def _signature(item):
+    """What must stay the same for a partial redraw: visibility, position, the children, the
+    set-up of each axis."""
+    if isinstance(item, Axes):
+        return (item.get_visible(), tuple(item.get_position().bounds),
+                tuple(map(id, item.get_children())), _axis_key(item.xaxis), _axis_key(item.yaxis))
+    return (item.get_visible(), id(item))
+
+
+def _axis_key(axis):
+    return (axis.get_visible(), axis.get_scale(), id(axis.get_major_locator()), id(axis.get_major_formatter()),
+            id(axis.get_minor_locator()), id(axis.get_minor_formatter()), axis._major_tick_kw.get("gridOn"),
+            axis._minor_tick_kw.get("gridOn"), axis.get_label_position(), axis.get_ticks_position())
+
+
+def _stale(artist):
+    """Whether the view changed ``artist`` since the last frame (anything inside it included;
+    an axis counts by its label, its offset text and how it is set up (``_axis_key``): its
+    ticks change with the limits, which are compared apart)."""
+    if isinstance(artist, Axis):  # set_xlim marks the axis stale even when nothing moved
+        return artist.label._stale or artist.offsetText._stale
+    if artist._stale:
+        return True
+    return any(_stale(child) for child in artist.get_children())
+
+
+def _unstale(artist):
+    artist._stale = False
+    if isinstance(artist, Axis):
+        artist.label._stale = artist.offsetText._stale = False
+        return
+    for child in artist.get_children():
+        _unstale(child)
+
 
 def layout_key(fig):
     """What decides how much room the layout must leave around the axes: how many lines each
-    title, label and figure text has (their height, not their wording), the legends' sizes,
-    the offset texts, and the width of the widest y tick label of each axes."""
+    title, label and figure text has (their height, not their wording), the legends' rows, the
+    offset texts, and the width of the widest tick label of each axis."""
     texts, widths = [], []
     for ax in fig.axes:
         if not ax.get_visible():
             texts.append(None)
             continue
         texts += [_lines(ax.get_title()), _lines(ax.get_xlabel()), ax.get_ylabel()]
-        # the width of the y tick labels decides the left margin; x tick labels only change
-        # their own width, not the height the layout reserves for them
-        lo, hi = sorted(ax.get_ylim())
-        locs = [t for t in ax.yaxis.get_majorticklocs() if lo <= t <= hi]
-        formatter = ax.yaxis.get_major_formatter()
-        widths.append(max((_label_width(t) for t in formatter.format_ticks(locs)), default=0))
-        texts.append(formatter.get_offset())
-        texts.append(ax.xaxis.get_major_formatter().get_offset())
+        # the width of the y tick labels decides the left margin; the x tick labels at the ends
+        # reach into the margins beside the axes
+        for axis, (lo, hi) in ((ax.yaxis, ax.get_ylim()), (ax.xaxis, ax.get_xlim())):
+            lo, hi = sorted((lo, hi))
+            locs = [t for t in axis.get_majorticklocs() if lo <= t <= hi]
+            formatter = axis.get_major_formatter()
+            widths.append(max((_label_width(t) for t in formatter.format_ticks(locs)), default=0))
+            texts.append(formatter.get_offset())
     texts += [_lines(t.get_text()) for t in fig.texts]
-    texts += [len(legend.get_texts()) for legend in fig.legends]
+    texts += [_legend_rows(legend) for legend in fig.legends]
     return tuple(texts), tuple(widths)
+
+
+def _legend_rows(legend):
+    n = len(legend.get_texts())
+    return -(-n // max(1, legend._ncols)), legend._ncols if legend._outside_loc not in ("lower", "upper") else n
 
 
 # Advance widths (in em) of DejaVu Sans, matplotlib's default font, for the characters of tick
