@@ -480,7 +480,8 @@ class MLP:
         iterations = check_arg.integer("iterations", iterations, low=0)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
-        trainer = Trainer(self, X, Y, optimizer=optim.sgd(lr=lr), batch_size=len(X), shuffle=False, record=False)
+        trainer = Trainer(self, X, Y, optimizer=optim.sgd(lr=lr), batch_size=len(X), shuffle=False, record=False,
+                          compiled=False)
         history = TrainingHistory()
         while len(history.loss) < iterations and trainer.step():
             history.loss.append(trainer.last_loss)

@@ -292,8 +292,9 @@ class Trainer:
 
     def step(self):
         """One iteration: one batch forward and backward, one update. False if the run is done."""
-        if self.done:
-            return False
+        return self.run(1) == 1
+
+    def _numpy_step(self):
         idx = self._next_batches().pop()
         Xb, Yb = self.X[idx], self.Y[idx]
         masks = dropout_masks(self._rng, self.net.sizes[1:-1], len(idx), self.dropout)
@@ -345,15 +346,15 @@ class Trainer:
 
     def run(self, steps):
         """Up to ``steps`` iterations (fewer if the run diverges or stops); returns how many were taken.
-        Chunks of batches go to the compiled steps of ``_training_kernel`` when they cover the setup."""
+        Batches go in chunks to the compiled steps of ``_training_kernel`` when they cover the setup."""
         from . import _training_kernel
 
         steps = check_arg.integer("steps", steps, low=0)
         taken = 0
         while taken < steps and not self.done:
-            if self.compiled and steps - taken > 1 and _training_kernel.covers(self):
+            if self.compiled and _training_kernel.covers(self):
                 taken += self._run_compiled(steps - taken)
-            elif self.step():
+            elif self._numpy_step():
                 taken += 1
         return taken
 
@@ -396,7 +397,7 @@ class Trainer:
 
 SCHEDULES = {"step": optim.step_lr, "exponential": optim.exponential_lr, "cosine": optim.cosine_lr}
 INITS = {"zeros": ("zeros", None), "uniform 0.5": ("uniform", 0.5), "uniform 0.7": ("uniform", 0.7),
-         "xavier": ("xavier_uniform", None), "he": ("he_normal", None)}
+         "xavier": ("xavier", None), "he": ("he", None)}      # lecture 7's names: the variances, drawn normal
 
 
 def epoch_schedule(lr, schedule, steps):
