@@ -374,6 +374,42 @@ def test_the_trainer_stops_early_and_restores_the_best_weights():
     assert trainer.evaluate()["test_loss"] == test[best] and not trainer.step()
 
 
+def test_the_rule_and_the_history_serve_a_pytorch_loop_too():
+    """Lecture 6's use: a torch model trained by its own loop, with nnlab's epoch order, History and
+    EarlyStopping; the weights kept at the best epoch give the best validation loss again."""
+    import copy
+
+    X, y = data.moons(60, noise=0.35, seed=0)
+    Xv, yv = data.moons(400, noise=0.35, seed=1)
+    X, y, Xv, yv = (torch.tensor(a, dtype=torch.float64) for a in (X, y, Xv, yv))
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.ReLU(), torch.nn.Linear(32, 32), torch.nn.ReLU(),
+                                torch.nn.Linear(32, 1)).double()
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    rule, history, best = training.early_stopping(patience=5), History(capacity=50), None
+    for epoch in range(1, 300):
+        model.train()
+        for idx in training.batches(training.epoch_order(0, epoch, len(X)), 10):
+            opt.zero_grad()
+            torch.nn.functional.binary_cross_entropy_with_logits(model(X[idx])[:, 0], y[idx]).backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            val = torch.nn.functional.binary_cross_entropy_with_logits(model(Xv)[:, 0], yv).item()
+        history.append(epoch, val_loss=val)
+        rule = rule.update(epoch, val)
+        if rule.improved:
+            best = copy.deepcopy(model.state_dict())
+        if rule.stop:
+            break
+    curve = history["val_loss"]
+    assert rule.stop and epoch == rule.best_epoch + 5 < 299 and rule.best == curve.min()
+    assert history["epoch"][np.argmin(curve)] == rule.best_epoch and np.all(curve[-5:] >= rule.best)
+    model.load_state_dict(best)
+    with torch.no_grad():
+        assert torch.nn.functional.binary_cross_entropy_with_logits(model(Xv)[:, 0], yv).item() == rule.best
+
+
 def test_divergence_stops_the_run_with_a_message_and_no_warning():
     X, y = data.sine(64, seed=0)
     trainer = Trainer(nn.MLP([1, 16, 1], hidden="relu", output="linear", init="he_normal", seed=0), X, y,
