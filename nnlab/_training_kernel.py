@@ -1,8 +1,8 @@
 """Mini-batch steps of ``training.Trainer`` compiled with numba: the same arithmetic as ``nn`` and ``optim``.
 
 ``Trainer.run`` hands a chunk of consecutive batches of the current epoch to ``run`` below when numba is
-there and the setup is one it covers (no dropout; loss averaged over the batch; optimiser ``sgd`` or
-``adam`` without amsgrad); otherwise the NumPy step serves. Per step: the forward pass
+there and the setup is one it covers (no dropout; loss averaged over the batch; softmax only with
+cross-entropy; optimiser ``sgd`` or ``adam`` without amsgrad); otherwise the NumPy step serves. Per step: the forward pass
 Z_l = A_{l-1} @ W_l + b_l, the loss and dZ_L of nn.MLP (BCE from logits, softmax cross-entropy, or squared
 error through the output's derivative), the backward pass, the penalty's l2 W + l1 sign(W), and the
 update of optim.sgd / optim.adam operation by operation. Sums run in loops, not BLAS, so results agree
@@ -169,6 +169,7 @@ def covers(trainer):
     """True when the compiled steps reproduce this trainer's NumPy step."""
     opt, net = trainer.optimizer, trainer.net
     return (numba is not None and trainer.dropout == 0 and net.reduction == "mean"
+            and (net.output != "softmax" or net.loss_name == "cross_entropy")
             and (opt.rule == "sgd" or (opt.rule == "adam" and not opt.hyper["amsgrad"])))
 
 

@@ -163,6 +163,16 @@ def test_the_compiled_steps_follow_the_numpy_steps(hidden, output, rule):
         np.testing.assert_allclose(ba, bb, rtol=0, atol=1e-12)
 
 
+def test_setups_the_compiled_steps_do_not_cover_take_numpy_steps():
+    X, y = data.spirals(30, classes=3, seed=0)
+    for net, opt, dropout in [(nn.MLP([2, 4, 3], output="softmax", loss="mse"), optim.adam(), 0.0),
+                              (nn.MLP([2, 4, 1], reduction="sum"), optim.sgd(), 0.0),
+                              (nn.MLP([2, 4, 1]), optim.rmsprop(), 0.0), (nn.MLP([2, 4, 1]), optim.sgd(), 0.5),
+                              (nn.MLP([2, 4, 1]), optim.adam(amsgrad=True), 0.0)]:
+        Y = np.eye(3)[y] if net.output == "softmax" else y % 2
+        assert not _training_kernel.covers(Trainer(net, X, Y, optimizer=opt, dropout=dropout))
+
+
 def test_softmax_with_dropout_matches_pytorch_given_the_same_masks():
     X, y = data.spirals(90, classes=3, seed=2)
     net = nn.MLP([2, 10, 8, 3], hidden="relu", output="softmax", init="he_normal", seed=3, l2=0.001)
