@@ -20,6 +20,7 @@ from .checks.autodiff import adjoints, gradient_check, reverse_sweep
 from .checks.gradients import gradient_norms
 from .checks.harness import (DEFAULT_TIME_LIMIT, FORBIDDEN, KINDS, MEMORY, NOT_IMPLEMENTED, NOT_RUN, RAISED,
                              TIMEOUT, UNUSABLE, WRONG, Case, Outcome, Problem, StudentError)
+from .checks.loops import evaluate, make_loader, train_epoch
 from .checks.networks import backprop, forward
 from .checks.optimizers import adam, momentum, rmsprop, sgd_epoch
 from .checks.perceptron import perceptron_update
@@ -27,7 +28,7 @@ from .checks.registry import CHECKS, CheckResult, Spec
 from .checks.towers import tower
 
 __all__ = ["sigmoid", "forward", "backprop", "perceptron_update", "tower", "gradient_norms", "adjoints",
-           "reverse_sweep", "gradient_check", "momentum",
+           "reverse_sweep", "gradient_check", "make_loader", "train_epoch", "evaluate", "momentum",
            "rmsprop", "adam", "sgd_epoch", "CheckResult", "CHECKS", "Spec", "Case", "Outcome", "Problem",
            "StudentError", "KINDS", "WRONG", "UNUSABLE", "RAISED", "NOT_IMPLEMENTED", "TIMEOUT", "MEMORY",
            "FORBIDDEN", "NOT_RUN", "DEFAULT_TIME_LIMIT"]
