@@ -2,11 +2,12 @@
 
 ``Trainer.run`` hands a chunk of consecutive batches of the current epoch to ``run`` below when numba is
 there and the setup is one it covers (no dropout; loss averaged over the batch; softmax only with
-cross-entropy; optimiser ``sgd`` or ``adam`` without amsgrad); otherwise the NumPy step serves. Per step: the forward pass
-Z_l = A_{l-1} @ W_l + b_l, the loss and dZ_L of nn.MLP (BCE from logits, softmax cross-entropy, or squared
-error through the output's derivative), the backward pass, the penalty's l2 W + l1 sign(W), and the
-update of optim.sgd / optim.adam operation by operation. Sums run in loops, not BLAS, so results agree
-with the NumPy path to rounding (tests/test_training.py checks both against each other and PyTorch).
+cross-entropy; optimiser ``sgd`` or ``adam`` without amsgrad); otherwise the NumPy step serves.
+Per step: the forward pass Z_l = A_{l-1} @ W_l + b_l, the loss and dZ_L of nn.MLP (BCE from logits,
+softmax cross-entropy, or squared error through the output's derivative), the backward pass, the
+penalty's l2 W + l1 sign(W), and the update of optim.sgd / optim.adam operation by operation. Sums
+run in loops, not BLAS, so results agree with the NumPy path to rounding (tests/test_training.py
+checks both against each other and against PyTorch).
 
 The network travels as one flat vector ``theta``: layer l's W (row-major, fan_in x fan_out) at
 ``w_off[l]``, then its b at ``b_off[l]``; an optimiser's state arrays are flat the same way.
@@ -163,6 +164,16 @@ def _steps(X, Y, idx, starts, theta, fan_in, fan_out, w_off, b_off, acts, loss_c
                 s2[j] = s2[j] * beta2 + (1 - beta2) * d * d
                 theta[j] = theta[j] - (lr / bc1) * (s1[j] / (math.sqrt(s2[j]) / bc2_sqrt + eps))
     return starts.shape[0] - 1
+
+
+def warm_up():
+    """Compile the steps (about 5 s the first time, then loaded from numba's cache in under 1 s) on a tiny
+    problem, so that the first real run does not wait; safe to call from a thread (nogil)."""
+    if numba is not None:
+        one, two = np.ones(1, np.int64), np.array([2, 1], np.int64)
+        _steps(np.zeros((1, 2)), np.zeros((1, 1)), np.zeros(1, np.int64), np.array([0, 1], np.int64),
+               np.zeros(3), two[:1], one, np.zeros(1, np.int64), two[:1], np.zeros(1, np.int64), 0, 0.0, 0.0,
+               SGD, np.zeros(4), np.ones(1), 0, np.zeros(3), np.zeros(0), np.zeros(1), np.zeros(3))
 
 
 def covers(trainer):

@@ -122,7 +122,8 @@ def sine(n=100, noise=0.1, seed=None):
     return x[:, None], y
 
 
-DATASETS = {"circle": circle, "gauss": gauss, "xor": xor, "blobs": blobs, "moons": moons, "spirals": spirals, "sine": sine}
+DATASETS = {"circle": circle, "gauss": gauss, "xor": xor, "blobs": blobs, "moons": moons, "spirals": spirals,
+            "sine": sine}
 
 
 def make(name, **kwargs):

@@ -393,6 +393,12 @@ class Trainer:
                 + "".join(f"; {m}" for m in (self.diverged, self.stopped) if m))
 
 
+def warm_up():
+    """Prepare the compiled steps ahead of the first run (an explorer may call this in a thread)."""
+    from . import _training_kernel
+    _training_kernel.warm_up()
+
+
 # ------------------------------------------------------------------ the whole setup as one plain config
 
 SCHEDULES = {"step": optim.step_lr, "exponential": optim.exponential_lr, "cosine": optim.cosine_lr}
@@ -458,7 +464,7 @@ class TrainingConfig:
         X, y = data.make(name, **kwargs)
         share = check_arg.real("test_share", self.test_share, low=0.0, high=0.9)
         order = np.random.default_rng([self.seed]).permutation(len(X))
-        k = int(round(share * len(X)))
+        k = round(share * len(X))
         test, train = order[:k], order[k:]
         return X[train], y[train], X[test], y[test]
 

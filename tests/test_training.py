@@ -163,6 +163,15 @@ def test_the_compiled_steps_follow_the_numpy_steps(hidden, output, rule):
         np.testing.assert_allclose(ba, bb, rtol=0, atol=1e-12)
 
 
+def test_warm_up_compiles_the_one_signature_real_runs_use():
+    pytest.importorskip("numba")
+    training.warm_up()
+    assert len(_training_kernel._steps.signatures) == 1
+    TrainingConfig(n=40, dataset="spirals", classes=3, output="softmax", optimizer="sgd").build().run(5)
+    TrainingConfig(n=40, hidden=(), l2=0.1).build().run(5)
+    assert len(_training_kernel._steps.signatures) == 1
+
+
 def test_setups_the_compiled_steps_do_not_cover_take_numpy_steps():
     X, y = data.spirals(30, classes=3, seed=0)
     for net, opt, dropout in [(nn.MLP([2, 4, 3], output="softmax", loss="mse"), optim.adam(), 0.0),
@@ -206,7 +215,8 @@ def test_dropout_keeps_each_unit_with_probability_1_minus_p_and_scales_like_torc
     masks = training.dropout_masks(training.epoch_rng(0, 0), [200, 300], 500, 0.25)
     kept = np.concatenate([m.ravel() for m in masks]) > 0
     assert abs(kept.mean() - 0.75) < 4 * math.sqrt(0.75 * 0.25 / kept.size)
-    torch_values = set(np.unique(torch.nn.functional.dropout(torch.ones(1000, dtype=torch.float64), 0.25, training=True).numpy()))
+    ones = torch.ones(1000, dtype=torch.float64)
+    torch_values = set(np.unique(torch.nn.functional.dropout(ones, 0.25, training=True).numpy()))
     assert {float(v) for m in masks for v in np.unique(m)} == {float(v) for v in torch_values}
     assert training.dropout_masks(training.epoch_rng(0, 0), [3], 4, 0.0) is None
 
@@ -228,7 +238,7 @@ def test_mean_of_the_mini_batch_gradients_of_an_epoch_is_the_full_gradient():
 def test_the_spread_of_the_mini_batch_gradient_shrinks_like_one_over_sqrt_b():
     X, Y = problem(12_000, seed=1)
     net = nn.MLP([2, 6, 1], hidden="tanh", output="sigmoid", init="xavier_uniform", seed=0)
-    flat = lambda grads: np.concatenate([a.ravel() for layer in grads for a in layer])  # noqa: E731
+    flat = lambda grads: np.concatenate([a.ravel() for layer in grads for a in layer])
     full = flat(net.gradients(X, Y))
     sizes, spread = [2, 8, 32, 128], []
     for B in sizes:
