@@ -182,7 +182,7 @@ class Trainer:
         self.scaler = Standardizer.fit(X) if standardize else None
         self.X = net._check_X(self._scaled(X))
         self.Y = net._check_Y(y, len(self.X))
-        if X_test is None or y_test is None:
+        if X_test is None or y_test is None or len(X_test) == 0:
             self.X_test = self.Y_test = None
         else:
             self.X_test = net._check_X(self._scaled(self._raw_inputs("X_test", X_test)))

@@ -445,6 +445,17 @@ def test_divergence_stops_the_run_with_a_message_and_no_warning():
 # ------------------------------------------------------------------ inputs and initial weights
 
 
+def test_without_a_test_set_the_training_loss_is_monitored():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trainer = TrainingConfig(n=50, test_share=0.0, patience=2, lr=1.0, optimizer="sgd").build()
+        trainer.fit(200)
+    assert trainer.X_test is None and "test_loss" not in trainer.evaluation and len(trainer.X) == 50
+    train = trainer.history["train_loss"]
+    best = int(np.argmin(train))
+    assert "the training loss has not improved" in trainer.stopped and trainer.epoch == best + 2
+
+
 def test_standardisation_uses_training_statistics_only_like_sklearn():
     from sklearn.preprocessing import StandardScaler
 
