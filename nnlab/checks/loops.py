@@ -12,6 +12,8 @@ Conventions of the exercise: binary classification, a model that returns logits 
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .harness import RAISED, WRONG, Case, Outcome, Problem, StudentError, call, plain
@@ -27,7 +29,7 @@ def _torch():
     return torch
 
 
-def _run_each(build, f, cases, forbid, time_limit):
+def _run_each(build, f, cases, forbid=None, time_limit=10.0):
     """For each case: ``build(torch, case)`` -> (args, read); call ``f(*args)`` and ``read`` its result
     -> (plain value, record), both under the time limit (reading may iterate over the student's loader)."""
     outcomes = []
@@ -92,8 +94,7 @@ def _loader_build(torch, case):
     return (X, y, case.args[1]), read
 
 
-def _run_loaders(f, cases, forbid=None, time_limit=10.0):
-    return _run_each(_loader_build, f, cases, forbid, time_limit)
+_run_loaders = partial(_run_each, _loader_build)
 
 
 def _loader_judge(cases, outcomes):
@@ -179,15 +180,24 @@ def _batches(torch, X, y, size):
     return [(torch.tensor(X[i:i + size]), torch.tensor(y[i:i + size])) for i in range(0, len(X), size)]
 
 
-def _watch(model, record):
-    """Record, for every forward pass, whether the model was in training mode and autograd was on."""
+def _watched(model, args):
+    """The call's arguments, and the reader of what the call did: its return value, the weights after
+    it, and for every forward pass whether the model was in training mode and autograd was on."""
     import torch
+
+    record = {"training": [], "grad": []}
 
     def hook(module, inputs):
         record["training"].append(module.training)
         record["grad"].append(torch.is_grad_enabled())
 
     model.register_forward_pre_hook(hook)
+
+    def read(out):
+        return plain(_numbers(out)), {"weights": _weights(model), "training": np.array(record["training"]),
+                                      "grad": np.array(record["grad"])}
+
+    return args, read
 
 
 def _weights(model):
@@ -206,19 +216,10 @@ def _epoch_build(torch, case):
     model = _model(torch, weights, 0.0)
     model.eval()  # as after an evaluation: the student's epoch must switch to training mode
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
-    record = {"training": [], "grad": []}
-    _watch(model, record)
-    args = (model, _batches(torch, X, y, size), optimizer, torch.nn.BCEWithLogitsLoss())
-
-    def read(out):
-        return plain(_numbers(out)), {"weights": _weights(model), "training": np.array(record["training"]),
-                            "grad": np.array(record["grad"])}
-
-    return args, read
+    return _watched(model, (model, _batches(torch, X, y, size), optimizer, torch.nn.BCEWithLogitsLoss()))
 
 
-def _run_epochs(f, cases, forbid=None, time_limit=10.0):
-    return _run_each(_epoch_build, f, cases, forbid, time_limit)
+_run_epochs = partial(_run_each, _epoch_build)
 
 
 def _replay(case, slip=None):
@@ -312,19 +313,10 @@ def _eval_build(torch, case):
     weights, X, y, dropout = _problem(seed, n, dropout=0.5)
     model = _model(torch, weights, dropout)
     model.train()  # as after a training epoch: the student's evaluation must switch dropout off
-    record = {"training": [], "grad": []}
-    _watch(model, record)
-    args = (model, _batches(torch, X, y, size), torch.nn.BCEWithLogitsLoss())
-
-    def read(out):
-        return plain(_numbers(out)), {"weights": _weights(model), "training": np.array(record["training"]),
-                            "grad": np.array(record["grad"])}
-
-    return args, read
+    return _watched(model, (model, _batches(torch, X, y, size), torch.nn.BCEWithLogitsLoss()))
 
 
-def _run_evals(f, cases, forbid=None, time_limit=10.0):
-    return _run_each(_eval_build, f, cases, forbid, time_limit)
+_run_evals = partial(_run_each, _eval_build)
 
 
 def _eval_reference(case):
