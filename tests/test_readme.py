@@ -207,6 +207,18 @@ def run_using(text, tmp_path):
     assert len(errors) == 4 and all(float(e) < 1e-7 for e in errors), table  # backprop agrees with differences
 
 
+def run_training(text, tmp_path):
+    """The training snippet learns xor, and the config it prints, passed back, reruns the same run."""
+    done = subprocess.run([sys.executable, "-c", text], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    status, accuracy, config = done.stdout.strip().splitlines()
+    assert status.startswith("epoch 20, iteration ") and float(accuracy.split()[-1]) > 0.9, done.stdout
+    again = ("from nnlab import training\nfrom nnlab.training import TrainingConfig\n"
+             f"run = ({config}).build()\nrun.fit(20)\nprint(run.status())")
+    rerun = subprocess.run([sys.executable, "-c", again], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0 and rerun.stdout.strip() == status, rerun.stdout + rerun.stderr[-3000:]
+
+
 def run_build(text, tmp_path):
     """Rebuilds and executes the notebook (restored afterwards, so the checkout stays as committed)."""
     name = text.split()[-1]
@@ -242,6 +254,7 @@ def run_env(text, tmp_path):
 
 RUNNERS = {"start": run_start, "ci": run_ci, "test-command": run_test_command, "assign": run_assign,
            "grade": run_grade, "otter": run_otter, "otter-notebook": run_otter_notebook, "using": run_using,
+           "training": run_training,
            "build": run_build, "env": run_env, "course": run_course}
 INLINE_COMMAND = re.compile(r"`((?:bash |\.venv/bin/|python -m )[^`]*)`")
 
