@@ -72,7 +72,7 @@ def reverse_sweep(tape, values):
     adjoint[-1] = 1.0                          # dy/dy = 1
     for op, out, a, b in reversed(tape):       # the last row first
         g = adjoint[out]                       # what flows back from node out
-        if op == "add":                        # out = a + b: both local derivatives are 1
+        if op == "add":                        # out = a + b: both local derivatives 1
             adjoint[a] += g
             adjoint[b] += g
         ### BEGIN SOLUTION

@@ -105,8 +105,8 @@ y = ((X[:, 0] * X[:, 1] > 0) ^ (rng.random(600) < 0.05)).astype(float)[:, None]
 X_train, y_train = torch.tensor(X[:400]), torch.tensor(y[:400])
 X_test, y_test = torch.tensor(X[400:]), torch.tensor(y[400:])
 
-model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Dropout(0.2),
-                            torch.nn.Linear(16, 1)).double()
+model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(),
+                            torch.nn.Dropout(0.2), torch.nn.Linear(16, 1)).double()
 optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
 loss_fn = torch.nn.BCEWithLogitsLoss()
 try:

@@ -47,10 +47,11 @@ Y = y.reshape(-1, 1).astype(float)
 
 
 def flat(grads):
-    return np.concatenate([np.concatenate([dW.ravel(), db.ravel()]) for dW, db in grads])
+    return np.concatenate([a.ravel() for pair in grads for a in pair])
 
 
-per_example = np.array([flat(net.gradients(X[i:i + 1], Y[i:i + 1])) for i in range(len(X))])
+per_example = np.array([flat(net.gradients(X[i:i + 1], Y[i:i + 1]))
+                        for i in range(len(X))])
 full = flat(net.gradients(X, Y))
 N = len(X)
 sizes = [1, 2, 5, 10, 20, 50, 100, 200]
@@ -101,8 +102,8 @@ ax.legend(fontsize=9)
 show(fig, f"Log-log plot of the root-mean-square error of the mini-batch gradient "
           f"against the batch size B from 1 to 200, for N = {N} examples. The measured "
           f"points fall on the formula sigma over root B times a finite-population "
-          f"correction, a line of slope {slope:.1f}: four times the batch size halves the "
-          f"error.")
+          f"correction, a line of slope {slope:.1f}: four times the batch size halves "
+          f"the error.")
 
 # %% [markdown]
 # The noise is not all bad: it is cheap (a batch of 100 costs 1 % of a full pass over
@@ -167,16 +168,19 @@ for (label, path), colour in zip(paths.items(), ("#0072B2", "#D55E00")):
 ax.set(xlabel="step t", ylabel="|w_t − w*|", title="SGD on y = 2x + noise")
 ax.grid(alpha=0.3)
 ax.legend(fontsize=9)
-late = {label: float(np.sqrt(np.mean(path[-1000:] ** 2))) for label, path in paths.items()}
+late = {label: float(np.sqrt(np.mean(path[-1000:] ** 2)))
+        for label, path in paths.items()}
 show(fig, "Distance of the SGD weight from the least-squares minimum over 4,000 steps, "
-          "log scale. With a constant step the distance stops falling and jitters around "
-          f"{late['constant α = 0.05']:.1e}; with steps that shrink like 1/t it keeps "
+          "log scale. With a constant step the distance stops falling and jitters "
+          f"around {late['constant α = 0.05']:.1e}; with steps that shrink like 1/t it "
+          f"keeps "
           f"falling, to about {late['α_t = 0.05 / (1 + t/100)']:.1e} at the end.")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 ratio = late["constant α = 0.05"] / late["α_t = 0.05 / (1 + t/100)"]
-print("over the last 1,000 steps the decaying steps stay at least 3x closer:", ratio > 3)
+print("over the last 1,000 steps the decaying steps stay at least 3x closer:",
+      ratio > 3)
 
 # %% [markdown]
 # In practice a schedule does the same job: a constant rate while the loss falls fast,
@@ -246,19 +250,23 @@ for epoch in tqdm(range(EPOCHS), desc="epochs"):
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
 batches_per_epoch = len(loader)
-ax1.plot(np.arange(1, len(log["batch loss"]) + 1) / batches_per_epoch, log["batch loss"],
-         color="0.6", lw=0.7, label="each batch")
-ax1.plot(np.arange(1, EPOCHS + 1), log["train loss"], color="#0072B2", label="training set")
+batch_epochs = np.arange(1, len(log["batch loss"]) + 1) / batches_per_epoch
+ax1.plot(batch_epochs, log["batch loss"], color="0.6", lw=0.7, label="each batch")
+ax1.plot(np.arange(1, EPOCHS + 1), log["train loss"], color="#0072B2",
+         label="training set")
 ax1.plot(np.arange(1, EPOCHS + 1), log["test loss"], color="#D55E00", ls="--",
          label="test set")
 ax1.set(xlabel="epoch", ylabel="binary cross-entropy", title="loss")
 ax1.legend(fontsize=9)
 ax2.plot(np.arange(1, EPOCHS + 1), log["test accuracy"], color="#009E73")
-ax2.set(xlabel="epoch", ylabel="accuracy on the test set", title="accuracy", ylim=(0.4, 1.0))
+ax2.set(xlabel="epoch", ylabel="accuracy on the test set", title="accuracy",
+        ylim=(0.4, 1.0))
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
-show(fig, f"Left: the loss over {EPOCHS} epochs, per batch (grey, noisy) and on the whole "
-          f"training and test sets after each epoch. Right: the test accuracy per epoch, "
+show(fig, f"Left: the loss over {EPOCHS} epochs, per batch (grey, noisy) and on the "
+          f"whole training and test sets after each epoch. Right: the test accuracy "
+          f"per "
+          f"epoch, "
           f"ending at {log['test accuracy'][-1]:.0%}.")
 
 # %% [markdown]
@@ -296,14 +304,17 @@ for j, a in enumerate(unit_axes.flat):
 right.colorbar(im, ax=unit_axes, label="unit output", shrink=0.9)
 right.supxlabel("x1", fontsize=10)
 right.supylabel("x2", fontsize=10)
-show(fig, "Left: the trained network's probability of class 1 over the unit square, the "
-          "0.5 contour in black and the test points, class 1 as black dots, class 0 as "
-          "white squares. Right: each of the four hidden units' outputs over the square; each is "
+show(fig, "Left: the trained network's probability of class 1 over the unit square, "
+          "the 0.5 contour in black and the test points, class 1 as black dots, "
+          "class 0 "
+          "as white squares. Right: each of the four hidden units' outputs over the "
+          "square; each is "
           "a soft step across a straight line, and together they bound the region.")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("test accuracy after", EPOCHS, "epochs above 90 %:", log["test accuracy"][-1] > 0.9)
+print("test accuracy after", EPOCHS, "epochs above 90 %:",
+      log["test accuracy"][-1] > 0.9)
 print("batches per epoch:", batches_per_epoch, "(800 training points, batch size 100)")
 
 # %% [markdown]
@@ -349,7 +360,8 @@ net_mse = trainer.history["train_loss"][-1]
 fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
 ax.plot(xs, ys, "o", ms=3.5, color="0.5", label="samples")
 ax.plot(line, np.sin(2 * np.pi * line), color="k", lw=1, ls=":", label="sin 2πx")
-ax.plot(line, fixed_fit, color="#0072B2", label=f"fixed hidden layer (MSE {fixed_mse:.3f})")
+ax.plot(line, fixed_fit, color="#0072B2",
+        label=f"fixed hidden layer (MSE {fixed_mse:.3f})")
 ax.plot(line, net_fit, color="#D55E00", ls="--",
         label=f"32 trained units (MSE {net_mse:.3f})")
 ax.set(xlabel="x", ylabel="y", title="two fits of the same 100 samples")
@@ -401,6 +413,24 @@ show(fig, "The output of an untrained 1-16-1 tanh network along inputs from -2 t
 # NBVAL_CHECK_OUTPUT
 print("small weights: nearly linear (R² > 0.99):", straightness[0.1] > 0.99)
 print("large weights: not linear (R² < 0.99):", straightness[3.0] < 0.99)
+
+# %% [markdown]
+# And why *random*: start every weight at zero and each hidden unit computes the same thing
+# and receives the same gradient, step after step, so the units stay copies of one another
+# (with tanh at zero they do not even move: no signal reaches them). Trained on xor, such a
+# network never leaves the loss of a coin toss, $\ln 2 \approx 0.693$:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for init in ("zeros", "uniform 0.7"):
+    run = training.TrainingConfig(dataset="xor", hidden=(8,), init=init, lr=0.03,
+                                  seed=11).build()
+    run.fit(20)
+    W1 = run.net.params[0][0]
+    alike = bool(np.allclose(W1, W1[:, :1]))
+    at_ln2 = abs(run.evaluate()["train_loss"] - np.log(2)) < 0.01
+    print(f"{init:>11}: hidden units all alike {alike}, "
+          f"training loss {'at' if at_ln2 else 'below'} ln 2")
 
 # %% [markdown]
 # **Standardise the inputs.** If one input is measured in thousands and another in
