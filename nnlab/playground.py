@@ -1,0 +1,209 @@
+"""The model behind ``views.TrainingPlayground``: a run's data with your own points, and what its
+figure shows, computed from a ``training.Trainer`` (no widgets, no matplotlib here).
+
+Conventions (stated once):
+- Points are 2-D; the plotted window is the square ``extent`` = (lo, hi) in x1 and x2, sampled on a
+  ``res`` x ``res`` grid (row i is x2 = ys[i], column j is x1 = xs[j], x2 growing upwards).
+- Class probabilities have one column per class for every output: sigmoid p -> (1 - p, p), the
+  anchor's tanh a -> ((1 - a)/2, (1 + a)/2) (clipped to [0, 1]), softmax as it is.
+- A neuron's picture is its activation over the grid divided by its largest |activation| there, so
+  every tile spans [-1, 1] (the sign and the shape are what it shows, not the scale).
+- The network is laid out in tiles of ``tile`` units with ``gap`` units between them: layer l (inputs
+  first) in column l, its nodes centred vertically; links go from the right edge of a tile to the left
+  edge of the next layer's tile, with width proportional to |w| over the largest |w| of the network.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import _validate as check_arg
+from . import training
+
+EXTENT = (-3.0, 3.0)
+
+
+def own_points(points, classes):
+    """Your points [(x1, x2, class), ...] as (X, y), checked: classes in 0..classes-1."""
+    if points is None or len(points) == 0:
+        return np.empty((0, 2)), np.empty(0, int)
+    P = check_arg.as_array("points", points, ndim=2, shape=(None, 3))
+    y = P[:, 2]
+    if np.any(y != np.round(y)) or np.any(y < 0) or np.any(y >= classes):
+        raise ValueError(f"points: expected rows (x1, x2, class) with class in 0..{classes - 1}, "
+                         f"got classes {sorted(set(y.tolist()))}")
+    return P[:, :2].copy(), y.astype(int)
+
+
+def data(config, points=()):
+    """(X, y, X_test, y_test): the config's data with your points added to the training set."""
+    X, y, X_test, y_test = config.data()
+    classes = config.classes if config.dataset == "spirals" else 2
+    Xp, yp = own_points(points, classes)
+    return np.vstack([X, Xp]), np.concatenate([y, yp]).astype(int), X_test, y_test
+
+
+def trainer(config, points=()):
+    """The Trainer of ``config`` on its data and your points (the whole run follows from the two)."""
+    return config.build(*data(config, points))
+
+
+def window(X, extent=EXTENT):
+    """The square window (lo, hi) that shows ``extent`` and every point of X, with a small margin."""
+    X = np.asarray(X, float)
+    lo, hi = extent
+    if X.size:
+        lo, hi = min(lo, float(X.min()) - 0.2), max(hi, float(X.max()) + 0.2)
+    return lo, hi
+
+
+def class_probabilities(A, output):
+    """One column per class from a network's outputs A (N, k) (see the conventions)."""
+    A = np.asarray(A, float)
+    if output == "softmax":
+        return A
+    p = A[:, 0] if output == "sigmoid" else np.clip((A[:, 0] + 1) / 2, 0.0, 1.0)
+    return np.column_stack([1 - p, p])
+
+
+def blend(probs, colours, strength=0.55):
+    """RGB colours for class probabilities (..., K): the classes' colours (K, 3) mixed by probability,
+    then faded towards white so that points drawn on top stay visible (strength 1: no fading)."""
+    mixed = np.asarray(probs) @ np.asarray(colours, float)
+    return 1 - strength * (1 - mixed)
+
+
+def scaled(values):
+    """Each column divided by its largest |value| (a column of zeros stays zero)."""
+    values = np.asarray(values, float)
+    top = np.max(np.abs(values), axis=0)
+    return values / np.where(top > 0, top, 1.0)
+
+
+def snapshot(tr, res=40, extent=EXTENT):
+    """What the figure shows of trainer ``tr`` now: the grid's class probabilities (res, res, K), every
+    neuron's scaled activation over the grid (one (res, res) array per node, inputs first, layer by
+    layer), the weights, the history and the confusion matrix (test set, or training set without one)."""
+    res = check_arg.integer("res", res, low=2)
+    lo, hi = extent
+    xs = np.linspace(lo, hi, res)
+    G = np.stack(np.meshgrid(xs, xs), -1).reshape(-1, 2)
+    net = tr.net
+    inputs = tr.inputs(G)
+    fw = net.forward_pass(inputs)
+    probs = class_probabilities(fw.A[-1], net.output)
+    layers = [scaled(A) for A in fw.A[:-1]] + [scaled(2 * probs[:, 1:] - 1 if probs.shape[1] == 2 else probs)]
+    tiles = [[L[:, j].reshape(res, res) for j in range(L.shape[1])] for L in layers]
+    X, Y = (tr.X_test, tr.Y_test) if tr.X_test is not None else (tr.X, tr.Y)
+    K = probs.shape[1]
+    truth = labels(Y, net.output)
+    predicted = np.argmax(class_probabilities(net.forward(X), net.output), axis=1)
+    h = tr.history
+    return SimpleNamespace(extent=(lo, hi), probs=probs.reshape(res, res, K), tiles=tiles,
+                           params=[(W.copy(), b.copy()) for W, b in net.params],
+                           confusion=confusion_matrix(truth, predicted, K),
+                           confusion_of="test" if tr.X_test is not None else "training",
+                           epochs=h["epoch"], train_loss=h["train_loss"], test_loss=h["test_loss"],
+                           train_accuracy=h["train_accuracy"], test_accuracy=h["test_accuracy"])
+
+
+def labels(Y, output):
+    """Class labels 0..K-1 from the trainer's targets (one-hot, 0/1, or the anchor's -1/+1)."""
+    Y = np.asarray(Y)
+    if Y.shape[1] > 1:
+        return np.argmax(Y, axis=1)
+    return (Y[:, 0] > (0 if output == "tanh" else 0.5)).astype(int)
+
+
+def confusion_matrix(truth, predicted, classes):
+    """C[i, j] = how many points of class i were predicted as class j."""
+    C = np.zeros((classes, classes), int)
+    np.add.at(C, (np.asarray(truth, int), np.asarray(predicted, int)), 1)
+    return C
+
+
+def layout(sizes, tile=1.0, gap=0.35, column=2.2):
+    """Centres (x, y) of every node, one array (n_l, 2) per layer (inputs first); see the conventions."""
+    tallest = max(sizes)
+    out = []
+    for l, n in enumerate(sizes):
+        top = (tallest - n) * (tile + gap) / 2
+        y = top + np.arange(n) * (tile + gap) + tile / 2
+        out.append(np.column_stack([np.full(n, l * column + tile / 2), y]))
+    return out
+
+
+def links(params, centres, tile=1.0):
+    """The network's links as segments (M, 2, 2) from tile edge to tile edge, their weights (M,) and
+    widths |w| / max |w| (M,), in the order of the weight matrices (layer by layer, row-major)."""
+    segments, weights = [], []
+    for (W, _), left, right in zip(params, centres[:-1], centres[1:]):
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                segments.append([left[i] + (tile / 2, 0), right[j] - (tile / 2, 0)])
+                weights.append(W[i, j])
+    weights = np.array(weights, float)
+    top = np.max(np.abs(weights)) if weights.size else 0.0
+    return np.array(segments).reshape(-1, 2, 2), weights, np.abs(weights) / (top if top > 0 else 1.0)
+
+
+def mosaic(tiles, centres, res, tile=1.0):
+    """All tiles in one picture (nan between them), ``res`` pixels per unit, row 0 at the top: the
+    network's layer l in its column, each tile with x2 growing upwards."""
+    right = max(c[:, 0].max() for c in centres) + tile / 2
+    bottom = max(c[:, 1].max() for c in centres) + tile / 2
+    out = np.full((int(round(bottom * res)), int(round(right * res))), np.nan)
+    for layer, column in zip(tiles, centres):
+        for t, (cx, cy) in zip(layer, column):
+            r0, c0 = int(round((cy - tile / 2) * res)), int(round((cx - tile / 2) * res))
+            out[r0:r0 + t.shape[0], c0:c0 + t.shape[1]] = t[::-1]
+    return out
+
+
+def regions(probs, extent):
+    """For each class: the share of the grid it is predicted on and the centre (x1, x2) of that part."""
+    res, K = probs.shape[0], probs.shape[2]
+    xs = np.linspace(*extent, res)
+    gx, gy = np.meshgrid(xs, xs)
+    winner = np.argmax(probs, axis=2)
+    out = []
+    for k in range(K):
+        mine = winner == k
+        share = float(mine.mean())
+        out.append((share, float(gx[mine].mean()) if share else np.nan, float(gy[mine].mean()) if share else np.nan))
+    return out
+
+
+def nice(x):
+    """The smallest of 1, 2, 5 times a power of ten that is >= x (x > 0)."""
+    p = 10.0 ** np.floor(np.log10(x))
+    return float(next(m * p for m in (1, 2, 5, 10) if m * p >= x * (1 - 1e-12)))
+
+
+def curve_bounds(epochs, *losses):
+    """Axis ends for the curves that change seldom: epochs up to a nice number (at least 10), losses up
+    to a nice number above the largest finite loss."""
+    top = max([float(np.nanmax(v)) for v in losses if np.any(np.isfinite(v))] + [1e-3])
+    return max(10.0, nice(max(float(np.max(epochs)), 1.0))), nice(1.05 * top)
+
+
+def thin(*columns, most=300):
+    """Every k-th entry of the columns (and the last), so that at most about ``most`` are drawn."""
+    n = len(columns[0])
+    if n <= most:
+        return columns
+    idx = np.unique(np.r_[np.arange(0, n, -(-n // most)), n - 1])
+    return tuple(np.asarray(c)[idx] for c in columns)
+
+
+def run_for(tr, epochs=1):
+    """Train ``tr`` for whole epochs (fewer if the run ends); returns the iterations taken."""
+    start = tr.iteration
+    for _ in range(check_arg.integer("epochs", epochs, low=0)):
+        if not tr.run_epoch():
+            break
+    return tr.iteration - start
+
+
+warm_up = training.warm_up

@@ -1,0 +1,462 @@
+"""TrainingPlayground: TensorFlow Playground inside Jupyter, on nnlab's Trainer (``nnlab.playground``).
+
+Play trains as an asyncio task (a chunk of one epoch, a frame, then it yields), so Pause, the
+sliders and other cells keep working; ``run(steps)`` does the same synchronously for tests.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import LinearSegmentedColormap, to_rgb
+from matplotlib.lines import Line2D
+
+from .. import data, playground, training
+from .base import OKABE_ITO, RENDER_LOCK, Explorer, Setting
+
+DATASETS = ("circle", "gauss", "xor", "moons", "spirals")
+FEATURES = dict(zip(("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"), data.FEATURES))
+FEATURE_LABELS = ("x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin x₁", "sin x₂")
+OUTPUTS = (("sigmoid + cross-entropy", "sigmoid"), ("softmax + cross-entropy", "softmax"),
+           ("tanh + squared error (the anchor's)", "tanh"))
+SCHEDULES = {"constant": None, "step (×0.5 every 20 epochs)": ("step", 20, 0.5),
+             "exponential (×0.98 per epoch)": ("exponential", 0.98), "cosine (over 200 epochs)": ("cosine", 200)}
+CLASS_COLOURS = (OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"])
+CLASS_MARKERS = ("o", "s", "^")
+NEURON_MAP = LinearSegmentedColormap.from_list("orange_white_blue", [OKABE_ITO["orange"], "#ffffff",
+                                                                     OKABE_ITO["blue"]])
+NEURON_MAP.set_bad((1, 1, 1, 0))
+RES = 40           # grid of the decision region and of every neuron's tile
+MAX_LAYERS, MAX_UNITS = 6, 8
+# settings that take effect at once; any other change starts a new run
+LIVE = {"lr", "regularization", "reg_rate", "dropout", "add_class", "add_x1", "add_x2"}
+_WARMING = []      # the one background compilation of the training steps, started by the first playground
+
+
+def _units(k):
+    return Setting(f"units{k}", 4 if k <= 2 else 2, f"units in layer {k}", low=1, high=MAX_UNITS, integer=True)
+
+
+def _class_option(k):
+    return (f"class {k} ({('orange', 'blue', 'green')[k]})", k)
+
+
+class TrainingPlayground(Explorer):
+    """Train a small network on 2-D data and watch it learn: every neuron, the decision region,
+    the loss and accuracy, the confusion matrix. The whole setup (seed included) is ``state``:
+    ``TrainingPlayground(**p.state)`` repeats the run step for step; ``to_pytorch()`` writes it as a
+    PyTorch script. Click the region (or use "add point") to add a training point of the chosen class.
+    """
+
+    figsize = (11.6, 6.2)
+    dpi = 90
+
+    settings = (
+        Setting("dataset", "circle", "dataset", options=DATASETS, width="200px"),
+        Setting("classes", 2, "classes (spirals)", options=(2, 3), width="200px"),
+        Setting("n", 400, "points", low=50, high=1000, step=50, integer=True, expensive=True),
+        Setting("noise", 0.1, "noise", low=0.0, high=1.0, step=0.05, expensive=True),
+        Setting("test_share", 0.5, "test share", low=0.0, high=0.9, step=0.1, expensive=True),
+        Setting("seed", 0, "seed (data, weights)", low=0, high=999, integer=True),
+        *(Setting(f"use_{k}", k in ("x1", "x2"), label, width="90px") for k, label in zip(FEATURES, FEATURE_LABELS)),
+        Setting("layers", 2, "hidden layers", low=0, high=MAX_LAYERS, integer=True),
+        *(_units(k) for k in range(1, MAX_LAYERS + 1)),
+        Setting("activation", "tanh", "activation", options=("tanh", "relu", "sigmoid", "linear"), width="200px"),
+        Setting("output", "sigmoid", "output and loss", options=OUTPUTS, width="320px"),
+        Setting("init", "xavier", "initialisation", options=tuple(training.INITS), width="200px"),
+        Setting("standardize", True, "standardise inputs", width="160px"),
+        Setting("optimizer", "adam", "optimiser", options=("sgd", "momentum", "adam"), width="200px"),
+        Setting("momentum", 0.9, "momentum ρ", low=0.0, high=0.99, step=0.01),
+        Setting("lr", 0.03, "learning rate", low=1e-4, high=1.0, step=0.05, log=True, readout=".2e"),
+        Setting("schedule", "constant", "schedule", options=tuple(SCHEDULES), width="320px"),
+        Setting("batch_size", 10, "batch size", low=1, high=100, integer=True),
+        Setting("regularization", "none", "regularisation", options=("none", "L1", "L2"), width="200px"),
+        Setting("reg_rate", 0.001, "its rate", low=1e-5, high=0.1, step=0.1, log=True, readout=".0e"),
+        Setting("dropout", 0.0, "dropout rate", low=0.0, high=0.8, step=0.05),
+        Setting("patience", 0, "stop after (epochs, 0 = never)", low=0, high=100, integer=True),
+        Setting("add_class", 1, "new point's class", options=tuple(_class_option(k) for k in range(3)),
+                width="240px"),
+        Setting("add_x1", 0.0, "new point x₁", low=-3.0, high=3.0, step=0.1),
+        Setting("add_x2", 0.0, "new point x₂", low=-3.0, high=3.0, step=0.1),
+    )
+
+    @classmethod
+    def defaults(cls):
+        return {**super().defaults(), "points": []}   # your points [[x1, x2, class], ...]: clicks, "add point"
+
+    # ----------------------------------------------------------------- settings
+    def classes(self, s):
+        return s["classes"] if s["dataset"] == "spirals" else 2
+
+    def validate(self, state):
+        s = dict(state)
+        s["points"] = [] if s["points"] is None else [[float(p[0]), float(p[1]), int(p[2])] for p in s["points"]]
+        s = super().validate(s)
+        if not any(s[f"use_{k}"] for k in FEATURES):
+            raise ValueError("use_x1: at least one input feature must be on")
+        if self.classes(s) > 2:
+            s["output"] = "softmax"     # more than two classes: only softmax fits (its control is disabled)
+        playground.own_points(s["points"], self.classes(s))
+        if s["add_class"] >= self.classes(s):
+            s["add_class"] = 1
+        return s
+
+    def config(self, s=None):
+        """The ``training.TrainingConfig`` of a state (this playground's by default)."""
+        s = self._state if s is None else s
+        reg = {"l1": s["reg_rate"] * (s["regularization"] == "L1"), "l2": s["reg_rate"] * (s["regularization"] == "L2")}
+        return training.TrainingConfig(
+            dataset=s["dataset"], n=s["n"], noise=s["noise"], classes=self.classes(s), test_share=s["test_share"],
+            features=tuple(f for k, f in FEATURES.items() if s[f"use_{k}"]),
+            hidden=tuple(s[f"units{k}"] for k in range(1, s["layers"] + 1)), activation=s["activation"],
+            output=s["output"], init=s["init"], optimizer=s["optimizer"], lr=s["lr"], momentum=s["momentum"],
+            schedule=SCHEDULES[s["schedule"]], batch_size=s["batch_size"], dropout=s["dropout"],
+            standardize=s["standardize"], patience=s["patience"] or None, seed=s["seed"], **reg)
+
+    def to_pytorch(self, epochs=20):
+        """A runnable PyTorch script that repeats this run (same data, weights, order, optimiser)."""
+        from .. import export
+        return export.pytorch_script(self.config(), self._state["points"], epochs=epochs)
+
+    # ----------------------------------------------------------------- controls
+    def make_controls(self):
+        c = super().make_controls()
+        buttons = {"play": ("play", "play"), "pause": ("pause", "pause"), "step": ("step (1 batch)", "step-forward"),
+                   "step_epoch": ("step epoch", "fast-forward"), "reset": ("reset", "undo"),
+                   "regenerate": ("new data (seed + 1)", "refresh"), "add_point": ("add point", "plus")}
+        for name, (label, icon) in buttons.items():
+            c[name] = widgets.Button(description=label, icon=icon, layout={"width": "auto"},
+                                     tooltip=label)
+        c["play"].on_click(lambda _: self.play())
+        c["pause"].on_click(lambda _: self.pause())
+        c["step"].on_click(lambda _: self.run(1))
+        c["step_epoch"].on_click(lambda _: self.run_epoch())
+        c["reset"].on_click(lambda _: self.reset())
+        c["regenerate"].on_click(lambda _: self.set(seed=(self._state["seed"] + 1) % 1000))
+        c["add_point"].on_click(lambda _: self.add_point())
+        return c
+
+    def refresh_controls(self):
+        s, c = self._state, self.controls
+        c["classes"].disabled = s["dataset"] != "spirals"
+        c["output"].disabled = self.classes(s) > 2
+        for k in range(1, MAX_LAYERS + 1):
+            c[f"units{k}"].disabled = k > s["layers"]
+        c["momentum"].disabled = s["optimizer"] != "momentum"
+        c["reg_rate"].disabled = s["regularization"] == "none"
+        c["add_class"].options = [_class_option(k) for k in range(self.classes(s))]
+        self._refresh_buttons()
+
+    def _refresh_buttons(self):
+        c, playing = self.controls, getattr(self, "playing", False)
+        c["play"].disabled, c["pause"].disabled = playing, not playing
+
+    def layout(self):
+        c = self.controls
+        row = lambda *names: widgets.HBox([c[n] for n in names], layout={"flex_flow": "row wrap"})
+        head = lambda text: widgets.HTML(f"<b>{text}</b>")
+        return widgets.VBox([
+            row("play", "pause", "step", "step_epoch", "reset"),
+            head("Data"), row("dataset", "classes", "regenerate"), row("n", "noise", "test_share"),
+            row("seed", "add_class", "add_point"), row("add_x1", "add_x2"),
+            widgets.Label("(or click the decision region to add a point there)"),
+            head("Features"), row(*[f"use_{k}" for k in FEATURES]),
+            head("Network"), row("layers", "activation", "output"),
+            row(*[f"units{k}" for k in range(1, MAX_LAYERS + 1)]), row("init", "standardize"),
+            head("Training"), row("optimizer", "momentum", "lr"), row("schedule", "batch_size", "patience"),
+            row("regularization", "reg_rate", "dropout"),
+            self.image, self.caption])
+
+    def on_click(self, ax, x, y):
+        """A click on the decision region adds a training point of the chosen class there."""
+        if ax is not self.ax_region:
+            return None
+        return {"points": self._state["points"] + [[round(x, 2), round(y, 2), self._state["add_class"]]]}
+
+    def add_point(self):
+        """The keyboard path of a click: a point of the chosen class at (new point x1, new point x2)."""
+        s = self._state
+        self.set(points=s["points"] + [[s["add_x1"], s["add_x2"], s["add_class"]]])
+
+    # ----------------------------------------------------------------- training
+    def reset(self):
+        """Start the run again from its first step (same seed: the same run)."""
+        with RENDER_LOCK:
+            self._key = None
+            self.update()
+
+    def run(self, steps):
+        """Train ``steps`` batches now and draw one frame; returns how many were taken."""
+        with RENDER_LOCK:
+            t0, epoch = time.perf_counter(), self.trainer.epoch
+            taken = self.trainer.run(steps)
+            self._timed(time.perf_counter() - t0, epoch)
+            self.update()
+        return taken
+
+    def run_epoch(self):
+        """Train to the end of the current epoch and draw one frame; returns the iterations taken."""
+        with RENDER_LOCK:
+            t0, epoch = time.perf_counter(), self.trainer.epoch
+            taken = playground.run_for(self.trainer, 1)
+            self._timed(time.perf_counter() - t0, epoch)
+            self.update()
+        return taken
+
+    def _timed(self, seconds, epoch_before):
+        self._train_seconds += seconds
+        self._epochs_timed += self.trainer.epoch - epoch_before
+        if self._epochs_timed:
+            self.seconds_per_epoch = self._train_seconds / self._epochs_timed
+
+    def frame(self):
+        """One frame of Play: an epoch of training, then the picture (the caption only, not announced)."""
+        with RENDER_LOCK:
+            t0, epoch = time.perf_counter(), self.trainer.epoch
+            playground.run_for(self.trainer, 1)
+            self._timed(time.perf_counter() - t0, epoch)
+            self.result = self.compute(self.state)
+            self.draw(self.result)
+            self.image.value = self.render_png()
+            self.caption.value = f'<div class="nnlab-text">{self.describe()}</div>'
+            self.n_renders += 1
+            self.frames += 1
+
+    def play(self):
+        """Train and draw frames in an asyncio task until Pause (or until the run ends)."""
+        if self.playing:
+            return self._task
+        self.playing = True
+        self._refresh_buttons()
+        self._task = asyncio.run_coroutine_threadsafe(self._play(), _loop()) if _running() is None \
+            else _running().create_task(self._play())
+        return self._task
+
+    async def _play(self):
+        try:
+            while self.playing and not self.trainer.done:
+                self.frame()
+                await asyncio.sleep(0.001)    # yield: Pause, sliders and other cells run here
+        finally:
+            self.playing = False
+            with RENDER_LOCK:
+                self._refresh_buttons()
+                self.update()                 # the paused picture, described and announced
+
+    def pause(self):
+        """Stop playing after the current frame."""
+        self.playing = False
+        self._refresh_buttons()
+
+    # ----------------------------------------------------------------- figure
+    def setup(self, fig):
+        self.trainer, self._key, self.playing, self._task, self.frames = None, None, False, None, 0
+        self.seconds_per_epoch, self._train_seconds, self._epochs_timed = None, 0.0, 0
+        if not _WARMING:
+            _WARMING.append(threading.Thread(target=playground.warm_up, daemon=True))
+            _WARMING[0].start()
+        gs = fig.add_gridspec(3, 3, width_ratios=[1.75, 1.45, 1.0])
+        self.ax_net = fig.add_subplot(gs[:, 0])
+        self.ax_region = fig.add_subplot(gs[:, 1])
+        self.ax_loss, self.ax_acc, self.ax_conf = (fig.add_subplot(gs[i, 2]) for i in range(3))
+        self.ax_net.set_axis_off()
+        self.ax_net.set_title("network: each tile is a neuron's output over the square", fontsize=10)
+        self.links = LineCollection([], zorder=1, capstyle="butt")
+        self.ax_net.add_collection(self.links)
+        self.tiles = self.ax_net.imshow(np.full((2, 2), np.nan), cmap=NEURON_MAP, vmin=-1, vmax=1, zorder=2,
+                                        interpolation="nearest", aspect="equal")
+        self.net_texts = []
+        # every axes below what changes in it, so that a frame draws only what changed (render.py)
+        for ax in (self.ax_region, self.ax_loss, self.ax_acc, self.ax_conf):
+            ax.set_axisbelow(True)
+        self.region = self.ax_region.imshow(np.ones((2, 2, 3)), origin="lower", interpolation="bilinear",
+                                            aspect="equal", zorder=1)
+        self.ax_region.set(xlabel="x₁", ylabel="x₂", title="decision region: filled train, hollow test points")
+        self.ax_region.title.set_fontsize(10)
+        self.train_pts, self.test_pts = [], []
+        for k in range(3):
+            col, m = CLASS_COLOURS[k], CLASS_MARKERS[k]
+            self.train_pts.append(self.ax_region.scatter([], [], s=22, marker=m, c=col, edgecolors="white",
+                                                         linewidths=0.6, zorder=3))
+            self.test_pts.append(self.ax_region.scatter([], [], s=22, marker=m, facecolors="none", edgecolors=col,
+                                                        linewidths=1.3, zorder=3))
+        self.new_point = self.ax_region.plot([], [], "P", color="black", mec="white", ms=11, zorder=4)[0]
+        self.curves = {}
+        for ax, what, label in ((self.ax_loss, "loss", "loss"), (self.ax_acc, "accuracy", "accuracy")):
+            for split, col, ls in (("train", OKABE_ITO["blue"], "-"), ("test", OKABE_ITO["vermillion"], "--")):
+                self.curves[f"{split}_{what}"] = ax.plot([], [], color=col, ls=ls, lw=1.8, label=split)[0]
+            ax.set(xlabel="epoch", ylabel=label)
+            ax.grid(alpha=0.3)
+        self.ax_acc.set_ylim(0, 1.02)
+        self.confusion = self.ax_conf.imshow(np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, zorder=1)
+        self.ax_conf.set(xlabel="predicted class", ylabel="true class")
+        self.conf_texts = []
+        self.readout = fig.suptitle(" ", fontsize=10)
+        self.settings_text = fig.supxlabel(" ", fontsize=9, color="0.25")
+        handles = [Line2D([], [], ls="", marker=CLASS_MARKERS[k], color=CLASS_COLOURS[k], mec="white", ms=8,
+                          label=f"class {k}") for k in range(3)]
+        handles += [Line2D([], [], ls="", marker="o", mfc="none", mec="0.3", ms=8, label="test point"),
+                    Line2D([], [], ls="", marker="P", color="black", ms=9, label="where a new point goes"),
+                    Line2D([], [], color=OKABE_ITO["blue"], lw=2.5, label="weight > 0"),
+                    Line2D([], [], color=OKABE_ITO["orange"], lw=2.5, label="weight < 0 (width ∝ |w|)"),
+                    Line2D([], [], color=OKABE_ITO["blue"], lw=1.8, label="training set"),
+                    Line2D([], [], color=OKABE_ITO["vermillion"], lw=1.8, ls="--", label="test set")]
+        fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=9, frameon=False)
+        for ax in fig.axes:      # titles under what changes: a frame does not draw them again
+            ax.title.set_zorder(0.1)
+        self.animated = (self.readout,)
+
+    def _run_key(self, s):
+        return tuple((k, repr(v)) for k, v in s.items() if k not in LIVE)
+
+    def compute(self, s):
+        key = self._run_key(s)
+        if key != self._key:
+            self.trainer = playground.trainer(self.config(s), s["points"])
+            self._key, self._drawn_key = key, None
+            self.seconds_per_epoch, self._train_seconds, self._epochs_timed = None, 0.0, 0
+        cfg = self.config(s)
+        tr = self.trainer
+        tr.lr = training.epoch_schedule(cfg.lr, cfg.schedule, tr.steps_per_epoch)   # at the next update
+        tr.net.l1, tr.net.l2, tr.dropout = cfg.l1, cfg.l2, cfg.dropout
+        if self._drawn_key != key:
+            self._data = playground.data(cfg, s["points"])
+            self._window = playground.window(np.vstack([self._data[0], self._data[2]]))
+            self._layout = playground.layout(tr.net.sizes)
+        snap = playground.snapshot(tr, RES, self._window)
+        snap.links = playground.links(snap.params, self._layout)
+        snap.mosaic = playground.mosaic(snap.tiles, self._layout, RES)
+        snap.regions = playground.regions(snap.probs, snap.extent)
+        snap.colours = playground.blend(snap.probs, [to_rgb(c) for c in CLASS_COLOURS[:snap.probs.shape[2]]])
+        snap.curves = playground.thin(snap.epochs, snap.train_loss, snap.test_loss, snap.train_accuracy,
+                                      snap.test_accuracy)
+        snap.bounds = playground.curve_bounds(snap.epochs, snap.train_loss, snap.test_loss)
+        return snap
+
+    def draw(self, r):
+        s = self._state
+        if self._drawn_key != self._key:
+            self._drawn_key = self._key
+            self._draw_run(r)
+        lo, hi = r.extent
+        self.region.set_data(r.colours)
+        self.new_point.set_data([s["add_x1"]], [s["add_x2"]])
+        self.new_point.set_color(CLASS_COLOURS[s["add_class"]])
+        self.tiles.set_data(r.mosaic)
+        segments, weights, widths = r.links
+        self.links.set_segments(segments)
+        self.links.set_linewidths(0.3 + 3.7 * widths)
+        self.links.set_colors([OKABE_ITO["blue"] if w > 0 else OKABE_ITO["orange"] for w in weights])
+        epochs, *cols = r.curves
+        for name, col in zip(("train_loss", "test_loss", "train_accuracy", "test_accuracy"), cols):
+            self.curves[name].set_data(epochs, col)
+        xmax, ymax = r.bounds
+        for ax in (self.ax_loss, self.ax_acc):
+            if ax.get_xlim() != (0, xmax):
+                ax.set_xlim(0, xmax)
+        if self.ax_loss.get_ylim() != (0, ymax):
+            self.ax_loss.set_ylim(0, ymax)
+        C = r.confusion
+        self.confusion.set_data(C)
+        self.confusion.set_clim(0, max(1, C.max()))
+        for (i, j), t in zip(np.ndindex(C.shape), self.conf_texts):
+            t.set_text(str(C[i, j]))
+            t.set_color("white" if C[i, j] > C.max() / 2 else "black")
+        self.readout.set_text(self._readout())
+        line = self._settings_line()
+        if self.settings_text.get_text() != line:
+            self.settings_text.set_text(line)
+
+    def _draw_run(self, r):
+        """What stays the same during a run: points, the window, the network's labels, the matrix's size."""
+        self.static_changed()
+        X, y, Xt, yt = self._data
+        for k in range(3):
+            self.train_pts[k].set_offsets(X[y == k] if len(X) else np.empty((0, 2)))
+            self.test_pts[k].set_offsets(Xt[yt == k] if len(Xt) else np.empty((0, 2)))
+        lo, hi = r.extent
+        self.region.set_extent((lo, hi, lo, hi))
+        self.ax_region.set_xlim(lo, hi)
+        self.ax_region.set_ylim(lo, hi)
+        for t in self.net_texts:
+            t.remove()
+        self.net_texts = []
+        width, height = r.mosaic.shape[1] / RES, r.mosaic.shape[0] / RES
+        self.tiles.set_extent((0, width, height, 0))
+        self.ax_net.set_xlim(-1.9, width + 0.1)
+        self.ax_net.set_ylim(height + 0.1, -0.9)
+        names = [FEATURE_LABELS[list(FEATURES.values()).index(f)] for f in self.trainer.features]
+        for (x, yy), name in zip(self._layout[0], names):
+            self.net_texts.append(self.ax_net.text(x - 0.6, yy, name, ha="right", va="center", fontsize=10,
+                                                  zorder=0.1))
+        heads = ["inputs"] + [f"layer {k}" for k in range(1, len(self._layout) - 1)] + ["output"]
+        for col, head in zip(self._layout, heads):
+            self.net_texts.append(self.ax_net.text(col[0, 0], -0.35, head, ha="center", va="bottom", fontsize=9,
+                                                  zorder=0.1))
+        K = r.confusion.shape[0]
+        for t in self.conf_texts:
+            t.remove()
+        self.conf_texts = [self.ax_conf.text(j, i, "", ha="center", va="center", fontsize=9)
+                           for i, j in np.ndindex(K, K)]
+        self.confusion.set_extent((-0.5, K - 0.5, K - 0.5, -0.5))
+        self.ax_conf.set_xticks(range(K))
+        self.ax_conf.set_yticks(range(K))
+        self.ax_conf.set_title(f"confusion matrix ({r.confusion_of} set)", fontsize=10)
+
+    def _readout(self):
+        tr = self.trainer
+        per = "–" if self.seconds_per_epoch is None else f"{1000 * self.seconds_per_epoch:.2g} ms"
+        grad = "–" if np.isnan(tr.grad_norm) else f"{tr.grad_norm:.3g}"
+        end = "; diverged" if tr.diverged else "; stopped early" if tr.stopped else ""
+        return (f"epoch {tr.epoch} · iteration {tr.iteration} · {tr.samples_seen} samples seen · "
+                f"{per} per epoch · gradient norm {grad}{end}")
+
+    def _settings_line(self):
+        s = self._state
+        opt = s["optimizer"] + (f" (ρ {s['momentum']:g})" if s["optimizer"] == "momentum" else "")
+        reg = "no regularisation" if s["regularization"] == "none" else f"{s['regularization']} {s['reg_rate']:.0e}"
+        stop = f"stop after {s['patience']} epochs without improvement" if s["patience"] else "no early stop"
+        return (f"{opt}, learning rate {s['lr']:.3g}, {s['schedule'].split(' (')[0]} schedule, batch "
+                f"{s['batch_size']}, {reg}, dropout {s['dropout']:g}, {stop}")
+
+    def describe(self):
+        r, tr = self.result, self.trainer
+        ev = tr.evaluation
+        text = (f"Epoch {tr.epoch} (iteration {tr.iteration}, {tr.samples_seen} samples seen) of a "
+                f"{'-'.join(map(str, tr.net.sizes))} network on {self._state['dataset']}: training loss "
+                f"{ev['train_loss']:.3g}")
+        if "test_loss" in ev:
+            text += f", test loss {ev['test_loss']:.3g}"
+        text += f"; accuracy {100 * ev['train_accuracy']:.0f}% on the training set"
+        if "test_accuracy" in ev:
+            text += f", {100 * ev['test_accuracy']:.0f}% on the test set"
+        parts = [f"class {k} ({('orange', 'blue', 'green')[k]}) on {100 * share:.0f}% of the square"
+                 + (f" around ({cx:.1f}, {cy:.1f})" if share > 0 else "") for k, (share, cx, cy) in enumerate(r.regions)]
+        text += ". The network predicts " + ", ".join(parts) + "."
+        for m in (tr.diverged, tr.stopped):
+            if m:
+                text += f" The run {m}."
+        return text
+
+
+def _running():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+_LOOP = []
+
+
+def _loop():
+    """A loop in a background thread, for Play called where no event loop runs (a plain script)."""
+    if not _LOOP:
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, daemon=True).start()
+        _LOOP.append(loop)
+    return _LOOP[0]
