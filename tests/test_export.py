@@ -1,0 +1,63 @@
+"""The exported PyTorch script repeats the run: written to a file, run by ``python`` in a subprocess,
+its losses per epoch equal the Trainer's (the oracle is torch: autograd, torch.optim, its schedulers)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nnlab import export, playground
+from nnlab.training import TrainingConfig
+
+SETUPS = {
+    "adam, sigmoid + BCE, L2": TrainingConfig(n=120, hidden=(5, 3), l2=0.01, seed=3),
+    "momentum, tanh + squared error, dropout, step schedule, L1, features": TrainingConfig(
+        dataset="xor", n=100, hidden=(4,), output="tanh", optimizer="momentum", lr=0.05, dropout=0.2, l1=0.003,
+        schedule=("step", 2, 0.5), features=("x1", "x2", "x1x2", "sin x1"), batch_size=7, init="uniform 0.7"),
+    "sgd, softmax, 3 spirals, cosine, relu, patience, no test set, drop_last": TrainingConfig(
+        dataset="spirals", classes=3, n=90, hidden=(6, 6), activation="relu", output="softmax", optimizer="sgd",
+        lr=0.2, schedule=("cosine", 4), patience=2, test_share=0.0, drop_last=True, batch_size=16, seed=7),
+}
+
+
+def run_script(text, tmp_path):
+    path = tmp_path / "run.py"
+    path.write_text(text)
+    out = subprocess.run([sys.executable, str(path), "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("config", SETUPS.values(), ids=SETUPS.keys())
+def test_the_exported_script_repeats_the_run(config, tmp_path):
+    points = [[0.5, -0.5, 1], [-1.0, 2.0, 0]]
+    epochs = 6
+    got = run_script(export.pytorch_script(config, points, epochs=epochs), tmp_path)
+    tr = playground.trainer(config, points)
+    tr.fit(epochs)
+    h = tr.history
+    assert got["epoch"] == h["epoch"].astype(int).tolist()
+    for column in ("train_loss", "train_accuracy", "test_loss", "test_accuracy"):
+        mine = h[column]
+        if np.all(np.isnan(mine)):
+            assert got[column] == [], column
+            continue
+        np.testing.assert_allclose(got[column], mine, rtol=0, atol=1e-8, err_msg=column)
+    assert len(got["train_loss"]) > 2
+
+
+def test_a_stopped_run_stops_at_the_same_epoch(tmp_path):
+    config = SETUPS["sgd, softmax, 3 spirals, cosine, relu, patience, no test set, drop_last"].replace(
+        lr=3.0, schedule=None, patience=1)
+    tr = playground.trainer(config)
+    tr.fit(12)
+    assert tr.stopped
+    got = run_script(export.pytorch_script(config, epochs=12), tmp_path)
+    assert got["epoch"][-1] == tr.epoch
+    np.testing.assert_allclose(got["train_loss"], tr.history["train_loss"], atol=1e-8)
+
+
+def test_bad_epochs_are_named():
+    with pytest.raises(ValueError, match="^epochs: "):
+        export.pytorch_script(TrainingConfig(), epochs=-1)
