@@ -5,9 +5,9 @@ there and the setup is one it covers (no dropout; loss averaged over the batch; 
 cross-entropy; optimiser ``sgd`` or ``adam`` without amsgrad); otherwise the NumPy step serves.
 Per step: the forward pass Z_l = A_{l-1} @ W_l + b_l, the loss and dZ_L of nn.MLP (BCE from logits,
 softmax cross-entropy, or squared error through the output's derivative), the backward pass, the
-penalty's l2 W + l1 sign(W), and the update of optim.sgd / optim.adam operation by operation. Sums
-run in loops, not BLAS, so results agree with the NumPy path to rounding (tests/test_training.py
-checks both against each other and against PyTorch).
+penalty's l2 W + l1 sign(W), and the update of optim.sgd / optim.adam (``_optim_kernel``'s, which the
+optimiser race uses too). Sums run in loops, not BLAS, so results agree with the NumPy path to rounding
+(tests/test_training.py checks both against each other and against PyTorch).
 
 The network travels as one flat vector ``theta``: layer l's W (row-major, fan_in x fan_out) at
 ``w_off[l]``, then its b at ``b_off[l]``; an optimiser's state arrays are flat the same way.
@@ -18,16 +18,11 @@ import math
 
 import numpy as np
 
-try:
-    import numba
-except ImportError:  # pragma: no cover - numba is a dependency; JupyterLite and the like may lack it
-    numba = None
-
-_jit = numba.njit(cache=True, nogil=True) if numba is not None else (lambda f: f)
+from ._optim_kernel import RULES, WIDTH, numba, row, update
+from ._optim_kernel import jit as _jit
 
 ACTS = {"tanh": 0, "relu": 1, "sigmoid": 2, "linear": 3, "softmax": 4}
 LOSSES = {"bce": 0, "cross_entropy": 1, "mse": 2}
-SGD, ADAM = 0, 1
 
 
 @_jit
@@ -64,7 +59,7 @@ def _dg(code, z):
 
 @_jit
 def _steps(X, Y, idx, starts, theta, fan_in, fan_out, w_off, b_off, acts, loss_code, l1, l2, rule, hyper, lrs,
-           t0, s1, s2, losses, grad):
+           t0, s0, s1, s2, losses, grad):
     """Batch k holds rows idx[starts[k]:starts[k + 1]]. Returns how many updates were taken (fewer than
     the batches when a loss is not finite: losses[taken] is that loss)."""
     L, width = fan_in.shape[0], max(fan_in.max(), fan_out.max())
@@ -145,24 +140,8 @@ def _steps(X, Y, idx, starts, theta, fan_in, fan_out, w_off, b_off, acts, loss_c
                             s += dZ[i, j] * theta[wo + q * b + j]
                         below[i, q] = s * _dg(acts[l - 1], Z[l, i, q])
                 dZ = below
-        t, lr = t0 + k + 1, lrs[k]                          # the update, as optim.sgd / optim.adam
-        if rule == SGD:
-            momentum, dampening, weight_decay, nesterov = hyper[0], hyper[1], hyper[2], hyper[3]
-            for j in range(theta.shape[0]):
-                d = grad[j] + weight_decay * theta[j] if weight_decay != 0 else grad[j]
-                if momentum != 0:
-                    s1[j] = d if t == 1 else s1[j] * momentum + (1 - dampening) * d
-                    d = d + momentum * s1[j] if nesterov != 0 else s1[j]
-                theta[j] = theta[j] - lr * d
-        else:
-            beta1, beta2, eps, weight_decay, bias_correction = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
-            bc1 = 1 - beta1 ** float(t) if bias_correction != 0 else 1.0
-            bc2_sqrt = math.sqrt(1 - beta2 ** float(t)) if bias_correction != 0 else 1.0
-            for j in range(theta.shape[0]):
-                d = grad[j] + weight_decay * theta[j] if weight_decay != 0 else grad[j]
-                s1[j] = s1[j] + (d - s1[j]) * (1 - beta1)
-                s2[j] = s2[j] * beta2 + (1 - beta2) * d * d
-                theta[j] = theta[j] - (lr / bc1) * (s1[j] / (math.sqrt(s2[j]) / bc2_sqrt + eps))
+        hyper[0] = lrs[k]                                   # the update, as optim's rule
+        update(rule, theta, grad, t0 + k + 1, hyper, s0, s1, s2)
     return starts.shape[0] - 1
 
 
@@ -173,7 +152,8 @@ def warm_up():
         one, two = np.ones(1, np.int64), np.array([2, 1], np.int64)
         _steps(np.zeros((1, 2)), np.zeros((1, 1)), np.zeros(1, np.int64), np.array([0, 1], np.int64),
                np.zeros(3), two[:1], one, np.zeros(1, np.int64), two[:1], np.zeros(1, np.int64), 0, 0.0, 0.0,
-               SGD, np.zeros(4), np.ones(1), 0, np.zeros(3), np.zeros(0), np.zeros(1), np.zeros(3))
+               RULES["sgd"], np.zeros(WIDTH), np.ones(1), 0, np.zeros(3), np.zeros(0), np.zeros(0),
+               np.zeros(1), np.zeros(3))
 
 
 def covers(trainer):
@@ -207,14 +187,12 @@ def run(trainer, batches):
     fan_in, fan_out = np.array(sizes[:-1], np.int64), np.array(sizes[1:], np.int64)
     offsets = np.cumsum([0] + [a.size for a in arrays])
     w_off, b_off = offsets[0:-1:2].astype(np.int64), offsets[1::2].astype(np.int64)
-    h = opt.hyper
+    h, empty = opt.hyper, np.zeros(0)
     if opt.rule == "sgd":
-        hyper = np.array([h["momentum"], h["dampening"], h["weight_decay"], float(h["nesterov"])])
-        s1 = np.zeros(offsets[-1]) if state.momentum_buffer is None else _flat(state.momentum_buffer)
-        s2 = np.zeros(0)
+        s0 = np.zeros(offsets[-1]) if state.momentum_buffer is None else _flat(state.momentum_buffer)
+        s1 = empty
     else:
-        hyper = np.array([*h["betas"], h["eps"], h["weight_decay"], float(h["bias_correction"])])
-        s1, s2 = _flat(state.exp_avg), _flat(state.exp_avg_sq)
+        s0, s1 = _flat(state.exp_avg), _flat(state.exp_avg_sq)
     lr = h["lr"]
     lrs = np.array([float(lr(state.step + k)) if callable(lr) else lr for k in range(len(batches))])
     idx = np.concatenate(batches).astype(np.int64)
@@ -222,13 +200,13 @@ def run(trainer, batches):
     theta, grad, losses = _flat(arrays), np.zeros(offsets[-1]), np.full(len(batches), np.nan)
     acts = np.array([ACTS[g] for g in net.activations()], np.int64)
     taken = _steps(trainer.X, trainer.Y, idx, starts, theta, fan_in, fan_out, w_off, b_off, acts,
-                   LOSSES[net.loss_name], net.l1, net.l2, SGD if opt.rule == "sgd" else ADAM, hyper, lrs,
-                   state.step, s1, s2, losses, grad)
+                   LOSSES[net.loss_name], net.l1, net.l2, RULES[opt.rule], np.array(row(opt, lr=0.0)), lrs,
+                   state.step, s0, s1, empty, losses, grad)
     params = _shaped(theta, arrays)
     step = state.step + taken
     if opt.rule == "sgd":
-        new_state = SGDState(step, _shaped(s1, arrays) if h["momentum"] and step else state.momentum_buffer)
+        new_state = SGDState(step, _shaped(s0, arrays) if h["momentum"] and step else state.momentum_buffer)
     else:
-        new_state = AdamState(step, _shaped(s1, arrays), _shaped(s2, arrays), None)
+        new_state = AdamState(step, _shaped(s0, arrays), _shaped(s1, arrays), None)
     last = min(taken + 1, len(batches))
     return params, new_state, losses[:last], _shaped(grad, arrays)
