@@ -28,8 +28,7 @@ SCHEDULES = {"constant": None, "step (×0.5 every 20 epochs)": ("step", 20, 0.5)
 CLASS_COLOURS = (OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"])
 CLASS_MARKERS = ("o", "s", "^")
 NEURON_MAP = LinearSegmentedColormap.from_list("orange_white_blue", [OKABE_ITO["orange"], "#ffffff",
-                                                                     OKABE_ITO["blue"]])
-NEURON_MAP.set_bad((1, 1, 1, 0))
+                                                                     OKABE_ITO["blue"]]).with_extremes(bad=(1, 1, 1, 0))
 RES = 40           # grid of the decision region and of every neuron's tile
 MAX_LAYERS, MAX_UNITS = 6, 8
 # settings that take effect at once; any other change starts a new run
@@ -74,7 +73,8 @@ class TrainingPlayground(Explorer):
         Setting("lr", 0.03, "learning rate", low=1e-4, high=1.0, step=0.05, log=True, readout=".2e"),
         Setting("schedule", "constant", "schedule", options=tuple(SCHEDULES), width="320px"),
         Setting("batch_size", 10, "batch size", low=1, high=100, integer=True),
-        Setting("regularization", "none", "regularisation", options=("none", "L1", "L2"), width="200px"),
+        Setting("regularization", "none", "regularisation", options=(("none", "none"), ("L1", "l1"), ("L2", "l2")),
+                width="200px"),
         Setting("reg_rate", 0.001, "its rate", low=1e-5, high=0.1, step=0.1, log=True, readout=".0e"),
         Setting("dropout", 0.0, "dropout rate", low=0.0, high=0.8, step=0.05),
         Setting("patience", 0, "stop after (epochs, 0 = never)", low=0, high=100, integer=True),
@@ -108,7 +108,7 @@ class TrainingPlayground(Explorer):
     def config(self, s=None):
         """The ``training.TrainingConfig`` of a state (this playground's by default)."""
         s = self._state if s is None else s
-        reg = {"l1": s["reg_rate"] * (s["regularization"] == "L1"), "l2": s["reg_rate"] * (s["regularization"] == "L2")}
+        reg = {"l1": s["reg_rate"] * (s["regularization"] == "l1"), "l2": s["reg_rate"] * (s["regularization"] == "l2")}
         return training.TrainingConfig(
             dataset=s["dataset"], n=s["n"], noise=s["noise"], classes=self.classes(s), test_share=s["test_share"],
             features=tuple(f for k, f in FEATURES.items() if s[f"use_{k}"]),
@@ -146,6 +146,9 @@ class TrainingPlayground(Explorer):
         c["output"].disabled = self.classes(s) > 2
         for k in range(1, MAX_LAYERS + 1):
             c[f"units{k}"].disabled = k > s["layers"]
+        on = [k for k in FEATURES if s[f"use_{k}"]]
+        for k in FEATURES:   # the last feature on stays on (a network needs an input)
+            c[f"use_{k}"].disabled = on == [k]
         c["momentum"].disabled = s["optimizer"] != "momentum"
         c["reg_rate"].disabled = s["regularization"] == "none"
         c["add_class"].options = [_class_option(k) for k in range(self.classes(s))]
@@ -418,7 +421,7 @@ class TrainingPlayground(Explorer):
     def _settings_line(self):
         s = self._state
         opt = s["optimizer"] + (f" (ρ {s['momentum']:g})" if s["optimizer"] == "momentum" else "")
-        reg = "no regularisation" if s["regularization"] == "none" else f"{s['regularization']} {s['reg_rate']:.0e}"
+        reg = "no regularisation" if s["regularization"] == "none" else f"{s['regularization'].upper()} {s['reg_rate']:.0e}"
         stop = f"stop after {s['patience']} epochs without improvement" if s["patience"] else "no early stop"
         return (f"{opt}, learning rate {s['lr']:.3g}, {s['schedule'].split(' (')[0]} schedule, batch "
                 f"{s['batch_size']}, {reg}, dropout {s['dropout']:g}, {stop}")
