@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from dataclasses import replace
 
 import ipywidgets as widgets
 import numpy as np
@@ -92,8 +93,15 @@ class TrainingPlayground(Explorer):
     def classes(self, s):
         return s["classes"] if s["dataset"] == "spirals" else 2
 
+    def declared(self, state):
+        """The new point's class is one of the task's classes."""
+        k = 3 if state["dataset"] == "spirals" and state["classes"] == 3 else 2
+        return tuple(replace(d, options=d.options[:k]) if d.name == "add_class" else d for d in type(self).settings)
+
     def validate(self, state):
         s = dict(state)
+        if s["add_class"] in (0, 1, 2) and s["add_class"] >= self.classes(s):
+            s["add_class"] = 1
         s["points"] = [] if s["points"] is None else [[float(p[0]), float(p[1]), int(p[2])] for p in s["points"]]
         s = super().validate(s)
         if not any(s[f"use_{k}"] for k in FEATURES):
@@ -101,8 +109,6 @@ class TrainingPlayground(Explorer):
         if self.classes(s) > 2:
             s["output"] = "softmax"     # more than two classes: only softmax fits (its control is disabled)
         playground.own_points(s["points"], self.classes(s))
-        if s["add_class"] >= self.classes(s):
-            s["add_class"] = 1
         return s
 
     def config(self, s=None):
@@ -151,7 +157,10 @@ class TrainingPlayground(Explorer):
             c[f"use_{k}"].disabled = on == [k]
         c["momentum"].disabled = s["optimizer"] != "momentum"
         c["reg_rate"].disabled = s["regularization"] == "none"
-        c["add_class"].options = [_class_option(k) for k in range(self.classes(s))]
+        options = next(d.options for d in self.declared(s) if d.name == "add_class")
+        if tuple(c["add_class"].options) != options:
+            with self.hold():
+                c["add_class"].options = options
         self._refresh_buttons()
 
     def _refresh_buttons(self):
