@@ -68,10 +68,10 @@ def class_probabilities(A, output):
 
 
 def blend(probs, colours, strength=0.55):
-    """RGB colours for class probabilities (..., K): the classes' colours (K, 3) mixed by probability,
-    then faded towards white so that points drawn on top stay visible (strength 1: no fading)."""
+    """RGB colours (bytes) for class probabilities (..., K): the classes' colours (K, 3, in [0, 1]) mixed
+    by probability, then faded towards white so that points drawn on top stay visible (1: no fading)."""
     mixed = np.asarray(probs) @ np.asarray(colours, float)
-    return 1 - strength * (1 - mixed)
+    return np.round(255 * (1 - strength * (1 - mixed))).astype(np.uint8)
 
 
 def scaled(values):
@@ -81,7 +81,7 @@ def scaled(values):
     return values / np.where(top > 0, top, 1.0)
 
 
-def snapshot(tr, res=40, extent=EXTENT):
+def snapshot(tr, res=40, extent=EXTENT, every=2):
     """What the figure shows of trainer ``tr`` now: the grid's class probabilities (res, res, K), every
     neuron's scaled activation over the grid (one (res, res) array per node, inputs first, layer by
     layer), the weights, the history and the confusion matrix (test set, or training set without one)."""
@@ -94,7 +94,7 @@ def snapshot(tr, res=40, extent=EXTENT):
     fw = net.forward_pass(inputs)
     probs = class_probabilities(fw.A[-1], net.output)
     layers = [scaled(A) for A in fw.A[:-1]] + [scaled(2 * probs[:, 1:] - 1 if probs.shape[1] == 2 else probs)]
-    tiles = [[L[:, j].reshape(res, res) for j in range(L.shape[1])] for L in layers]
+    tiles = [[L[:, j].reshape(res, res)[::every, ::every] for j in range(L.shape[1])] for L in layers]
     X, Y = (tr.X_test, tr.Y_test) if tr.X_test is not None else (tr.X, tr.Y)
     K = probs.shape[1]
     truth = labels(Y, net.output)
@@ -159,6 +159,17 @@ def mosaic(tiles, centres, res, tile=1.0):
             r0, c0 = int(round((cy - tile / 2) * res)), int(round((cx - tile / 2) * res))
             out[r0:r0 + t.shape[0], c0:c0 + t.shape[1]] = t[::-1]
     return out
+
+
+def diverging(values, low, high):
+    """RGBA bytes for values in [-1, 1]: colour ``low`` (RGB in [0, 1]) at -1, white at 0, ``high`` at
+    +1, linear in between; nan is transparent."""
+    v = np.asarray(values, float)
+    t = np.nan_to_num(np.clip(v, -1, 1))[..., None]
+    white = np.ones(3)
+    rgb = np.where(t < 0, white + (white - np.asarray(low)) * t, white + (np.asarray(high) - white) * t)
+    alpha = np.where(np.isnan(v), 0.0, 1.0)[..., None]
+    return np.round(255 * np.concatenate([rgb, alpha], axis=-1)).astype(np.uint8)
 
 
 def regions(probs, extent):

@@ -13,8 +13,9 @@ from dataclasses import replace
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.colors import LinearSegmentedColormap, to_rgb
+from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from .. import data, playground, training
 from .base import OKABE_ITO, RENDER_LOCK, Explorer, Setting
@@ -28,9 +29,8 @@ SCHEDULES = {"constant": None, "step (×0.5 every 20 epochs)": ("step", 20, 0.5)
              "exponential (×0.98 per epoch)": ("exponential", 0.98), "cosine (over 200 epochs)": ("cosine", 200)}
 CLASS_COLOURS = (OKABE_ITO["orange"], OKABE_ITO["blue"], OKABE_ITO["green"])
 CLASS_MARKERS = ("o", "s", "^")
-NEURON_MAP = LinearSegmentedColormap.from_list("orange_white_blue", [OKABE_ITO["orange"], "#ffffff",
-                                                                     OKABE_ITO["blue"]]).with_extremes(bad=(1, 1, 1, 0))
-RES = 40           # grid of the decision region and of every neuron's tile
+RES = 40           # grid of the decision region
+EVERY = 2          # every neuron's tile shows every other point of it
 MAX_LAYERS, MAX_UNITS = 6, 8
 # settings that take effect at once; any other change starts a new run
 LIVE = {"lr", "regularization", "reg_rate", "dropout", "add_class", "add_x1", "add_x2"}
@@ -279,8 +279,9 @@ class TrainingPlayground(Explorer):
         self.ax_net.set_title("network: each tile is a neuron's output over the square", fontsize=10)
         self.links = LineCollection([], zorder=1, capstyle="butt")
         self.ax_net.add_collection(self.links)
-        self.tiles = self.ax_net.imshow(np.full((2, 2), np.nan), cmap=NEURON_MAP, vmin=-1, vmax=1, zorder=2,
-                                        interpolation="nearest", aspect="equal")
+        # the tiles come coloured (orange -1, white 0, blue +1: playground.diverging), as one picture
+        self.tiles = self.ax_net.imshow(np.zeros((2, 2, 4), np.uint8), zorder=2, interpolation="nearest",
+                                        aspect="equal")
         self.net_texts = []
         # every axes below what changes in it, so that a frame draws only what changed (render.py)
         for ax in (self.ax_region, self.ax_loss, self.ax_acc, self.ax_conf):
@@ -292,16 +293,18 @@ class TrainingPlayground(Explorer):
         self.train_pts, self.test_pts = [], []
         for k in range(3):
             col, m = CLASS_COLOURS[k], CLASS_MARKERS[k]
-            self.train_pts.append(self.ax_region.scatter([], [], s=22, marker=m, c=col, edgecolors="white",
-                                                         linewidths=0.6, zorder=3))
-            self.test_pts.append(self.ax_region.scatter([], [], s=22, marker=m, facecolors="none", edgecolors=col,
-                                                        linewidths=1.3, zorder=3))
+            # lines of markers, not scatter: Agg draws one marker many times (they are redrawn every frame)
+            self.train_pts.append(self.ax_region.plot([], [], ls="", marker=m, ms=4.7, color=col, mec="white",
+                                                      mew=0.6, zorder=3)[0])
+            self.test_pts.append(self.ax_region.plot([], [], ls="", marker=m, ms=4.7, mfc="none", mec=col,
+                                                     mew=1.3, zorder=3)[0])
         self.new_point = self.ax_region.plot([], [], "P", color="black", mec="white", ms=11, zorder=4)[0]
         self.curves = {}
         for ax, what, label in ((self.ax_loss, "loss", "loss"), (self.ax_acc, "accuracy", "accuracy")):
             for split, col, ls in (("train", OKABE_ITO["blue"], "-"), ("test", OKABE_ITO["vermillion"], "--")):
                 self.curves[f"{split}_{what}"] = ax.plot([], [], color=col, ls=ls, lw=1.8, label=split)[0]
             ax.set(xlabel="epoch", ylabel=label)
+            ax.xaxis.set_major_locator(MaxNLocator(5, integer=True, prune="upper"))  # no label at the growing end
             ax.grid(alpha=0.3)
         self.ax_acc.set_ylim(0, 1.02)
         self.confusion = self.ax_conf.imshow(np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, zorder=1)
@@ -339,9 +342,10 @@ class TrainingPlayground(Explorer):
             self._data = playground.data(cfg, s["points"])
             self._window = playground.window(np.vstack([self._data[0], self._data[2]]))
             self._layout = playground.layout(tr.net.sizes)
-        snap = playground.snapshot(tr, RES, self._window)
+        snap = playground.snapshot(tr, RES, self._window, EVERY)
         snap.links = playground.links(snap.params, self._layout)
-        snap.mosaic = playground.mosaic(snap.tiles, self._layout, RES)
+        snap.mosaic = playground.mosaic(snap.tiles, self._layout, RES // EVERY)
+        snap.mosaic_rgba = playground.diverging(snap.mosaic, to_rgb(OKABE_ITO["orange"]), to_rgb(OKABE_ITO["blue"]))
         snap.regions = playground.regions(snap.probs, snap.extent)
         snap.colours = playground.blend(snap.probs, [to_rgb(c) for c in CLASS_COLOURS[:snap.probs.shape[2]]])
         snap.curves = playground.thin(snap.epochs, snap.train_loss, snap.test_loss, snap.train_accuracy,
@@ -358,7 +362,7 @@ class TrainingPlayground(Explorer):
         self.region.set_data(r.colours)
         self.new_point.set_data([s["add_x1"]], [s["add_x2"]])
         self.new_point.set_color(CLASS_COLOURS[s["add_class"]])
-        self.tiles.set_data(r.mosaic)
+        self.tiles.set_data(r.mosaic_rgba)
         segments, weights, widths = r.links
         self.links.set_segments(segments)
         self.links.set_linewidths(0.3 + 3.7 * widths)
@@ -388,8 +392,8 @@ class TrainingPlayground(Explorer):
         self.static_changed()
         X, y, Xt, yt = self._data
         for k in range(3):
-            self.train_pts[k].set_offsets(X[y == k] if len(X) else np.empty((0, 2)))
-            self.test_pts[k].set_offsets(Xt[yt == k] if len(Xt) else np.empty((0, 2)))
+            self.train_pts[k].set_data(X[y == k, 0], X[y == k, 1])
+            self.test_pts[k].set_data(Xt[yt == k, 0], Xt[yt == k, 1])
         lo, hi = r.extent
         self.region.set_extent((lo, hi, lo, hi))
         self.ax_region.set_xlim(lo, hi)
@@ -397,7 +401,7 @@ class TrainingPlayground(Explorer):
         for t in self.net_texts:
             t.remove()
         self.net_texts = []
-        width, height = r.mosaic.shape[1] / RES, r.mosaic.shape[0] / RES
+        width, height = r.mosaic.shape[1] / (RES // EVERY), r.mosaic.shape[0] / (RES // EVERY)
         self.tiles.set_extent((0, width, height, 0))
         self.ax_net.set_xlim(-1.9, width + 0.1)
         self.ax_net.set_ylim(height + 0.1, -0.9)
@@ -425,7 +429,7 @@ class TrainingPlayground(Explorer):
         grad = "–" if np.isnan(tr.grad_norm) else f"{tr.grad_norm:.3g}"
         end = "; diverged" if tr.diverged else "; stopped early" if tr.stopped else ""
         return (f"epoch {tr.epoch} · iteration {tr.iteration} · {tr.samples_seen} samples seen · "
-                f"{per} per epoch · gradient norm {grad}{end}")
+                f"{per}/epoch · |gradient| {grad}{end}")
 
     def _settings_line(self):
         s = self._state
