@@ -10,7 +10,9 @@ The reference is the foundation issue's: ONE plain Agg draw of a 500-point line 
 layout engine, no PNG). An explorer update is measured from setting a control's value to a
 new PNG in the Image widget, over the control's whole range: a drag in small steps, typed
 values and jumps across the range (seeded). Each explorer's time is also split into its
-phases (model, artist updates, layout + Agg draw, PNG encoding), so the slow part is visible.
+phases (model, artist updates, constrained layout, Agg drawing, PNG encoding), and its frames
+are counted by how they were drawn (whole, in part, or only the blitted artists over the kept
+picture), so the slow part is visible.
 Machines are shared and noisy: each figure is a median over repeats.
 """
 from __future__ import annotations
@@ -85,30 +87,26 @@ def range_values(control, rng, n=12, jumps=8):
 
 class Phases:
     """Seconds spent in each phase of an explorer's updates: the model (compute), artist updates
-    (draw), layout + Agg draw, and PNG encoding."""
+    (draw), constrained layout, the Agg drawing (whole, in part or blitted), and PNG encoding."""
+
+    PHASES = ("model", "artists", "layout", "draw", "PNG")
 
     def __init__(self, explorer):
-        import PIL.Image
+        from nnlab.views import render
 
-        self.seconds = dict.fromkeys(("model", "artists", "layout + draw", "PNG"), 0.0)
+        self.seconds = dict.fromkeys(self.PHASES, 0.0)
+        self._render = render
+        self._encode = render.encode_png
+        self.renderer = explorer.renderer
+        self._counts = (explorer.n_renders, explorer.renderer.n_full, explorer.renderer.n_partial)
+        self._explorer = explorer
         self._wrap(explorer, "compute", "model")
         self._wrap(explorer, "draw", "artists")
-        self._wrap(explorer.renderer, "png", "layout + draw")
-        self._save = PIL.Image.Image.save
-        phases = self
+        self._wrap(explorer.renderer, "png", "draw")
+        self._wrap(explorer.renderer._layout_engine, "execute", "layout", inside="draw")
+        self._wrap(render, "encode_png", "PNG", inside="draw")
 
-        def save(image, *args, **kw):  # PNG encoding, taken out of "layout + draw" again
-            t0 = time.perf_counter()
-            try:
-                return phases._save(image, *args, **kw)
-            finally:
-                dt = time.perf_counter() - t0
-                phases.seconds["PNG"] += dt
-                phases.seconds["layout + draw"] -= dt
-
-        PIL.Image.Image.save = save
-
-    def _wrap(self, obj, name, phase):
+    def _wrap(self, obj, name, phase, inside=None):
         inner = getattr(obj, name)
 
         def timed(*args, **kw):
@@ -116,18 +114,22 @@ class Phases:
             try:
                 return inner(*args, **kw)
             finally:
-                self.seconds[phase] += time.perf_counter() - t0
+                dt = time.perf_counter() - t0
+                self.seconds[phase] += dt
+                if inside:  # taken out of the phase it runs in
+                    self.seconds[inside] -= dt
 
         setattr(obj, name, timed)
 
     def close(self):
-        import PIL.Image
-
-        PIL.Image.Image.save = self._save
+        self._render.encode_png = self._encode
 
     def shares(self):
         total = sum(self.seconds.values()) or 1.0
-        return ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in self.seconds.items())
+        frames = self._explorer.n_renders - self._counts[0]
+        whole, part = self.renderer.n_full - self._counts[1], self.renderer.n_partial - self._counts[2]
+        return (", ".join(f"{k} {100 * v / total:.0f}%" for k, v in self.seconds.items())
+                + f"; frames: {whole} whole, {part} in part, {frames - whole - part} blitted only")
 
 
 def explorer_latency(cls, repeats, seed=0):

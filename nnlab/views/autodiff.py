@@ -190,7 +190,6 @@ class AutodiffTrace(Explorer):
 
     def _build(self, t):
         """The graph's boxes and arrows, and the table's lines, for a new structure."""
-        self.static_changed()
         for artist in [*self.boxes.values(), *self.arrows.values(), *self.lines]:
             artist.remove()
         ax = self.ax

@@ -20,8 +20,10 @@ An explorer is
 Subclasses define ``setup(fig)``, ``compute(state)`` (calls the model, returns a result object),
 ``draw(result)`` and ``describe()``. No maths lives in a view: what a view computes is a call to
 a model function, and an expensive one goes through ``memo``, the one cache of all explorers.
-Rendering (blitting, when to lay out again, PNG encoding) is ``render.Renderer``'s job; a view
-lists its ``animated`` artists and calls ``static_changed()`` when anything else changed.
+Rendering (redrawing only what changed, blitting, when to lay out again, PNG encoding) is
+``render.Renderer``'s job: it finds what a view changed from matplotlib's own bookkeeping, so a
+view just updates its artists; it may list ``animated`` artists to be drawn over everything on
+every frame, and calls ``static_changed()`` only for a change matplotlib does not record.
 
 Settings are declared once, as a tuple of ``Setting`` in the class attribute ``settings``: each
 says its name, default, label, range, step, options and how its control behaves. From it the base
@@ -224,13 +226,13 @@ class Explorer:
     def describe(self) -> str:
         raise NotImplementedError
 
-    #: Artists that change on every update. When a subclass lists them (after ``set_animated``
-    #: is applied here), the rest of the figure is drawn once and reused (blitting) until the
-    #: subclass calls ``static_changed()``; when empty, every update redraws the whole figure.
+    #: Artists drawn over everything else on every frame. Not needed for speed: the renderer
+    #: finds the artists that keep changing and blits them by itself (``render.Renderer``).
     animated: tuple = ()
 
     def static_changed(self) -> None:
-        """Tell the renderer that something outside ``animated`` changed (data, limits, labels)."""
+        """Make the next frame a full redraw: for a change matplotlib does not record (an array
+        changed in place); changes made through artists' setters are found by the renderer."""
         self.renderer.invalidate()
 
     def slow(self, state: dict) -> bool:

@@ -82,10 +82,6 @@ class GradientFlowExplorer(Explorer):
         self.verdict = fig.suptitle("", fontsize=10)
         # the key to the gradient panel lives in the static background, below the figure
         fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=9, frameon=False)
-        # the two left panels and the verdict change with every setting; the training panel only
-        # when training is shown, so it stays in the cached background otherwise
-        self.animated = (self.ax_g, self.ax_h, self.verdict)
-        self._train_key = None
 
     def slow(self, state):
         """Training that needs more than a third of the budget (about a third of a second): say "computing…"."""
@@ -128,10 +124,6 @@ class GradientFlowExplorer(Explorer):
         self.heat.set_clim(0, max(H.max(), 1e-12))
         self.ax_h.set_xlim(f.bin_edges[0], f.bin_edges[-1])
         self.ax_h.set_ylim(0.5, len(layers) + 0.5)
-        train_key = None if r.curves is None else tuple(id(c) for c in r.curves)
-        if train_key != self._train_key:
-            self._train_key = train_key
-            self.static_changed()
         if r.curves is None:
             self.hint.set_visible(True)
             for line in (self.l_train, self.l_ref):
@@ -149,7 +141,8 @@ class GradientFlowExplorer(Explorer):
             top = max(max(mine.loss, default=1), max(ref.loss, default=1))
             self.ax_t.set_xlim(0, max(len(mine.loss), 1))
             self.ax_t.set_ylim(0, HEADROOM * top)
-            self.ax_t.legend(fontsize=9, loc="upper right", ncol=1, framealpha=0.9)
+            if self.ax_t.get_legend() is None:
+                self.ax_t.legend(fontsize=9, loc="upper right", ncol=1, framealpha=0.9)
         self.verdict.set_text(f.headline())
 
     def describe(self):

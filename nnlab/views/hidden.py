@@ -104,9 +104,10 @@ class HiddenUnitsExplorer(Explorer):
             # room above the curves (activations end at 1) for the legend
             self.ax_h.set(xlabel="input x", ylabel="hidden activation", title="hidden units", ylim=(-0.05, 1.6))
             self.ax_y.set(xlabel="input x", ylabel="output y", title="output = weighted sum + bias")
+            self._keyed = {self.ax_h: self.h_lines, self.ax_y: self.c_lines + [self.y_line]}
             for ax in (self.ax_h, self.ax_y):
                 ax.grid(alpha=0.3)
-                ax.legend(**LEGEND)
+                ax.legend(handles=self._keyed[ax], **LEGEND)
         else:
             axes = fig.subplots(1, 4)
             self.maps = []
@@ -148,8 +149,9 @@ class HiddenUnitsExplorer(Explorer):
                 self.c_lines[j].set_data(r.x, W2[j] * r.A1[:, j])
                 self.c_lines[j].set_label(f"{number(W2[j], '.3g')} × h{j + 1}")
             self.y_line.set_label(f"y = {_affine(W2, b2[0], ['h1', 'h2', 'h3'])}")
-            for ax in (self.ax_h, self.ax_y):
-                ax.legend(**LEGEND)
+            for ax in (self.ax_h, self.ax_y):  # the keys' words, in place (a new legend redraws the axes)
+                for text, line in zip(ax.get_legend().get_texts(), self._keyed[ax]):
+                    text.set_text(line.get_label())
             self.y_line.set_data(r.x, r.y)
             self.ax_h.set_xlim(r.x[0], r.x[-1])
             self.ax_y.set_xlim(r.x[0], r.x[-1])

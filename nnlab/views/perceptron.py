@@ -182,7 +182,6 @@ class PerceptronStepper(Explorer):
         return f"{what}: {plural(len(self.run.y), 'point')}{seed}; {order}; at most {plural(s['max_epochs'], 'epoch')}"
 
     def _draw_run(self, run):
-        self.static_changed()
         self.settings.set_text(self._settings_text())
         X, y = run.X, run.y
         self.pos_pts.set_offsets(X[y == 1])

@@ -165,7 +165,6 @@ class OptimizerRace(Explorer):
     def _draw_static(self, r):
         """The background: contours, start and minima, axis ranges (surface, start and steps only)."""
         s, surf = self._state, r.surface
-        self.static_changed()
         ax = self.ax
         # the surface's window, widened to keep the start point in view
         xlim = (min(surf.xlim[0], s["x0"] - 0.25), max(surf.xlim[1], s["x0"] + 0.25))
@@ -191,7 +190,6 @@ class OptimizerRace(Explorer):
 
     def _draw_legend(self, shown):
         """The key below the figure: the optimisers shown, the start and the minimum."""
-        self.static_changed()
         if self.legend is not None:
             self.legend.remove()
         self.legend = self.fig.legend(handles=[self.lines[n] for n in shown] + [self.start, self.minima],

@@ -13,14 +13,20 @@ view's help (a view may still list ``animated`` artists and say ``invalidate()``
   everything drawn above it (so the drawing order, and every pixel, stays that of a full draw),
   and drawn over the kept picture on every frame: a new curve costs the curve, not the axes.
   Declared ``animated`` artists are drawn last, over everything, on every frame.
+- **Titles placed without measuring.** Matplotlib measures every tick label of an axes to keep
+  its title clear of them; with the ticks below the axes and no offset text it ends up where it
+  started (y = 1), so the renderer puts it there itself.
+- **PNG written directly**: the RGBA rows, unfiltered, through zlib at level 1 (faster than
+  Pillow's encoder, which filters every row; the frames are about as large).
 - **Layout only when needed.** Constrained layout costs as much as the drawing itself, so it runs
   only when something that takes space changed: the number of lines of a title or label, the
   rows of a legend, an offset text, or a tick label wider than the room already reserved.
 """
 from __future__ import annotations
 
-import io
 import math
+import struct
+import zlib
 from operator import attrgetter
 
 import numpy as np
@@ -28,7 +34,6 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.spines import Spine
-from PIL import Image
 
 # zlib level for the PNG frames: 1 is several times faster to encode than the default 6,
 # and the frames of these flat-colour plots grow by only a few percent.
@@ -55,6 +60,9 @@ class Renderer:
         self._seen = {}          # top-level artist -> what it looked like at the last frame
         self._blitted = {}       # axes -> its artists drawn on every frame (the end of its draw order)
         self._limits = {}        # axes -> its data limits at the last frame
+        self._children = {}      # axes -> its artists at the last frame
+        self._spilled = set()    # axes whose tick labels reach outside their cell (redrawn whole)
+        self._title_auto = {}    # axes -> whether matplotlib places its title (as the view left it)
         self.n_full = self.n_partial = 0  # how many frames were drawn whole / in part (benchmarks)
 
     def invalidate(self) -> None:
@@ -68,10 +76,9 @@ class Renderer:
             self._grids = self._layout_engine.execute(self.fig)
             self._layout_key = key
             self._background = None
+        self._place_titles()
         self._frame()
-        buf = io.BytesIO()
-        Image.fromarray(self._pixels()).save(buf, format="png", compress_level=PNG_COMPRESSION)
-        return buf.getvalue()
+        return encode_png(self._pixels())
 
     def png_like(self, other: Renderer) -> bytes:
         """A frame drawn from scratch with ``other``'s axes positions (for tests: an updated figure
@@ -85,6 +92,23 @@ class Renderer:
         return self.png()
 
     # ----------------------------------------------------------------- frames
+    def _place_titles(self):
+        """Titles at y = 1 where matplotlib's own placement would put them there (ticks and x
+        label below the axes, no twins or insets, no offset text above the y axis)."""
+        for ax in self.fig.axes:
+            own = self._title_auto.setdefault(ax, ax._autotitlepos)
+            if own is not None and not own:
+                continue  # placed by the view
+            fixed = (ax.xaxis.get_ticks_position() in ("bottom", "default") and ax.xaxis.get_label_position() == "bottom"
+                     and not ax.child_axes and len(ax._twinned_axes.get_siblings(ax)) == 1
+                     and len(self.fig._align_label_groups["title"].get_siblings(ax)) == 1
+                     and not ax.yaxis.get_major_formatter().get_offset())
+            ax._autotitlepos = own if not fixed else False
+            if fixed:
+                for title in (ax.title, ax._left_title, ax._right_title):
+                    if title.get_position()[1] != 1.0:
+                        title.set_y(1.0)
+
     def _pixels(self):
         return np.asarray(self.fig.canvas.buffer_rgba())
 
@@ -93,6 +117,8 @@ class Renderer:
         changed = self._changed(items)
         if self._background is not None and changed is not None:
             self._redraw(changed)
+            if any(self._spills(ax) for group, _ in changed for ax in group if isinstance(ax, Axes)):
+                self._draw_all(items)  # a tick label drew outside its cell: over a neighbour's
         else:
             self._draw_all(items)
         self._draw_blitted()
@@ -106,35 +132,55 @@ class Renderer:
 
     def _changed(self, items):
         """The regions to draw again, or None if only a full draw will do."""
-        if self._background is None or items != list(self._seen):
+        if self._background is None or any(isinstance(a, Axes) for a in set(items) ^ set(self._seen)):
             return None
         changed = set()
         renderer = self.fig.canvas.get_renderer()
+        for gone in set(self._seen) - set(items):  # a figure legend or text replaced: its region
+            region = self._region_of(gone)
+            if region is not None:
+                self._regions[region][0].remove(gone)
+                changed.add(region)
         for item in items:
-            if _signature(item) != self._seen[item]:
-                return None  # moved, shown or hidden, artists added or removed
-            if isinstance(item, Axes):
-                if self._axes_changed(item):
-                    changed.add(item)
-            elif _stale(item):
-                if not self._still_fits(item, renderer):
+            if item not in self._seen:
+                if not item.get_visible():
+                    continue
+                region = self._fit(item, renderer)
+                if region is None:
                     return None
-                changed.add(item)
-        return [region for region in self._regions if changed & set(region[0])]
+                changed.add(region)
+            elif _signature(item) != self._seen[item] or item in self._spilled:
+                return None  # moved, shown or hidden, an axis set up anew, or not inside its cell
+            elif isinstance(item, Axes) and self._axes_changed(item) or not isinstance(item, Axes) and _stale(item):
+                region = self._fit(item, renderer) if not isinstance(item, Axes) else self._region_of(item)
+                if region is None:
+                    return None
+                changed.add(region)
+        return [self._regions[i] for i in sorted(changed)]
 
-    def _still_fits(self, item, renderer):
-        """Grow the region of a figure-level artist that changed to its new extent, if that
-        overlaps no other region."""
-        index = next((i for i, r in enumerate(self._regions) if item in r[0]), None)
+    def _fit(self, item, renderer):
+        """The index of the region that a figure-level artist (new, or changed) draws in: its old
+        one grown to its new extent, or a new one; None if that would overlap another region."""
+        index = self._region_of(item)
+        box = _pixel_box(item.get_window_extent(renderer), self._blank.shape)
+        if index is not None:
+            old = self._regions[index][1]
+            box = (min(box[0], old[0]), max(box[1], old[1]), min(box[2], old[2]), max(box[3], old[3]))
+        for i, (group, other) in enumerate(self._regions):
+            if i != index and _overlap(box, other):
+                if group or index is not None:
+                    return None
+                index = i  # the emptied region of the artist this one replaced
+                box = (min(box[0], other[0]), max(box[1], other[1]), min(box[2], other[2]), max(box[3], other[3]))
         if index is None:
-            return False
-        group, box = self._regions[index]
-        new = _pixel_box(item.get_window_extent(renderer), self._blank.shape)
-        grown = (min(box[0], new[0]), max(box[1], new[1]), min(box[2], new[2]), max(box[3], new[3]))
-        if any(_overlap(grown, other[1]) for i, other in enumerate(self._regions) if i != index):
-            return False
-        self._regions[index] = (group, grown)
-        return True
+            self._regions.append(([item], box))
+            return len(self._regions) - 1
+        group = self._regions[index][0]
+        if item not in group:
+            group.append(item)
+            group.sort(key=lambda a: a.get_zorder())
+        self._regions[index] = (group, box)
+        return index
 
     def _axes_changed(self, ax):
         """Whether ``ax``'s static picture changed. Artists that changed while the axis did not
@@ -142,10 +188,11 @@ class Renderer:
         order = self._draw_order(ax)
         before = self._blitted.get(ax, [])
         stale = [a for a in order if _stale(a)]
-        moved = _limits(ax) != self._limits.get(ax)
+        moved = _limits(ax) != self._limits.get(ax) or ax.patch._stale  # new limits, or a new face
         region = self._region_of(ax)
-        if region is None or len(region[0]) > 1:
-            return bool(stale) or moved
+        children = tuple(map(id, ax.get_children())) != self._children.get(ax)
+        if region is None or len(self._regions[region][0]) > 1:
+            return bool(stale) or moved or children
         axis_end = max((i + 1 for i, a in enumerate(order) if isinstance(a, Axis)), default=0)
         starts = [order.index(a) for a in stale if not isinstance(a, (Axis, Spine))]
         starts = [i for i in starts if i >= axis_end]
@@ -153,7 +200,7 @@ class Renderer:
             starts.append(order.index(before[0]))
         self._set_blitted(ax, order[min(starts):] if starts else [])
         blitted = self._blitted[ax]
-        return moved or blitted != before or any(a not in blitted for a in stale)
+        return moved or children or blitted != before or any(a not in blitted for a in stale)
 
     def _set_blitted(self, ax, artists):
         for artist in self._blitted.get(ax, []):
@@ -176,8 +223,26 @@ class Renderer:
                        if not any(a is b for b in skip) and (not a.get_animated() or a in blitted)),
                       key=attrgetter("zorder"))
 
+    def _spills(self, ax):
+        """Whether a tick label of ``ax`` (as last drawn) reaches outside its cell: the layout
+        leaves room for the labels it saw, not for a label that later sits at an end."""
+        index = self._region_of(ax)
+        if index is None or not ax.get_visible() or not ax.axison:
+            return False
+        r0, r1, c0, c1 = self._regions[index][1]
+        H = self._blank.shape[0]
+        renderer = self.fig.canvas.get_renderer()
+        for axis in (ax.xaxis, ax.yaxis):
+            for label in (label for tick in axis._update_ticks() for label in (tick.label1, tick.label2)):
+                if label.get_visible() and label.get_text():
+                    x0, y0, x1, y1 = label.get_window_extent(renderer).extents
+                    if x0 < c0 or x1 > c1 or H - y1 < r0 or H - y0 > r1:
+                        return True
+        return False
+
     def _region_of(self, item):
-        return next((r for r in self._regions if item in r[0]), None)
+        """The index of the region ``item`` is drawn in, or None."""
+        return next((i for i, r in enumerate(self._regions) if item in r[0]), None)
 
     def _redraw(self, regions):
         self.n_partial += 1
@@ -186,7 +251,7 @@ class Renderer:
         renderer = self.fig.canvas.get_renderer()
         for items, (r0, r1, c0, c1) in regions:
             pixels[r0:r1, c0:c1] = self._blank[r0:r1, c0:c1]
-            for item in items:
+            for item in sorted(items, key=lambda a: a.get_zorder()):
                 item.draw(renderer)
         self._background = pixels.copy()
 
@@ -205,6 +270,7 @@ class Renderer:
         canvas.draw()  # animated and blitted artists are skipped here
         self._background = self._pixels().copy()
         self._regions = self._cells(items, renderer)
+        self._spilled = {ax for ax in self.fig.axes if self._spills(ax)}
 
     def _draw_blitted(self):
         renderer = self.fig.canvas.get_renderer()
@@ -218,6 +284,7 @@ class Renderer:
     def _remember(self, items):
         self._seen = {item: _signature(item) for item in items}
         self._limits = {ax: _limits(ax) for ax in self.fig.axes}
+        self._children = {ax: tuple(map(id, ax.get_children())) for ax in self.fig.axes}
         for item in items:
             _unstale(item)
         for artist in self.animated:
@@ -257,6 +324,21 @@ class Renderer:
         return _pixel_box(bbox or item.get_window_extent(renderer), shape)
 
 
+def encode_png(pixels):
+    """An H x W x 4 uint8 array as PNG bytes (8-bit RGBA, no filter, zlib at PNG_COMPRESSION)."""
+    h, w, _ = pixels.shape
+    rows = np.empty((h, 4 * w + 1), np.uint8)
+    rows[:, 0] = 0  # filter type "none" on every row
+    rows[:, 1:] = pixels.reshape(h, 4 * w)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # 8 bits, colour type 6 (RGBA)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), PNG_COMPRESSION)) + chunk(b"IEND", b""))
+
+
 def _overlap(a, b):
     """Whether two boxes overlap (x0, y0, x1, y1 in display units, or rows and columns)."""
     return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
@@ -277,11 +359,10 @@ def _limits(ax):
 
 
 def _signature(item):
-    """What must stay the same for a partial redraw: visibility, position, the children, the
-    set-up of each axis."""
+    """What must stay the same for a partial redraw: visibility, position, the set-up of each axis."""
     if isinstance(item, Axes):
-        return (item.get_visible(), tuple(item.get_position().bounds),
-                tuple(map(id, item.get_children())), _axis_key(item.xaxis), _axis_key(item.yaxis))
+        return (item.get_visible(), tuple(item.get_position().bounds), _axis_key(item.xaxis),
+                _axis_key(item.yaxis))
     return (item.get_visible(), id(item))
 
 
@@ -335,8 +416,10 @@ def layout_key(fig):
 
 
 def _legend_rows(legend):
-    n = len(legend.get_texts())
-    return -(-n // max(1, legend._ncols)), legend._ncols if legend._outside_loc not in ("lower", "upper") else n
+    """A legend's rows; beside the axes (not above or below them) its texts too: they set its width."""
+    texts = [t.get_text() for t in legend.get_texts()]
+    rows = -(-len(texts) // max(1, legend._ncols))
+    return (rows,) if getattr(legend, "_outside_loc", None) in ("lower", "upper") else (rows, tuple(texts))
 
 
 # Advance widths (in em) of DejaVu Sans, matplotlib's default font, for the characters of tick

@@ -131,7 +131,6 @@ class TowerExplorer(Explorer):
         static_key = (s["target"], s["units"], s["steepness"] if s["units"] == "sigmoid" else None)
         if static_key != self._static_key:
             self._static_key = static_key
-            self.static_changed()
             self.l_f.set_data(r.x, r.fx)
             # room for f, for zero (where the towers start) and for a little overshoot
             lo, hi = min(r.fx.min(), 0.0), max(r.fx.max(), 0.0)
