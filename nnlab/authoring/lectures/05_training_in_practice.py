@@ -123,10 +123,18 @@ show(fig, f"Log-log plot of the root-mean-square error of the mini-batch gradien
 print("N = 50,000, B = 100:", training.steps_per_epoch(50_000, 100), "steps per epoch")
 print("N = 50,000, B = 128:", training.steps_per_epoch(50_000, 128), "steps,",
       training.steps_per_epoch(50_000, 128, drop_last=True), "with drop_last")
-for epoch in range(3):
-    first = training.batches(training.epoch_order(seed=0, epoch=epoch, n=10), 4)
-    print(f"epoch {epoch}: batches of 10 examples by 4:",
-          " | ".join(" ".join(map(str, b)) for b in first))
+orders = [training.epoch_order(seed=0, epoch=epoch, n=10) for epoch in range(3)]
+print("each epoch visits each of 10 examples once:",
+      all(sorted(o) == list(range(10)) for o in orders))
+print("the three epochs' orders differ:", len({tuple(o) for o in orders}) == 3)
+
+# %% [markdown]
+# The batches of those three epochs, 10 examples in batches of 4 (the last one short):
+
+# %%
+for epoch, order in enumerate(orders):
+    print(f"epoch {epoch}:", " | ".join(" ".join(map(str, b))
+                                        for b in training.batches(order, 4)))
 
 # %% [markdown]
 # ## 4. Step sizes that settle: Robbins and Monro
