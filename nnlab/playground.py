@@ -49,13 +49,15 @@ def trainer(config, points=()):
     return config.build(*data(config, points))
 
 
-def window(X, extent=EXTENT):
-    """The square window (lo, hi) that shows ``extent`` and every point of X, with a small margin."""
+def window(X, margin=0.1):
+    """The square window (lo, hi) in x1 and x2 that shows every point of X, with ``margin`` of its width
+    on each side (EXTENT when there are no points)."""
     X = np.asarray(X, float)
-    lo, hi = extent
-    if X.size:
-        lo, hi = min(lo, float(X.min()) - 0.2), max(hi, float(X.max()) + 0.2)
-    return lo, hi
+    if not X.size:
+        return EXTENT
+    lo, hi = float(X.min()), float(X.max())
+    pad = margin * max(hi - lo, 1e-3)
+    return lo - pad, hi + pad
 
 
 def class_probabilities(A, output):

@@ -52,7 +52,7 @@ class TrainingPlayground(Explorer):
     PyTorch script. Click the region (or use "add point") to add a training point of the chosen class.
     """
 
-    figsize = (11.6, 6.2)
+    figsize = (9.4, 5.6)
     dpi = 90
 
     settings = (
@@ -170,18 +170,19 @@ class TrainingPlayground(Explorer):
     def layout(self):
         c = self.controls
         row = lambda *names: widgets.HBox([c[n] for n in names], layout={"flex_flow": "row wrap"})
-        head = lambda text: widgets.HTML(f"<b>{text}</b>")
-        return widgets.VBox([
-            row("play", "pause", "step", "step_epoch", "reset"),
-            head("Data"), row("dataset", "classes", "regenerate"), row("n", "noise", "test_share"),
-            row("seed", "add_class", "add_point"), row("add_x1", "add_x2"),
-            widgets.Label("(or click the decision region to add a point there)"),
-            head("Features"), row(*[f"use_{k}" for k in FEATURES]),
-            head("Network"), row("layers", "activation", "output"),
-            row(*[f"units{k}" for k in range(1, MAX_LAYERS + 1)]), row("init", "standardize"),
-            head("Training"), row("optimizer", "momentum", "lr"), row("schedule", "batch_size", "patience"),
-            row("regularization", "reg_rate", "dropout"),
-            self.image, self.caption])
+        groups = {
+            "Data": [row("dataset", "classes", "regenerate"), row("n", "noise", "test_share"),
+                     row("seed", "add_class", "add_point"), row("add_x1", "add_x2"),
+                     widgets.Label("(or click the decision region to add a point there)")],
+            "Network": [row(*[f"use_{k}" for k in FEATURES]), row("layers", "activation", "output"),
+                                     row(*[f"units{k}" for k in range(1, MAX_LAYERS + 1)]),
+                                     row("init", "standardize")],
+            "Training": [row("optimizer", "momentum", "lr"), row("schedule", "batch_size", "patience"),
+                         row("regularization", "reg_rate", "dropout")],
+        }
+        tabs = widgets.Tab(children=[widgets.VBox(g) for g in groups.values()], titles=tuple(groups))
+        # the figure right under the buttons, the settings in tabs below it: all in view at once
+        return widgets.VBox([row("play", "pause", "step", "step_epoch", "reset"), self.image, self.caption, tabs])
 
     def on_click(self, ax, x, y):
         """A click on the decision region adds a training point of the chosen class there."""
@@ -276,7 +277,7 @@ class TrainingPlayground(Explorer):
         self.ax_region = fig.add_subplot(gs[:, 1])
         self.ax_loss, self.ax_acc, self.ax_conf = (fig.add_subplot(gs[i, 2]) for i in range(3))
         self.ax_net.set_axis_off()
-        self.ax_net.set_title("network: each tile is a neuron's output over the square", fontsize=10)
+        self.ax_net.set_title("network: each neuron's output", fontsize=10)
         self.links = LineCollection([], zorder=1, capstyle="butt")
         self.ax_net.add_collection(self.links)
         # the tiles come coloured (orange -1, white 0, blue +1: playground.diverging), as one picture
@@ -288,7 +289,7 @@ class TrainingPlayground(Explorer):
             ax.set_axisbelow(True)
         self.region = self.ax_region.imshow(np.ones((2, 2, 3)), origin="lower", interpolation="bilinear",
                                             aspect="equal", zorder=1)
-        self.ax_region.set(xlabel="x₁", ylabel="x₂", title="decision region: filled train, hollow test points")
+        self.ax_region.set(xlabel="x₁", ylabel="x₂", title="decision region (hollow: test points)")
         self.ax_region.title.set_fontsize(10)
         self.train_pts, self.test_pts = [], []
         for k in range(3):
@@ -311,7 +312,6 @@ class TrainingPlayground(Explorer):
         self.ax_conf.set(xlabel="predicted class", ylabel="true class")
         self.conf_texts = []
         self.readout = fig.suptitle(" ", fontsize=10)
-        self.settings_text = fig.supxlabel(" ", fontsize=9, color="0.25")
         handles = [Line2D([], [], ls="", marker=CLASS_MARKERS[k], color=CLASS_COLOURS[k], mec="white", ms=8,
                           label=f"class {k}") for k in range(3)]
         handles += [Line2D([], [], ls="", marker="o", mfc="none", mec="0.3", ms=8, label="test point"),
@@ -320,7 +320,10 @@ class TrainingPlayground(Explorer):
                     Line2D([], [], color=OKABE_ITO["orange"], lw=2.5, label="weight < 0 (width ∝ |w|)"),
                     Line2D([], [], color=OKABE_ITO["blue"], lw=1.8, label="training set"),
                     Line2D([], [], color=OKABE_ITO["vermillion"], lw=1.8, ls="--", label="test set")]
-        fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=9, frameon=False)
+        # the key below the panels, the training settings as its title
+        self.key = fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=9, frameon=False,
+                              title=" ", title_fontsize=9)
+        self.settings_text = self.key.get_title()
         for ax in fig.axes:      # titles under what changes: a frame does not draw them again
             ax.title.set_zorder(0.1)
         self.animated = (self.readout,)
@@ -409,7 +412,10 @@ class TrainingPlayground(Explorer):
         for (x, yy), name in zip(self._layout[0], names):
             self.net_texts.append(self.ax_net.text(x - 0.6, yy, name, ha="right", va="center", fontsize=10,
                                                   zorder=0.1))
-        heads = ["inputs"] + [f"layer {k}" for k in range(1, len(self._layout) - 1)] + ["output"]
+        hidden = len(self._layout) - 2
+        short = hidden > 3        # deep networks: short column heads that do not run into each other
+        heads = (["in" if short else "inputs"] + [f"h{k}" if short else f"layer {k}" for k in range(1, hidden + 1)]
+                 + ["out" if short else "output"])
         for col, head in zip(self._layout, heads):
             self.net_texts.append(self.ax_net.text(col[0, 0], -0.35, head, ha="center", va="bottom", fontsize=9,
                                                   zorder=0.1))
@@ -443,8 +449,8 @@ class TrainingPlayground(Explorer):
         r, tr = self.result, self.trainer
         ev = tr.evaluation
         text = (f"Epoch {tr.epoch} (iteration {tr.iteration}, {tr.samples_seen} samples seen) of a "
-                f"{'-'.join(map(str, tr.net.sizes))} network on {self._state['dataset']}: training loss "
-                f"{ev['train_loss']:.3g}")
+                f"{'-'.join(map(str, tr.net.sizes))} network on {self._state['dataset']}, {self._state['optimizer']}"
+                f" at learning rate {tr.lr:.3g}: training loss {ev['train_loss']:.3g}")
         if "test_loss" in ev:
             text += f", test loss {ev['test_loss']:.3g}"
         text += f"; accuracy {100 * ev['train_accuracy']:.0f}% on the training set"

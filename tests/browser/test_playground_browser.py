@@ -1,0 +1,88 @@
+"""TrainingPlayground in a real JupyterLab: Play produces frames while the kernel stays responsive,
+a slider changed while playing takes effect, and Pause stops the frames within half a second."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from conftest import ARTIFACTS
+from jupyter_page import bad_outputs, open_and_run, wait
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+NAME = "playground_browser.ipynb"
+
+
+def _notebook(root):
+    cells = ["from nnlab.views.playground import TrainingPlayground\n",
+             "p = TrainingPlayground(n=400, layers=2, units1=8, units2=8)\np"]
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c}
+                    for c in cells],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (root / NAME).write_text(json.dumps(nb))
+
+
+def _button(explorer, label):
+    return explorer.locator("button").filter(has_text=re.compile(rf"^\s*{label}\s*$"))
+
+
+def _sources(img, seconds):
+    """The distinct src values the figure shows over ``seconds`` (polled every 20 ms)."""
+    seen, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        src = img.get_attribute("src")
+        if not seen or seen[-1] != src:
+            seen.append(src)
+        time.sleep(0.02)
+    return seen
+
+
+def test_play_shows_frames_a_slider_works_while_playing_and_pause_stops_them(page, lab):
+    _notebook(lab["root"])
+    state = open_and_run(page, lab, NAME)
+    assert not bad_outputs(state), bad_outputs(state)
+    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").first
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    img = explorer.locator("img").first
+    caption = explorer.locator(".nnlab-caption")
+    wait(lambda: "Epoch 0 " in caption.inner_text(), 30, "the first picture")
+    ARTIFACTS.mkdir(exist_ok=True)
+    explorer.screenshot(path=str(ARTIFACTS / "playground-start.png"))
+
+    before = img.get_attribute("src")
+    _button(explorer, "play").click()
+    frames = _sources(img, 1.0)
+    for _ in range(20):                     # at least five new frames (a slow machine gets more time)
+        if len([s for s in frames if s != before]) >= 5:
+            break
+        frames += _sources(img, 1.0)
+    assert len([s for s in frames if s != before]) >= 5, f"only {len(frames) - 1} new frames while playing"
+    assert _button(explorer, "pause").is_enabled() and not _button(explorer, "play").is_enabled()
+
+    # a slider while playing: type a learning rate into its readout (in the Training tab); the next
+    # frames use it
+    explorer.locator(".lm-TabBar-tab").filter(has_text="Training").click()
+    readout = explorer.locator(".widget-slider").filter(has_text="learning rate").locator(".widget-readout")
+    readout.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("0.1")
+    page.keyboard.press("Enter")
+    wait(lambda: "learning rate 0.1:" in caption.inner_text(), 20, "the new learning rate in the description")
+    epoch = int(re.search(r"Epoch (\d+)", caption.inner_text()).group(1))
+    wait(lambda: int(re.search(r"Epoch (\d+)", caption.inner_text()).group(1)) > epoch + 2, 20,
+         "training to go on at the new rate (no reset)")
+    explorer.screenshot(path=str(ARTIFACTS / "playground-playing.png"))
+
+    _button(explorer, "pause").click()
+    time.sleep(0.5)                         # the frame in flight and the paused picture arrive within 0.5 s
+    after = _sources(img, 2.0)
+    assert len(after) == 1, f"{len(after) - 1} new frames more than 0.5 s after Pause"
+    wait(lambda: _button(explorer, "play").is_enabled(), 5, "Play to be enabled again")
+    assert not _button(explorer, "pause").is_enabled()
+    assert "learning rate 0.1:" in caption.inner_text()
+    explorer.screenshot(path=str(ARTIFACTS / "playground-paused.png"))
+    assert not page.console_errors, page.console_errors
