@@ -8,11 +8,19 @@ import time
 
 import pytest
 from conftest import ARTIFACTS
-from jupyter_page import bad_outputs, open_and_run, wait
+from jupyter_page import RUN_STATE_JS, bad_outputs, open_and_run, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 NAME = "playground_browser.ipynb"
+RUN_CELL_JS = """(code) => {
+  const app = window.jupyterapp, nb = app.shell.currentWidget.content;
+  nb.activeCellIndex = nb.widgets.length - 1;
+  return app.commands.execute('notebook:insert-cell-below').then(() => {
+    nb.activeCell.model.sharedModel.setSource(code);
+    return app.commands.execute('notebook:run-cell');
+  });
+}"""
 
 
 def _notebook(root):
@@ -62,6 +70,12 @@ def test_play_shows_frames_a_slider_works_while_playing_and_pause_stops_them(pag
         frames += _sources(img, 1.0)
     assert len([s for s in frames if s != before]) >= 5, f"only {len(frames) - 1} new frames while playing"
     assert _button(explorer, "pause").is_enabled() and not _button(explorer, "play").is_enabled()
+
+    # another cell runs while the playground plays (Play yields to the kernel between frames)
+    page.evaluate(RUN_CELL_JS, "print('alive', p.playing, p.frames > 0, type(p._task).__name__)")
+    wait(lambda: "alive True True" in json.dumps(page.evaluate(RUN_STATE_JS)["outputs"][-1]), 20,
+         "a cell to run while playing")
+    assert "alive True True Task" in json.dumps(page.evaluate(RUN_STATE_JS)["outputs"][-1])  # the kernel's loop
 
     # a slider while playing: type a learning rate into its readout (in the Training tab); the next
     # frames use it
