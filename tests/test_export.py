@@ -61,3 +61,22 @@ def test_a_stopped_run_stops_at_the_same_epoch(tmp_path):
 def test_bad_epochs_are_named():
     with pytest.raises(ValueError, match="^epochs: "):
         export.pytorch_script(TrainingConfig(), epochs=-1)
+
+
+def test_the_playgrounds_script_repeats_the_playgrounds_run(tmp_path):
+    from nnlab.views.playground import TrainingPlayground
+
+    p = TrainingPlayground(dataset="moons", n=150, layers=2, units1=6, units2=3, optimizer="momentum", lr=0.05,
+                           regularization="l2", dropout=0.1, points=[[0.0, 0.0, 1]], schedule="cosine (over 200 epochs)")
+    path = tmp_path / "playground_run.py"
+    text = p.to_pytorch(epochs=4, path=path)
+    assert path.read_text() == text
+    out = subprocess.run([sys.executable, str(path), "--json"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    for _ in range(4):
+        p.run_epoch()
+    for column in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+        np.testing.assert_allclose(got[column], p.trainer.history[column], rtol=0, atol=1e-8, err_msg=column)
+    table = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300).stdout
+    assert len(table.strip().splitlines()) == 5     # a row per epoch, epoch 0 included

@@ -123,17 +123,22 @@ class TrainingPlayground(Explorer):
             schedule=SCHEDULES[s["schedule"]], batch_size=s["batch_size"], dropout=s["dropout"],
             standardize=s["standardize"], patience=s["patience"] or None, seed=s["seed"], **reg)
 
-    def to_pytorch(self, epochs=20):
-        """A runnable PyTorch script that repeats this run (same data, weights, order, optimiser)."""
+    def to_pytorch(self, epochs=20, path=None):
+        """A runnable PyTorch script that repeats this run (same data, weights, order, optimiser) for
+        ``epochs`` epochs; written to ``path`` as well if one is given."""
         from .. import export
-        return export.pytorch_script(self.config(), self._state["points"], epochs=epochs)
+        text = export.pytorch_script(self.config(), self._state["points"], epochs=epochs)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        return text
 
     # ----------------------------------------------------------------- controls
     def make_controls(self):
         c = super().make_controls()
         buttons = {"play": ("play", "play"), "pause": ("pause", "pause"), "step": ("step (1 batch)", "step-forward"),
                    "step_epoch": ("step epoch", "fast-forward"), "reset": ("reset", "undo"),
-                   "regenerate": ("new data (seed + 1)", "refresh"), "add_point": ("add point", "plus")}
+                   "regenerate": ("new seed (data, weights)", "refresh"), "add_point": ("add point", "plus")}
         for name, (label, icon) in buttons.items():
             c[name] = widgets.Button(description=label, icon=icon, layout={"width": "auto"},
                                      tooltip=label)

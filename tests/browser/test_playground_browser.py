@@ -79,7 +79,13 @@ def test_play_shows_frames_a_slider_works_while_playing_and_pause_stops_them(pag
 
     # a slider while playing: type a learning rate into its readout (in the Training tab); the next
     # frames use it
-    explorer.locator(".lm-TabBar-tab").filter(has_text="Training").click()
+    tabs = explorer.locator("[role=tab]")        # the settings' tabs work from the keyboard
+    tabs.first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    wait(lambda: tabs.filter(has_text="Training").get_attribute("aria-selected") == "true", 5,
+         "the Training tab to open from the keyboard")
     readout = explorer.locator(".widget-slider").filter(has_text="learning rate").locator(".widget-readout")
     readout.click()
     page.keyboard.press("Control+a")
