@@ -313,6 +313,7 @@ class TrainingPlayground(Explorer):
             ax.xaxis.set_major_locator(MaxNLocator(5, integer=True, prune="upper"))  # no label at the growing end
             ax.grid(alpha=0.3)
         self.ax_acc.set_ylim(0, 1.02)
+        self.ax_acc.set_yticks([0, 0.5, 1])
         self.confusion = self.ax_conf.imshow(np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, zorder=1)
         self.ax_conf.set(xlabel="predicted class", ylabel="true class")
         self.conf_texts = []
@@ -355,7 +356,7 @@ class TrainingPlayground(Explorer):
         snap.mosaic = playground.mosaic(snap.tiles, self._layout, RES // EVERY)
         snap.mosaic_rgba = playground.diverging(snap.mosaic, to_rgb(OKABE_ITO["orange"]), to_rgb(OKABE_ITO["blue"]))
         snap.regions = playground.regions(snap.probs, snap.extent)
-        snap.colours = playground.blend(snap.probs, [to_rgb(c) for c in CLASS_COLOURS[:snap.probs.shape[2]]])
+        snap.colours = playground.blend(snap.probs, [to_rgb(c) for c in CLASS_COLOURS[:snap.probs.shape[2]]], 0.7)
         snap.curves = playground.thin(snap.epochs, snap.train_loss, snap.test_loss, snap.train_accuracy,
                                       snap.test_accuracy)
         snap.bounds = playground.curve_bounds(snap.epochs, snap.train_loss, snap.test_loss)

@@ -105,4 +105,12 @@ def test_play_shows_frames_a_slider_works_while_playing_and_pause_stops_them(pag
     assert not _button(explorer, "pause").is_enabled()
     assert "learning rate 0.1:" in caption.inner_text()
     explorer.screenshot(path=str(ARTIFACTS / "playground-paused.png"))
+
+    # a click on the decision region adds a training point of the chosen class there (ipyevents)
+    box = img.bounding_box()
+    img.click(position={"x": box["width"] * 0.57, "y": box["height"] * 0.35})
+    wait(lambda: "Epoch 0 " in caption.inner_text(), 20, "the run to start again with the new point")
+    page.evaluate(RUN_CELL_JS, "print('points', len(p.state['points']), p.state['points'][0][2], len(p.trainer.X))")
+    wait(lambda: "points 1 1 201" in json.dumps(page.evaluate(RUN_STATE_JS)["outputs"][-1]), 20,
+         "the clicked point in the state and the training set")
     assert not page.console_errors, page.console_errors
