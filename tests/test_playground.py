@@ -135,7 +135,8 @@ def test_each_neuron_tile_is_its_activation_over_the_grid_by_torch():
         for j in range(A.shape[1]):
             a = A[:, j].numpy()
             want = (2 * a - 1) if layer == len(tr.net.params) else a
-            np.testing.assert_allclose(r.tiles[layer][j].ravel(), want / np.abs(want).max(), atol=1e-12)
+            tile = (want / np.abs(want).max()).reshape(len(xs), len(xs))[::2, ::2]   # every other grid point
+            np.testing.assert_allclose(r.tiles[layer][j], tile, atol=1e-12)
     np.testing.assert_allclose(r.probs[..., 1].ravel(), A[:, 0].numpy(), atol=1e-12)
 
 
