@@ -261,3 +261,19 @@ def test_play_stops_by_itself_when_the_run_stops_early():
 
     asyncio.run(asyncio.wait_for(scenario(), 60))
     assert p.trainer.stopped and not p.playing and "stopped early" in p.describe()
+
+
+def test_frames_drawn_in_part_equal_a_whole_redraw():
+    """Play redraws only what changed; the oracle is a full redraw of the same figure."""
+    import io
+
+    from PIL import Image
+
+    pixels = lambda png: np.asarray(Image.open(io.BytesIO(png)))
+    p = TrainingPlayground(dataset="spirals", classes=3, n=200, layers=3)
+    for _ in range(25):
+        p.frame()
+    assert p.renderer.n_partial > 20
+    shown = p.image.value
+    p.static_changed()
+    np.testing.assert_array_equal(pixels(shown), pixels(p.render_png()))
