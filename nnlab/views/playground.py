@@ -307,7 +307,7 @@ class TrainingPlayground(Explorer):
         self.new_point = self.ax_region.plot([], [], "P", color="black", mec="white", ms=11, zorder=4)[0]
         self.curves = {}
         for ax, what, label in ((self.ax_loss, "loss", "loss"), (self.ax_acc, "accuracy", "accuracy")):
-            for split, col, ls in (("train", OKABE_ITO["blue"], "-"), ("test", OKABE_ITO["vermillion"], "--")):
+            for split, col, ls in (("train", OKABE_ITO["black"], "-"), ("test", OKABE_ITO["vermillion"], "--")):
                 self.curves[f"{split}_{what}"] = ax.plot([], [], color=col, ls=ls, lw=1.8, label=split)[0]
             ax.set(xlabel="epoch", ylabel=label)
             ax.xaxis.set_major_locator(MaxNLocator(5, integer=True, prune="upper"))  # no label at the growing end
@@ -324,7 +324,7 @@ class TrainingPlayground(Explorer):
                     Line2D([], [], ls="", marker="P", color="black", ms=9, label="where a new point goes"),
                     Line2D([], [], color=OKABE_ITO["blue"], lw=2.5, label="weight > 0"),
                     Line2D([], [], color=OKABE_ITO["orange"], lw=2.5, label="weight < 0 (width ∝ |w|)"),
-                    Line2D([], [], color=OKABE_ITO["blue"], lw=1.8, label="training set"),
+                    Line2D([], [], color=OKABE_ITO["black"], lw=1.8, label="training set"),
                     Line2D([], [], color=OKABE_ITO["vermillion"], lw=1.8, ls="--", label="test set")]
         # the key below the panels, the training settings as its title
         self.key = fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=9, frameon=False,
