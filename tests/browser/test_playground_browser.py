@@ -6,13 +6,15 @@ import json
 import re
 import time
 
+from pathlib import Path
+
 import pytest
-from conftest import ARTIFACTS
 from jupyter_page import RUN_STATE_JS, bad_outputs, open_and_run, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 NAME = "playground_browser.ipynb"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 RUN_CELL_JS = """(code) => {
   const app = window.jupyterapp, nb = app.shell.currentWidget.content;
   nb.activeCellIndex = nb.widgets.length - 1;
