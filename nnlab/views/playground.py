@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .. import data, playground, training
 from .base import OKABE_ITO, RENDER_LOCK, Explorer, Setting
@@ -282,13 +282,18 @@ class TrainingPlayground(Explorer):
         self.ax_region = fig.add_subplot(gs[:, 1])
         self.ax_loss, self.ax_acc, self.ax_conf = (fig.add_subplot(gs[i, 2]) for i in range(3))
         self.ax_net.set_axis_off()
+        for axis in (self.ax_net.xaxis, self.ax_net.yaxis):   # no ticks at all: its limits never need a layout
+            axis.set_major_locator(NullLocator())
         self.ax_net.set_title("network: each neuron's output", fontsize=10)
         self.links = LineCollection([], zorder=1, capstyle="butt")
         self.ax_net.add_collection(self.links)
         # the tiles come coloured (orange -1, white 0, blue +1: playground.diverging), as one picture
         self.tiles = self.ax_net.imshow(np.zeros((2, 2, 4), np.uint8), zorder=2, interpolation="nearest",
                                         aspect="equal")
-        self.net_texts = []
+        self.input_texts = [self.ax_net.text(0, 0, "", ha="right", va="center", fontsize=10, zorder=0.1)
+                            for _ in FEATURES]
+        self.head_texts = [self.ax_net.text(0, 0, "", ha="center", va="bottom", fontsize=9, zorder=0.1)
+                           for _ in range(MAX_LAYERS + 2)]
         # every axes below what changes in it, so that a frame draws only what changed (render.py)
         for ax in (self.ax_region, self.ax_loss, self.ax_acc, self.ax_conf):
             ax.set_axisbelow(True)
@@ -316,7 +321,9 @@ class TrainingPlayground(Explorer):
         self.ax_acc.set_yticks([0, 0.5, 1])
         self.confusion = self.ax_conf.imshow(np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, zorder=1)
         self.ax_conf.set(xlabel="predicted class", ylabel="true class")
-        self.conf_texts = []
+        self.conf_texts = [self.ax_conf.text(j, i, "", ha="center", va="center", fontsize=9) for i, j in np.ndindex(3, 3)]
+        self.ax_conf.set_xticks(range(3))     # fixed ticks: the limits show two or three of them
+        self.ax_conf.set_yticks(range(3))
         self.readout = fig.suptitle(" ", fontsize=10)
         handles = [Line2D([], [], ls="", marker=CLASS_MARKERS[k], color=CLASS_COLOURS[k], mec="white", ms=8,
                           label=f"class {k}") for k in range(3)]
@@ -388,7 +395,9 @@ class TrainingPlayground(Explorer):
         C = r.confusion
         self.confusion.set_data(C)
         self.confusion.set_clim(0, max(1, C.max()))
-        for (i, j), t in zip(np.ndindex(C.shape), self.conf_texts):
+        for (i, j), t in zip(np.ndindex(3, 3), self.conf_texts):
+            if i >= len(C) or j >= len(C):
+                continue
             t.set_text(str(C[i, j]))
             t.set_color("white" if C[i, j] > C.max() / 2 else "black")
         self.readout.set_text(self._readout())
@@ -397,8 +406,8 @@ class TrainingPlayground(Explorer):
             self.settings_text.set_text(line)
 
     def _draw_run(self, r):
-        """What stays the same during a run: points, the window, the network's labels, the matrix's size."""
-        self.static_changed()
+        """What stays the same during a run: points, the window, the network's labels, the matrix's size
+        (set through the artists' setters: the renderer finds what changed)."""
         X, y, Xt, yt = self._data
         for k in range(3):
             self.train_pts[k].set_data(X[y == k, 0], X[y == k, 1])
@@ -407,32 +416,29 @@ class TrainingPlayground(Explorer):
         self.region.set_extent((lo, hi, lo, hi))
         self.ax_region.set_xlim(lo, hi)
         self.ax_region.set_ylim(lo, hi)
-        for t in self.net_texts:
-            t.remove()
-        self.net_texts = []
         width, height = r.mosaic.shape[1] / (RES // EVERY), r.mosaic.shape[0] / (RES // EVERY)
         self.tiles.set_extent((0, width, height, 0))
-        self.ax_net.set_xlim(-1.9, width + 0.1)
+        self.ax_net.set_xlim(-2.5, width + 0.1)
         self.ax_net.set_ylim(height + 0.1, -0.9)
         names = [FEATURE_LABELS[list(FEATURES.values()).index(f)] for f in self.trainer.features]
-        for (x, yy), name in zip(self._layout[0], names):
-            self.net_texts.append(self.ax_net.text(x - 0.6, yy, name, ha="right", va="center", fontsize=10,
-                                                  zorder=0.1))
         hidden = len(self._layout) - 2
         short = hidden > 3        # deep networks: short column heads that do not run into each other
         heads = (["in" if short else "inputs"] + [f"h{k}" if short else f"layer {k}" for k in range(1, hidden + 1)]
                  + ["out" if short else "output"])
-        for col, head in zip(self._layout, heads):
-            self.net_texts.append(self.ax_net.text(col[0, 0], -0.35, head, ha="center", va="bottom", fontsize=9,
-                                                  zorder=0.1))
+        # the texts are made once (setup) and moved, so that a new run redraws only what changed
+        shown = [(t, (x - 0.6, yy), name) for t, (x, yy), name in zip(self.input_texts, self._layout[0], names)]
+        shown += [(t, (col[0, 0], -0.35), head) for t, col, head in zip(self.head_texts, self._layout, heads)]
+        for t in self.input_texts + self.head_texts:
+            t.set_visible(any(t is u for u, _, _ in shown))
+        for t, xy, text in shown:
+            t.set_position(xy)
+            t.set_text(text)
         K = r.confusion.shape[0]
-        for t in self.conf_texts:
-            t.remove()
-        self.conf_texts = [self.ax_conf.text(j, i, "", ha="center", va="center", fontsize=9)
-                           for i, j in np.ndindex(K, K)]
+        for t, (i, j) in zip(self.conf_texts, np.ndindex(3, 3)):
+            t.set_visible(i < K and j < K)
         self.confusion.set_extent((-0.5, K - 0.5, K - 0.5, -0.5))
-        self.ax_conf.set_xticks(range(K))
-        self.ax_conf.set_yticks(range(K))
+        self.ax_conf.set_xlim(-0.5, K - 0.5)
+        self.ax_conf.set_ylim(K - 0.5, -0.5)
         self.ax_conf.set_title(f"confusion matrix ({r.confusion_of} set)", fontsize=10)
 
     def _readout(self):
