@@ -98,7 +98,8 @@ class Phases:
         self._render = render
         self._encode = render.encode_png
         self.renderer = explorer.renderer
-        self._counts = (explorer.n_renders, explorer.renderer.n_full, explorer.renderer.n_partial)
+        self._counts = (explorer.n_renders, getattr(explorer.renderer, "n_full", 0),
+                        getattr(explorer.renderer, "n_partial", 0))
         self._explorer = explorer
         self._wrap(explorer, "compute", "model")
         self._wrap(explorer, "draw", "artists")
@@ -127,7 +128,8 @@ class Phases:
     def shares(self):
         total = sum(self.seconds.values()) or 1.0
         frames = self._explorer.n_renders - self._counts[0]
-        whole, part = self.renderer.n_full - self._counts[1], self.renderer.n_partial - self._counts[2]
+        whole = getattr(self.renderer, "n_full", 0) - self._counts[1]
+        part = getattr(self.renderer, "n_partial", 0) - self._counts[2]
         return (", ".join(f"{k} {100 * v / total:.0f}%" for k, v in self.seconds.items())
                 + f"; frames: {whole} whole, {part} in part, {frames - whole - part} blitted only")
 

@@ -61,7 +61,7 @@ class Renderer:
         self._blitted = {}       # axes -> its artists drawn on every frame (the end of its draw order)
         self._limits = {}        # axes -> its data limits at the last frame
         self._children = {}      # axes -> its artists at the last frame
-        self._spilled = set()    # axes whose tick labels reach outside their cell (redrawn whole)
+        self._spilled = set()    # axes whose tick labels reach outside their cell (laid out anew)
         self._title_auto = {}    # axes -> whether matplotlib places its title (as the view left it)
         self.n_full = self.n_partial = 0  # how many frames were drawn whole / in part (benchmarks)
 
@@ -86,7 +86,7 @@ class Renderer:
         for mine, theirs in zip(self.fig.axes, other.fig.axes):
             mine.set_position(theirs.get_position(original=True), which="original")
             mine.set_position(theirs.get_position(original=False), which="active")
-        self._layout_key = other._layout_key
+        self._layout_key = layout_key(self.fig)  # laid out as ``other`` is: no layout of its own
         self._grids = None
         self.invalidate()
         return self.png()
@@ -245,9 +245,11 @@ class Renderer:
         return next((i for i, r in enumerate(self._regions) if item in r[0]), None)
 
     def _redraw(self, regions):
-        self.n_partial += 1
         pixels = self._pixels()
         pixels[...] = self._background
+        if not regions:
+            return  # only the blitted artists changed
+        self.n_partial += 1
         renderer = self.fig.canvas.get_renderer()
         for items, (r0, r1, c0, c1) in regions:
             pixels[r0:r1, c0:c1] = self._blank[r0:r1, c0:c1]
@@ -271,6 +273,8 @@ class Renderer:
         self._background = self._pixels().copy()
         self._regions = self._cells(items, renderer)
         self._spilled = {ax for ax in self.fig.axes if self._spills(ax)}
+        if self._spilled:
+            self._layout_key = None  # lay out again next time, with room for those labels
 
     def _draw_blitted(self):
         renderer = self.fig.canvas.get_renderer()
@@ -395,21 +399,22 @@ def _unstale(artist):
 def layout_key(fig):
     """What decides how much room the layout must leave around the axes: how many lines each
     title, label and figure text has (their height, not their wording), the legends' rows, the
-    offset texts, and the width of the widest tick label of each axis."""
+    offset texts, and the width of the widest y tick label of each axes."""
     texts, widths = [], []
     for ax in fig.axes:
         if not ax.get_visible():
             texts.append(None)
             continue
         texts += [_lines(ax.get_title()), _lines(ax.get_xlabel()), ax.get_ylabel()]
-        # the width of the y tick labels decides the left margin; the x tick labels at the ends
-        # reach into the margins beside the axes
-        for axis, (lo, hi) in ((ax.yaxis, ax.get_ylim()), (ax.xaxis, ax.get_xlim())):
-            lo, hi = sorted((lo, hi))
-            locs = [t for t in axis.get_majorticklocs() if lo <= t <= hi]
-            formatter = axis.get_major_formatter()
-            widths.append(max((_label_width(t) for t in formatter.format_ticks(locs)), default=0))
-            texts.append(formatter.get_offset())
+        # the width of the y tick labels decides the left margin; x tick labels only change their
+        # own width, not the height the layout reserves for them (one that reaches out of its
+        # cell is caught after drawing: ``Renderer._spills``)
+        lo, hi = sorted(ax.get_ylim())
+        locs = [t for t in ax.yaxis.get_majorticklocs() if lo <= t <= hi]
+        formatter = ax.yaxis.get_major_formatter()
+        widths.append(max((_label_width(t) for t in formatter.format_ticks(locs)), default=0))
+        texts.append(formatter.get_offset())
+        texts.append(ax.xaxis.get_major_formatter().get_offset())
     texts += [_lines(t.get_text()) for t in fig.texts]
     texts += [_legend_rows(legend) for legend in fig.legends]
     return tuple(texts), tuple(widths)
