@@ -82,6 +82,9 @@ class GradientFlowExplorer(Explorer):
         self.verdict = fig.suptitle("", fontsize=10)
         # the key to the gradient panel lives in the static background, below the figure
         fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=9, frameon=False)
+        # the two left panels and the verdict change with every setting: drawn whole on every frame
+        # (cheaper than finding what changed in them); the renderer looks after the training panel
+        self.animated = (self.ax_g, self.ax_h, self.verdict)
 
     def slow(self, state):
         """Training that needs more than a third of the budget (about a third of a second): say "computing…"."""

@@ -62,6 +62,7 @@ class Renderer:
         self._limits = {}        # axes -> its data limits at the last frame
         self._children = {}      # axes -> its artists at the last frame
         self._spilled = set()    # axes whose tick labels reach outside their cell (laid out anew)
+        self._moved = set()      # axes whose limits or artists changed in this frame
         self._title_auto = {}    # axes -> whether matplotlib places its title (as the view left it)
         self.n_full = self.n_partial = 0  # how many frames were drawn whole / in part (benchmarks)
 
@@ -117,7 +118,7 @@ class Renderer:
         changed = self._changed(items)
         if self._background is not None and changed is not None:
             self._redraw(changed)
-            if any(self._spills(ax) for group, _ in changed for ax in group if isinstance(ax, Axes)):
+            if any(self._spills(ax) for ax in self._moved):
                 self._draw_all(items)  # a tick label drew outside its cell: over a neighbour's
         else:
             self._draw_all(items)
@@ -132,6 +133,7 @@ class Renderer:
 
     def _changed(self, items):
         """The regions to draw again, or None if only a full draw will do."""
+        self._moved = set()
         if self._background is None or any(isinstance(a, Axes) for a in set(items) ^ set(self._seen)):
             return None
         changed = set()
@@ -189,6 +191,8 @@ class Renderer:
         before = self._blitted.get(ax, [])
         stale = [a for a in order if _stale(a)]
         moved = _limits(ax) != self._limits.get(ax) or ax.patch._stale  # new limits, or a new face
+        if _limits(ax) != self._limits.get(ax):
+            self._moved.add(ax)  # new tick labels, which may not fit its cell
         region = self._region_of(ax)
         children = tuple(map(id, ax.get_children())) != self._children.get(ax)
         if region is None or len(self._regions[region][0]) > 1:
