@@ -273,7 +273,7 @@ def test_frames_drawn_in_part_equal_a_whole_redraw():
     p = TrainingPlayground(dataset="spirals", classes=3, n=200, layers=3)
     for _ in range(25):
         p.frame()
-    assert p.renderer.n_partial > 20
+    assert p.renderer.n_full < 5        # the other 20-odd frames were drawn in part or only blitted
     shown = p.image.value
     p.static_changed()
     np.testing.assert_array_equal(pixels(shown), pixels(p.render_png()))
