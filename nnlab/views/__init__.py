@@ -7,6 +7,7 @@ from .gradcheck import GradientCheckExplorer
 from .gradflow import GradientFlowExplorer
 from .hidden import HiddenUnitsExplorer
 from .perceptron import PerceptronStepper
+from .playground import TrainingPlayground
 from .race import OptimizerRace
 from .towers import TowerDesigner, TowerExplorer
 
@@ -23,6 +24,8 @@ EXPLORERS = {
     AutodiffTrace: {"expression": "network", "in1": 1.5, "mode": "forward", "wrt": "w2", "position": 12},
     GradientCheckExplorer: {"function": "exp", "h": 1e-7, "kind": "forward", "dtype": "float32"},
     OptimizerRace: {"surface": "rosenbrock", "lr": 0.001, "lr_adaptive": 0.05, "steps": 300, "show_RMSProp": True},
+    TrainingPlayground: {"dataset": "spirals", "classes": 3, "layers": 6, "optimizer": "momentum",
+                         "regularization": "l2", "n": 200, "seed": 4},
 }
 
 __all__ = ["Explorer", "show", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",

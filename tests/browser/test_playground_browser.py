@@ -26,7 +26,7 @@ RUN_CELL_JS = """(code) => {
 
 
 def _notebook(root):
-    cells = ["from nnlab.views.playground import TrainingPlayground\n",
+    cells = ["from nnlab.views import TrainingPlayground\n",
              "p = TrainingPlayground(n=400, layers=2, units1=8, units2=8)\np"]
     nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c}
                     for c in cells],
