@@ -30,4 +30,4 @@ EXPLORERS = {
 
 __all__ = ["Explorer", "show", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
            "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace", "AutodiffTrace", "GradientCheckExplorer",
-           "EXPLORERS"]
+           "TrainingPlayground", "EXPLORERS"]

@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .. import data, playground, training
+from ..words import number
 from .base import OKABE_ITO, RENDER_LOCK, Explorer, Setting
 
 DATASETS = ("circle", "gauss", "xor", "moons", "spirals")
@@ -469,7 +470,8 @@ class TrainingPlayground(Explorer):
         if "test_accuracy" in ev:
             text += f", {100 * ev['test_accuracy']:.0f}% on the test set"
         parts = [f"class {k} ({('orange', 'blue', 'green')[k]}) on {100 * share:.0f}% of the square"
-                 + (f" around ({cx:.1f}, {cy:.1f})" if share > 0 else "") for k, (share, cx, cy) in enumerate(r.regions)]
+                 + (f" around ({number(cx, '.1f')}, {number(cy, '.1f')})" if share > 0 else "")
+                 for k, (share, cx, cy) in enumerate(r.regions)]
         text += ". The network predicts " + ", ".join(parts) + "."
         for m in (tr.diverged, tr.stopped):
             if m:

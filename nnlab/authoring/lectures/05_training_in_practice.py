@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
 from nnlab import data, nn, optim, training
-from nnlab.views import show
+from nnlab.views import TrainingPlayground, show
 
 torch.manual_seed(0)
 torch.set_num_threads(1)  # tiny networks: threads only add overhead
@@ -478,3 +478,49 @@ show(fig, "Training accuracy per epoch of the same 2-8-1 network on the circle d
 # NBVAL_CHECK_OUTPUT
 print("standardised beats raw by more than 20 points of accuracy:",
       final[True] - final[False] > 0.2)
+
+# %% [markdown]
+# ## 8. The playground
+#
+# Everything in this lecture in one explorer. Choose the data, the input features, the
+# network and the way to train it, then press **Play**: training runs in the background
+# (other cells keep working) and the figure follows it. The big panel is the decision
+# region with the training points (filled) and the test points (hollow); every small tile
+# is one neuron's response over the same plane, laid out as the network, and the lines
+# between them are the weights (width grows with $|w|$, colour gives the sign). Below:
+# the training and test loss, the accuracy, and the test set's confusion matrix.
+# **Step** takes one batch, **Step epoch** one epoch; click the region to add a point of
+# the chosen class (or type its coordinates on the Data tab).
+#
+# Try this:
+#
+# 1. *circle*, no hidden layer, inputs $x_1, x_2$: a line cannot enclose a disc. Now tick
+#    $x_1^2$ and $x_2^2$: the same linear model draws the circle.
+# 2. *spirals*, two hidden layers of 8: compare tanh with ReLU, then try three classes.
+# 3. Set the optimiser to SGD and the learning rate to 1: the run diverges and says so.
+#    Back to 0.03, then raise the batch size from 1 to 100 and watch the curves calm down
+#    (section 2).
+# 4. Output *tanh + squared error* is what TensorFlow Playground trains with; compare it
+#    with *sigmoid + cross-entropy* on the spirals.
+# 5. Initialisation *zeros* (section 7): the tiles of a layer stay identical.
+
+# %%
+playground = TrainingPlayground()
+playground
+
+# %% [markdown]
+# A setting is a plain dictionary: `playground.state` prints it, and a cell like the one
+# below recreates the same run, step for step. This one is a deep ReLU network on three
+# spirals:
+
+# %%
+TrainingPlayground(dataset="spirals", classes=3, noise=0.03, layers=3, units1=8, units2=8,
+                   units3=8, activation="relu", output="softmax", lr=0.01, batch_size=20)
+
+# %% [markdown]
+# And to carry a run over to PyTorch, `to_pytorch()` writes it as a script (same data,
+# same starting weights, same order of batches) that you can run on its own:
+
+# %%
+script = playground.to_pytorch(epochs=5)
+print("\n".join(script.splitlines()[:12]), "\n...")
