@@ -497,9 +497,9 @@ print("standardised beats raw by more than 20 points of accuracy:",
 # 1. *circle*, no hidden layer, inputs $x_1, x_2$: a line cannot enclose a disc. Now tick
 #    $x_1^2$ and $x_2^2$: the same linear model draws the circle.
 # 2. *spirals*, two hidden layers of 8: compare tanh with ReLU, then try three classes.
-# 3. Set the optimiser to SGD and the learning rate to 1: the run diverges and says so.
-#    Back to 0.03, then raise the batch size from 1 to 100 and watch the curves calm down
-#    (section 2).
+# 3. Choose *momentum* and a learning rate of 1: the loss climbs far above the 0.69 of a
+#    coin toss and the network learns nothing. Back to 0.03, then raise the batch size
+#    from 1 to 100 and watch the curves calm down (section 2).
 # 4. Output *tanh + squared error* is what TensorFlow Playground trains with; compare it
 #    with *sigmoid + cross-entropy* on the spirals.
 # 5. Initialisation *zeros* (section 7): the tiles of a layer stay identical.
