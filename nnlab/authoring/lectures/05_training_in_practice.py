@@ -446,8 +446,9 @@ for init in ("zeros", "uniform 0.7"):
 # and no single learning rate suits both. Subtracting each input's mean and dividing by
 # its standard deviation (both computed on the *training* set, then applied to every
 # input) puts them on one scale. For standardised inputs, weights drawn uniformly from
-# $[-0.7, 0.7]$ are a classic choice: a unit's summed input then has a spread of about one.
-# The same network and data, with and without standardisation:
+# $[-0.7, 0.7]$ are a classic choice: each weight has variance $0.7^2/3 \approx 0.16$, so
+# a unit with six such inputs sums to a spread of about one, in the steep middle of its
+# activation. The same network and data, with and without standardisation:
 
 # %%
 X2, y2 = data.circle(n=400, seed=9, noise=0.1)
