@@ -231,6 +231,28 @@ def test_text_is_at_least_9_points_and_inside_the_figure():
             t.get_text()
 
 
+def run_in_a_loop_of_its_own(scenario, timeout=60):
+    """asyncio.run(scenario()) in a thread of its own, as a kernel runs its loop: the browser tests'
+    Playwright keeps an event loop running in the main thread for the rest of the session."""
+    import threading
+
+    result = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(asyncio.wait_for(scenario(), timeout))
+        except BaseException as exc:  # re-raised in the test's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout + 10)
+    assert not thread.is_alive(), "the scenario did not finish"
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
 def test_play_runs_in_the_event_loop_and_pause_stops_it():
     p = TrainingPlayground(n=200)
 
@@ -247,7 +269,7 @@ def test_play_runs_in_the_event_loop_and_pause_stops_it():
         await asyncio.sleep(0.1)
         return stopped
 
-    stopped = asyncio.run(scenario())
+    stopped = run_in_a_loop_of_its_own(scenario)
     assert stopped >= 5 and p.frames == stopped and not p.playing
     assert p.trainer.epoch == stopped and not p.controls["play"].disabled
     assert p.shell.description == p.describe()
@@ -259,7 +281,7 @@ def test_play_stops_by_itself_when_the_run_stops_early():
     async def scenario():
         await p.play()
 
-    asyncio.run(asyncio.wait_for(scenario(), 60))
+    run_in_a_loop_of_its_own(scenario)
     assert p.trainer.stopped and not p.playing and "stopped early" in p.describe()
 
 

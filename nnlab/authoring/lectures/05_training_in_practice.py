@@ -515,8 +515,9 @@ playground
 # spirals:
 
 # %%
-TrainingPlayground(dataset="spirals", classes=3, noise=0.03, layers=3, units1=8, units2=8,
-                   units3=8, activation="relu", output="softmax", lr=0.01, batch_size=20)
+TrainingPlayground(dataset="spirals", classes=3, noise=0.03, activation="relu",
+                   layers=3, units1=8, units2=8, units3=8, output="softmax",
+                   lr=0.01, batch_size=20)
 
 # %% [markdown]
 # And to carry a run over to PyTorch, `to_pytorch()` writes it as a script (same data,
