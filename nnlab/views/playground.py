@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .. import data, playground, training
-from ..words import number
+from ..words import number, plural
 from .base import OKABE_ITO, RENDER_LOCK, Explorer, Setting
 
 DATASETS = ("circle", "gauss", "xor", "moons", "spirals")
@@ -473,9 +473,11 @@ class TrainingPlayground(Explorer):
                  + (f" around ({number(cx, '.1f')}, {number(cy, '.1f')})" if share > 0 else "")
                  for k, (share, cx, cy) in enumerate(r.regions)]
         text += ". The network predicts " + ", ".join(parts) + "."
-        for m in (tr.diverged, tr.stopped):
-            if m:
-                text += f" The run {m}."
+        text += "".join(f" The run {m}." for m in (tr.diverged, tr.stopped) if m)
+        if self._state["points"]:
+            x, y, k = self._state["points"][-1]
+            text += (f" You added {plural(len(self._state['points']), 'point')}, the last of class {k} at "
+                     f"({number(x, '.2f')}, {number(y, '.2f')}).")
         return text
 
 

@@ -81,14 +81,30 @@ def _wait_for_new_image(page, image, before, shot, failure):
         raise AssertionError(failure) from exc
 
 
+# where explorers take clicks, as fractions of the image: left of centre (the race's contour plot),
+# then the centre (the playground's decision region); a click elsewhere is ignored
+CLICK_AT = ((0.2, 0.55), (0.5, 0.45))
+
+
 def _click_figure(page, explorer, image, where, shot):
-    """Click the figure left of centre (the race's contour plot); the image and a readout must change."""
-    readouts = lambda: explorer.locator(".nnlab-ctl .widget-readout").all_inner_texts()
-    before_src, before_readouts = image.get_attribute("src"), readouts()
+    """Click the figure where the explorer takes clicks; the image must change, and a readout or the
+    figure's description (its alt text) must say what the click did."""
+    said = lambda: (explorer.locator(".nnlab-ctl .widget-readout").all_inner_texts(),  # noqa: E731
+                    image.get_attribute("alt"))
+    before_said = said()
     box = image.bounding_box()
-    image.click(position={"x": 0.2 * box["width"], "y": 0.55 * box["height"]})
-    _wait_for_new_image(page, image, before_src, shot, f"{where}: clicked the figure, but the image did not change")
-    wait(lambda: readouts() != before_readouts, 10, f"{where}: a control to show the clicked point")
+    for k, (fx, fy) in enumerate(CLICK_AT):
+        before_src = image.get_attribute("src")
+        image.click(position={"x": fx * box["width"], "y": fy * box["height"]})
+        try:
+            page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
+                                   arg=[image.element_handle(), before_src], timeout=8_000)
+            break
+        except Exception:
+            if k == len(CLICK_AT) - 1:
+                page.screenshot(path=f"{shot}-fail.png")
+                raise AssertionError(f"{where}: clicked the figure, but the image did not change") from None
+    wait(lambda: said() != before_said, 10, f"{where}: a readout or the description to show the clicked point")
     return "clicked the figure"
 
 
