@@ -50,6 +50,32 @@ def test_random_walk_of_controls_renders_like_a_fresh_explorer(cls):
     assert not _clipped_text(e)
 
 
+@pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
+def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
+    """The renderer stamps the glyph bitmaps it kept for a text drawn before at the same place;
+    the frames must be those of matplotlib's RendererAgg, which lays out and rasterises every
+    text anew (the same controls moved in a twin explorer that has no kept glyphs)."""
+    import types
+
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    rng = np.random.default_rng(1)
+    e, plain = cls(), cls()
+    renderer = plain.fig.canvas.get_renderer()
+    renderer.draw_text = types.MethodType(RendererAgg.draw_text, renderer)
+    controls = valued_controls(e)
+    for _ in range(20):
+        name, control = controls[rng.integers(len(controls))]
+        if not is_active(control):
+            continue
+        new = other_value(control)
+        control.value = new
+        plain.controls[name].value = new
+        assert e.image.value == plain.image.value, f"{name} = {new!r}: the kept glyphs drew other pixels"
+    kept = e.fig.canvas.get_renderer()._texts
+    assert kept and all(stamps for stamps in kept.values())
+
+
 def _same_as_fresh(e):
     fresh = type(e)(**e.state)
     return np.array_equal(_pixels(e.image.value), _pixels(fresh.render_like(e)))

@@ -43,13 +43,12 @@ from functools import lru_cache
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import _validate as check_arg
 from .figure import Described
 from .frontend import shelled
-from .render import Renderer
+from .render import Canvas, Renderer
 
 # One lock for every explorer: ipykernel 7 may run widget callbacks on more than one thread,
 # and matplotlib's Agg/FreeType rendering is not thread-safe (concurrent renders corrupted
@@ -256,7 +255,7 @@ class Explorer:
             raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; expected some of {sorted(defaults)}")
         self._state = self.validate({**defaults, **state})
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
-        FigureCanvasAgg(self.fig)
+        Canvas(self.fig)
         self.setup(self.fig)
         self.renderer = Renderer(self.fig, self.animated)
         self.n_renders = 0

@@ -16,6 +16,10 @@ view's help (a view may still list ``animated`` artists and say ``invalidate()``
 - **Titles placed without measuring.** Matplotlib measures every tick label of an axes to keep
   its title clear of them; with the ticks below the axes and no offset text it ends up where it
   started (y = 1), so the renderer puts it there itself.
+- **Texts rasterised once.** Most texts of a frame (tick labels of axes that did not move,
+  titles, legends) are drawn where they were drawn before; the canvas's renderer keeps the glyph
+  bitmaps FreeType made for each text at its position and stamps them again, in the text's
+  colour, instead of laying out and rasterising it anew (``TextCachingRendererAgg``).
 - **PNG written directly**: the RGBA rows, unfiltered, through zlib at level 1 (faster than
   Pillow's encoder, which filters every row; the frames are about as large).
 - **Layout only when needed.** Constrained layout costs as much as the drawing itself, so it runs
@@ -32,6 +36,7 @@ from operator import attrgetter
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.spines import Spine
 
@@ -40,12 +45,16 @@ from matplotlib.spines import Spine
 PNG_COMPRESSION = 1
 # pixels added around each cell that is drawn again (antialiased edges reach a little outside)
 PAD = 2
+# texts whose glyph bitmaps a renderer keeps (the least recently drawn are dropped first)
+TEXT_CACHE_SIZE = 4096
 
 
 class Renderer:
     """Frames of one figure, laid out with the figure's own layout engine (taken over here)."""
 
     def __init__(self, fig: Figure, animated=()):
+        if not isinstance(fig.canvas, Canvas):
+            Canvas(fig)
         self.fig = fig
         self.animated = tuple(animated)
         for artist in self.animated:
@@ -330,6 +339,77 @@ class Renderer:
                 return _pixel_box(bbox, shape, pad=0, inwards=True)
         bbox = item.get_tightbbox(renderer) if hasattr(item, "get_tightbbox") else None
         return _pixel_box(bbox or item.get_window_extent(renderer), shape)
+
+
+class Canvas(FigureCanvasAgg):
+    """The Agg canvas, with a renderer that keeps the glyph bitmaps of the texts it drew."""
+
+    def get_renderer(self):
+        renderer = super().get_renderer()
+        if type(renderer) is RendererAgg:  # a new size or resolution: a new renderer
+            renderer = self.renderer = TextCachingRendererAgg(renderer.width, renderer.height, renderer.dpi)
+        return renderer
+
+
+class TextCachingRendererAgg(RendererAgg):
+    """``RendererAgg`` that draws a text it drew before at the same place from the glyph bitmaps
+    it kept: every pixel as matplotlib draws it, without its layout and rasterising.
+
+    A text is known by its string, font, angle, position (exact), antialiasing and hinting; the
+    glyph bitmaps do not depend on its colour or alpha, which the graphics context gives when
+    they are stamped. Texts with rules (mathtext fractions) and TeX are always drawn anew."""
+
+    def __init__(self, width, height, dpi):
+        super().__init__(width, height, dpi)
+        self._texts = {}
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath == "TeX":
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        shaping = (mtext.get_fontfeatures(), mtext.get_language()) if mtext is not None and hasattr(
+            mtext, "get_fontfeatures") else None
+        key = (s, _font_key(prop), angle, bool(ismath), x, y, bool(gc.get_antialiased()), get_hinting_flag(),
+               shaping)
+        stamps = self._texts.pop(key, None)
+        if stamps is None:
+            recorder = self._renderer = _GlyphRecorder(self._renderer)
+            try:
+                super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            finally:
+                self._renderer = recorder.inner
+            if recorder.stamps is None:
+                return
+            stamps = recorder.stamps
+            if len(self._texts) >= TEXT_CACHE_SIZE:
+                del self._texts[next(iter(self._texts))]
+        else:
+            for image, ix, iy, a in stamps:
+                self._renderer.draw_text_image(image, ix, iy, a, gc)
+        self._texts[key] = stamps  # the most recently drawn last
+
+
+class _GlyphRecorder:
+    """Stands in for the Agg core while one text is drawn: passes every call on and keeps the
+    glyph bitmaps stamped (``stamps``), or None if the text drew something else too."""
+
+    def __init__(self, inner):
+        self.inner, self.stamps = inner, []
+
+    def draw_text_image(self, image, x, y, angle, gc):
+        self.inner.draw_text_image(image, x, y, angle, gc)
+        if self.stamps is not None and isinstance(image, np.ndarray):
+            self.stamps.append((image.copy(), x, y, angle))
+        else:  # an older matplotlib passes its font object: nothing to keep
+            self.stamps = None
+
+    def __getattr__(self, name):
+        self.stamps = None
+        return getattr(self.inner, name)
+
+
+def _font_key(prop):
+    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
+            prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
 
 
 def encode_png(pixels):
