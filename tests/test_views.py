@@ -76,6 +76,36 @@ def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
     assert kept and all(stamps for stamps in kept.values())
 
 
+@pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
+def test_a_layout_put_back_is_the_layout_engines(cls):
+    """Going back to an option puts back the layout made for it: every axes where constrained
+    layout, run again now, puts it (to a pixel)."""
+    e = cls()
+    renderer, engine = e.renderer, e.renderer._layout_engine
+    calls = []
+    lay_out, execute = renderer._lay_out, engine.execute
+    renderer._lay_out = lambda key: (calls.append("layout"), lay_out(key))
+    engine.execute = lambda fig: (calls.append("engine"), execute(fig))[1]
+    put_back = 0
+    width, height = e.fig.bbox.size
+    for name, control in valued_controls(e):
+        if not isinstance(control, (widgets.Dropdown, widgets.ToggleButtons)) or not is_active(control):
+            continue
+        options = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        for value in options + options[::-1]:
+            calls.clear()
+            control.value = value
+            if calls != ["layout"]:
+                continue  # laid out by the engine, or not at all
+            put_back += 1
+            shown = [ax.get_position(original=True).frozen() for ax in e.fig.axes]
+            execute(e.fig)
+            for ax, box in zip(e.fig.axes, shown):
+                now = ax.get_position(original=True)
+                assert np.allclose(box.extents * ([width, height] * 2), now.extents * ([width, height] * 2),
+                                   atol=1.0), f"{name} = {value!r}: {ax.get_title()!r} laid out elsewhere"
+
+
 def _same_as_fresh(e):
     fresh = type(e)(**e.state)
     return np.array_equal(_pixels(e.image.value), _pixels(fresh.render_like(e)))

@@ -24,7 +24,8 @@ view's help (a view may still list ``animated`` artists and say ``invalidate()``
   Pillow's encoder, which filters every row; the frames are about as large).
 - **Layout only when needed.** Constrained layout costs as much as the drawing itself, so it runs
   only when something that takes space changed: the number of lines of a title or label, the
-  rows of a legend, an offset text, or a tick label wider than the room already reserved.
+  rows of a legend, an offset text, or a tick label wider than the room already reserved. The
+  layouts it made are kept by what decided them, and one is put back when that comes again.
 """
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ PNG_COMPRESSION = 1
 PAD = 2
 # texts whose glyph bitmaps a renderer keeps (the least recently drawn are dropped first)
 TEXT_CACHE_SIZE = 4096
+# layouts a renderer keeps, by what decided them (``layout_key``)
+LAYOUTS_KEPT = 64
 
 
 class Renderer:
@@ -62,6 +65,7 @@ class Renderer:
         self._layout_engine = fig.get_layout_engine()
         fig.set_layout_engine("none")
         self._layout_key = None
+        self._layouts = {}       # layout key -> (axes, their positions, figure texts placed, cells)
         self._grids = None       # the layout engine's cells, from its last run
         self._background = None  # the static picture (H x W x 4 array), None: draw everything
         self._blank = None       # the figure's own background, to clear a cell with
@@ -83,7 +87,7 @@ class Renderer:
         """The figure as it is now, encoded as PNG."""
         key = layout_key(self.fig)
         if needs_layout(key, self._layout_key):
-            self._grids = self._layout_engine.execute(self.fig)
+            self._lay_out(key)
             self._layout_key = key
             self._background = None
         self._place_titles()
@@ -100,6 +104,27 @@ class Renderer:
         self._grids = None
         self.invalidate()
         return self.png()
+
+    def _lay_out(self, key):
+        """Run the layout engine, or put back the layout it made for the same key before (a
+        dropdown's options, a slider's ends: the same texts take the same room again)."""
+        fig = self.fig
+        axes = tuple(fig.axes)
+        texts = [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t is not None]
+        kept = self._layouts.pop(key, None)
+        if kept is not None and kept[0] == axes and [t for t, _ in kept[2]] == texts:
+            _, positions, placed, self._grids = kept
+            for ax, position in zip(axes, positions):
+                ax._set_position(position, which="both")
+            for text, xy in placed:
+                text.set_position(xy)
+        else:
+            self._grids = self._layout_engine.execute(fig)
+            positions = [ax.get_position(original=True) for ax in axes]
+            kept = (axes, positions, [(t, t.get_position()) for t in texts], self._grids)
+            if len(self._layouts) >= LAYOUTS_KEPT:
+                del self._layouts[next(iter(self._layouts))]
+        self._layouts[key] = kept  # the most recently used last
 
     # ----------------------------------------------------------------- frames
     def _place_titles(self):
@@ -286,8 +311,9 @@ class Renderer:
         self._background = self._pixels().copy()
         self._regions = self._cells(items, renderer)
         self._spilled = {ax for ax in self.fig.axes if self._spills(ax)}
-        if self._spilled:
-            self._layout_key = None  # lay out again next time, with room for those labels
+        if self._spilled:  # lay out again next time, with room for those labels
+            self._layouts.pop(self._layout_key, None)
+            self._layout_key = None
 
     def _draw_blitted(self):
         renderer = self.fig.canvas.get_renderer()
@@ -483,25 +509,32 @@ def _unstale(artist):
 def layout_key(fig):
     """What decides how much room the layout must leave around the axes: how many lines each
     title, label and figure text has (their height, not their wording), the legends' rows, the
-    offset texts, and the width of the widest y tick label of each axes."""
+    offset texts, the width of the widest y tick label of each axes and of its first and last x
+    tick labels."""
     texts, widths = [], []
     for ax in fig.axes:
         if not ax.get_visible():
             texts.append(None)
             continue
         texts += [_lines(ax.get_title()), _lines(ax.get_xlabel()), ax.get_ylabel()]
-        # the width of the y tick labels decides the left margin; x tick labels only change their
-        # own width, not the height the layout reserves for them (one that reaches out of its
-        # cell is caught after drawing: ``Renderer._spills``)
-        lo, hi = sorted(ax.get_ylim())
-        locs = [t for t in ax.yaxis.get_majorticklocs() if lo <= t <= hi]
-        formatter = ax.yaxis.get_major_formatter()
-        widths.append(max((_label_width(t) for t in formatter.format_ticks(locs)), default=0))
-        texts.append(formatter.get_offset())
+        # the width of the y tick labels decides the left margin; of the x tick labels only the
+        # first and the last, which reach out past the ends of the axes (the others change only
+        # their own width, not the height reserved for them; a label that still reaches out of
+        # its cell is caught after drawing: ``Renderer._spills``)
+        labels = _tick_labels(ax.yaxis, ax.get_ylim())
+        widths.append(max(map(_label_width, labels), default=0))
+        labels = _tick_labels(ax.xaxis, ax.get_xlim())
+        widths += [_label_width(labels[0]) if labels else 0, _label_width(labels[-1]) if labels else 0]
+        texts.append(ax.yaxis.get_major_formatter().get_offset())
         texts.append(ax.xaxis.get_major_formatter().get_offset())
     texts += [_lines(t.get_text()) for t in fig.texts]
     texts += [_legend_rows(legend) for legend in fig.legends]
     return tuple(texts), tuple(widths)
+
+
+def _tick_labels(axis, limits):
+    lo, hi = sorted(limits)
+    return axis.get_major_formatter().format_ticks([t for t in axis.get_majorticklocs() if lo <= t <= hi])
 
 
 def _legend_rows(legend):
