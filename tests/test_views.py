@@ -52,9 +52,10 @@ def test_random_walk_of_controls_renders_like_a_fresh_explorer(cls):
 
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
 def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
-    """The renderer stamps the glyph bitmaps it kept for a text drawn before at the same place;
-    the frames must be those of matplotlib's RendererAgg, which lays out and rasterises every
-    text anew (the same controls moved in a twin explorer that has no kept glyphs)."""
+    """The renderer stamps the glyph bitmaps it kept for a text drawn before at the same place,
+    and tells matplotlib's text layout the font heights it looked up once; the frames must be
+    those of matplotlib's RendererAgg, which lays out and rasterises every text anew (the same
+    controls moved in a twin explorer that keeps neither)."""
     import types
 
     from matplotlib.backends.backend_agg import RendererAgg
@@ -63,6 +64,7 @@ def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
     e, plain = cls(), cls()
     renderer = plain.fig.canvas.get_renderer()
     renderer.draw_text = types.MethodType(RendererAgg.draw_text, renderer)
+    renderer._get_font_height_metrics = lambda prop: (None, None, None)  # matplotlib reads the tables
     controls = valued_controls(e)
     for _ in range(20):
         name, control = controls[rng.integers(len(controls))]

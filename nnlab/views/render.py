@@ -39,6 +39,7 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.font_manager import fontManager, get_font
 from matplotlib.spines import Spine
 
 # zlib level for the PNG frames: 1 is several times faster to encode than the default 6,
@@ -388,6 +389,25 @@ class TextCachingRendererAgg(RendererAgg):
     def __init__(self, width, height, dpi):
         super().__init__(width, height, dpi)
         self._texts = {}
+        self._heights = {}
+
+    def _get_font_height_metrics(self, prop):
+        """A font's ascent, descent and line gap at this resolution, which matplotlib's text
+        layout asks a renderer for (and otherwise looks up in the font's tables for every text,
+        every time): looked up once per font."""
+        key = _font_key(prop)
+        if key not in self._heights:
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            self._heights[key] = None, None, None  # no table: matplotlib measures the text
+            for table, gap, ascent, descent in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                                                ("hhea", "lineGap", "ascent", "descent")):
+                metrics = font.get_sfnt_table(table)
+                if metrics is not None:
+                    scale = prop.get_size_in_points() * self.dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+                    self._heights[key] = (metrics[ascent] * scale, -metrics[descent] * scale,
+                                          metrics[gap] * scale)
+                    break
+        return self._heights[key]
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath == "TeX":
