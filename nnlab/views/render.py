@@ -13,6 +13,8 @@ view's help (a view may still list ``animated`` artists and say ``invalidate()``
   everything drawn above it (so the drawing order, and every pixel, stays that of a full draw),
   and drawn over the kept picture on every frame: a new curve costs the curve, not the axes.
   Declared ``animated`` artists are drawn last, over everything, on every frame.
+- **Ticks worked out once a frame.** Matplotlib works out an axis's ticks and measures their
+  labels four times for each draw of it; within a frame nothing moves them, so it is done once.
 - **Titles placed without measuring.** Matplotlib measures every tick label of an axes to keep
   its title clear of them; with the ticks below the axes and no offset text it ends up where it
   started (y = 1), so the renderer puts it there itself.
@@ -149,6 +151,16 @@ class Renderer:
         return np.asarray(self.fig.canvas.buffer_rgba())
 
     def _frame(self):
+        axes = [axis for ax in self.fig.axes for axis in (ax.xaxis, ax.yaxis)]
+        for axis in axes:
+            _ticks_once(axis)
+        try:
+            self._frame_drawn()
+        finally:
+            for axis in axes:
+                del axis._update_ticks, axis._get_ticklabel_bboxes
+
+    def _frame_drawn(self):
         items = self._items()
         changed = self._changed(items)
         if self._background is not None and changed is not None:
@@ -456,6 +468,27 @@ class _GlyphRecorder:
 def _font_key(prop):
     return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
             prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+
+
+def _ticks_once(axis):
+    """Within one frame ``axis`` works out its ticks, and measures their labels, once: drawing
+    an axis asks for them four times over (for itself, for its label's place among its siblings,
+    for its spine's extent), and nothing moves them while a frame is drawn."""
+    update, measure = axis._update_ticks, axis._get_ticklabel_bboxes
+    ticks, boxes = [], {}
+
+    def update_once():
+        if not ticks:
+            ticks.append(update())
+        return ticks[0]
+
+    def measure_once(drawn, renderer):
+        key = (id(drawn), id(renderer))
+        if key not in boxes:
+            boxes[key] = (drawn, measure(drawn, renderer))  # ``drawn`` kept: its id stays its own
+        return boxes[key][1]
+
+    axis._update_ticks, axis._get_ticklabel_bboxes = update_once, measure_once
 
 
 def encode_png(pixels):
