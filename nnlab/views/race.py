@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .. import optim, surfaces
-from .base import OKABE_ITO, Explorer, Setting, memo
+from .base import OKABE_ITO, Explorer, Setting, memo, round_up
 
 # Six Okabe-Ito colours that stay apart for colour-blind eyes: not both of its blues (sky and blue, SGD's
 # and Adam's before) and not its yellow (too pale on white); the line styles differ as well.
@@ -146,7 +146,7 @@ class OptimizerRace(Explorer):
         self.note = self.ax_e.text(0.5, 0.5, "", transform=self.ax_e.transAxes, ha="center", va="center", fontsize=9,
                                    color="0.35")
         self.contours = None
-        self._static_key = None
+        self._static_key = self._window = None
         # everything that depends on the optimiser settings is drawn over a cached background
         # that depends only on the surface, the start point and the number of steps
         self.animated = (tuple(self.lines.values()) + tuple(self.heads.values()) + tuple(self.loss_lines.values())
@@ -169,14 +169,17 @@ class OptimizerRace(Explorer):
         # the surface's window, widened to keep the start point in view
         xlim = (min(surf.xlim[0], s["x0"] - 0.25), max(surf.xlim[1], s["x0"] + 0.25))
         ylim = (min(surf.ylim[0], s["y0"] - 0.25), max(surf.ylim[1], s["y0"] + 0.25))
-        if self.contours is not None:
-            self.contours.remove()
-        gx, gy = np.meshgrid(np.linspace(*xlim, GRID), np.linspace(*ylim, GRID))
-        F = surf.f(np.stack([gx, gy], -1)) - r.floor
-        levels = np.quantile(F, np.linspace(0.02, 0.98, 14) ** 2)
-        self.contours = ax.contour(gx, gy, F, levels=np.unique(levels), colors="0.55", linewidths=0.7)
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
+        window = (s["surface"], s["kappa"], s["theta"], xlim, ylim)
+        if window != self._window:  # a start point that moves inside the window keeps the contours
+            self._window = window
+            if self.contours is not None:
+                self.contours.remove()
+            gx, gy = np.meshgrid(np.linspace(*xlim, GRID), np.linspace(*ylim, GRID))
+            F = surf.f(np.stack([gx, gy], -1)) - r.floor
+            levels = np.quantile(F, np.linspace(0.02, 0.98, 14) ** 2)
+            self.contours = ax.contour(gx, gy, F, levels=np.unique(levels), colors="0.55", linewidths=0.7)
+            ax.set_xlim(*xlim)
+            ax.set_ylim(*ylim)
         self.start.set_data([s["x0"]], [s["y0"]])
         mins = np.array(surf.minima) if surf.minima else np.empty((0, 2))
         self.minima.set_data(mins[:, 0], mins[:, 1])
@@ -184,9 +187,11 @@ class OptimizerRace(Explorer):
         self.note.set_text("" if quad else "the eigenvector view\nis for the quadratic bowl")
         f0 = max(float(surf.f(np.array([s["x0"], s["y0"]]))) - r.floor, 1e-6)
         self.ax_l.set_xlim(0, s["steps"])
-        self.ax_l.set_ylim(1e-12, 1e4 * f0)  # a fixed range: settings change the curves, not the axes
+        # ranges in whole decades: the optimiser settings change the curves, not the axes, and so
+        # does a start point moved within a decade of f
+        self.ax_l.set_ylim(1e-12, round_up(1e4 * f0, log=True))
         self.ax_e.set_xlim(0, s["steps"])
-        self.ax_e.set_ylim(1e-12, 10 * max(abs(s["x0"]), abs(s["y0"]), 1.0))
+        self.ax_e.set_ylim(1e-12, round_up(10 * max(abs(s["x0"]), abs(s["y0"]), 1.0), log=True))
 
     def _draw_legend(self, shown):
         """The key below the figure: the optimisers shown, the start and the minimum."""

@@ -1,0 +1,40 @@
+"""What makes explorer updates cheap without changing what they show (issue #13, section 4):
+axis limits that stay put while a setting moves the data a little, and the pictures still hold
+every curve. The speed itself is measured in benchmarks/bench_foundation.py, not here."""
+import numpy as np
+import pytest
+
+from nnlab.views import OptimizerRace
+from nnlab.views.base import round_up
+
+
+@pytest.mark.parametrize("value, log, expected", [
+    (1.0, False, 1.0), (1.2, False, 2.0), (2.0, False, 2.0), (3.2, False, 5.0), (7.0, False, 10.0),
+    (0.0123, False, 0.02), (480.0, False, 500.0), (5e-7, False, 5e-7),
+    (1.0, True, 1.0), (1.2, True, 10.0), (0.03, True, 0.1), (1e4, True, 1e4), (2e5, True, 1e6),
+])
+def test_round_up_goes_to_the_next_one_two_five_or_decade(value, log, expected):
+    got = round_up(value, log=log)
+    assert got == pytest.approx(expected, rel=1e-12) and got >= value * (1 - 1e-9)
+
+
+def test_race_start_moved_within_its_window_keeps_the_contours_and_the_axes():
+    e = OptimizerRace(x0=1.5, y0=1.0)
+    contours, limits = e.contours, [ax.get_ylim() for ax in (e.ax_l, e.ax_e)]
+    e.controls["x0"].value = 1.6
+    assert e.contours is contours
+    assert [ax.get_ylim() for ax in (e.ax_l, e.ax_e)] == limits
+    e.controls["x0"].value = 3.99  # outside the surface's window: the window grows
+    assert e.contours is not contours and e.ax.get_xlim()[1] >= 3.99 + 0.25 - 1e-12
+
+
+@pytest.mark.parametrize("x0, y0", [(1.0, 1.0), (-3.3, 0.4), (0.05, -0.02), (4.0, -4.0)])
+def test_race_axes_hold_every_start_and_loss(x0, y0):
+    """The rounded ranges never cut the data: each loss curve starts below the top of the loss
+    axis, and each error along an eigenvector starts below the top of its axis."""
+    e = OptimizerRace(x0=x0, y0=y0)
+    r = e.result
+    for name in r.shown:
+        run = r.runs[name]
+        assert run.loss[0] - r.floor <= e.ax_l.get_ylim()[1]
+        assert np.abs(run.path[0]).max() <= e.ax_e.get_ylim()[1]
