@@ -12,7 +12,7 @@ from matplotlib.ticker import FuncFormatter
 from .. import _validate as check_arg
 from .. import data
 from ..perceptron import check_pm1, record_run
-from .base import OKABE_ITO, Explorer, Setting, memo
+from .base import OKABE_ITO, Explorer, Setting, memo, round_up
 from ..words import plural
 
 DATASETS = ("blobs", "xor", "circle")
@@ -188,8 +188,12 @@ class PerceptronStepper(Explorer):
         self.neg_pts.set_offsets(X[y == -1])
         lo, hi = X.min(axis=0), X.max(axis=0)
         pad = 0.15 * np.maximum(hi - lo, 1e-3)
-        # extra room at the top keeps the step note clear of the points
-        self.xlim, self.ylim = (lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + 3.5 * pad[1])
+        # extra room at the top keeps the step note clear of the points; the ends on a grid of
+        # round numbers, so other points from the same kind of data keep the axes where they were
+        lo, hi = lo - pad, hi + pad * [1, 3.5]
+        grid = round_up(float(np.max(hi - lo)) / 8)
+        lo, hi = np.floor(lo / grid) * grid, np.ceil(hi / grid) * grid
+        self.xlim, self.ylim = (lo[0], hi[0]), (lo[1], hi[1])
         self.ax.set_xlim(*self.xlim)
         self.ax.set_ylim(*self.ylim)
         gx, gy = np.meshgrid(np.linspace(*self.xlim, 160), np.linspace(*self.ylim, 160))
@@ -212,8 +216,8 @@ class PerceptronStepper(Explorer):
                                           frameon=False)
         elif finite:  # same entries: only the bound's number changes
             self.legend.get_texts()[-1].set_text(self.m_bound.get_label())
-        self.ax_m.set_xlim(0, max(len(run), 1))
-        self.ax_m.set_ylim(0, 1.5 * max(top, 1))
+        self.ax_m.set_xlim(0, round_up(max(len(run), 1)))
+        self.ax_m.set_ylim(0, round_up(1.5 * max(top, 1)))
 
     def draw(self, r):
         if r.key != self._drawn_key:

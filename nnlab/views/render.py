@@ -199,13 +199,29 @@ class Renderer:
                     return None
                 changed.add(region)
             elif _signature(item) != self._seen[item] or item in self._spilled:
-                return None  # moved, shown or hidden, an axis set up anew, or not inside its cell
+                if not self._moved_in_cell(item, renderer):
+                    return None  # moved out of its cell, shown or hidden, an axis set up anew, or spilled
+                self._axes_changed(item)
+                self._moved.add(item)
+                changed.add(self._region_of(item))
             elif isinstance(item, Axes) and self._axes_changed(item) or not isinstance(item, Axes) and _stale(item):
                 region = self._fit(item, renderer) if not isinstance(item, Axes) else self._region_of(item)
                 if region is None:
                     return None
                 changed.add(region)
         return [self._regions[i] for i in sorted(changed)]
+
+    def _moved_in_cell(self, item, renderer):
+        """Whether ``item`` is an axes that the view moved or resized (nothing else changed in its
+        set-up) and that still lies inside its cell: only its cell is drawn again."""
+        if not isinstance(item, Axes) or item in self._spilled or self._region_of(item) is None:
+            return False
+        now, then = _signature(item), self._seen[item]
+        if now[0] != then[0] or now[2:] != then[2:] or not now[0]:
+            return False
+        r0, r1, c0, c1 = self._regions[self._region_of(item)][1]
+        b0, b1, d0, d1 = _pixel_box(item.get_tightbbox(renderer), self._blank.shape)
+        return r0 <= b0 and b1 <= r1 and c0 <= d0 and d1 <= c1
 
     def _fit(self, item, renderer):
         """The index of the region that a figure-level artist (new, or changed) draws in: its old
