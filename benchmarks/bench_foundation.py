@@ -138,6 +138,7 @@ def explorer_latency(cls, repeats, seed=0):
     """Every control's median update time over its whole range, and where the time went.
 
     Returns (median over all changes, {control: median}, phase shares)."""
+    from nnlab.views.base import memo
     from nnlab.views.testing import is_active, valued_controls
 
     rng = np.random.default_rng(seed)
@@ -146,6 +147,7 @@ def explorer_latency(cls, repeats, seed=0):
     per_control = {}
     try:
         for _ in range(repeats):
+            memo.cache_clear()  # every repeat meets each value for the first time: no model result kept
             for name, control in valued_controls(e):
                 if not is_active(control):
                     continue

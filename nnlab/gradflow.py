@@ -257,11 +257,13 @@ def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residua
         idx = np.minimum(((stacked - lo) / (hi - lo) * bins).astype(int), bins - 1)
         idx += bins * np.arange(len(hidden))[:, None]       # one bin range per layer
         hist = np.bincount(idx.ravel(), minlength=len(hidden) * bins).reshape(len(hidden), bins)
-        dg = ACTIVATIONS[activation][1]
         pre = Z[1:]  # the hidden layers' (or blocks') pre-activations
         if activation in ("sigmoid", "tanh"):
+            # g'(z) from the layer's output a = g(z): a (1 - a) for sigmoid, 1 - a^2 for tanh
+            slope = (lambda a: a * (1.0 - a)) if activation == "sigmoid" else (lambda a: 1.0 - a ** 2)
             peak = 0.25 if activation == "sigmoid" else 1.0
-            saturated = np.array([np.mean(dg(z) < 0.05 * peak) for z in pre])
+            saturated = (np.array([np.mean(slope(a) < 0.05 * peak) for a in hidden]) if not residual else
+                         np.array([np.mean(ACTIVATIONS[activation][1](z) < 0.05 * peak) for z in pre]))
         else:
             saturated = np.full(len(pre), np.nan)
         dead = (np.array([np.mean(np.all(z <= 0, axis=0)) for z in pre]) if activation == "relu"

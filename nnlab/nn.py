@@ -100,6 +100,10 @@ def _activation_backward(name, Z, A, dA):
     """dL/dZ from dL/dA through activation ``name`` (softmax uses its Jacobian-vector product)."""
     if name == "softmax":
         return A * (dA - np.sum(dA * A, axis=-1, keepdims=True))
+    if A is not None and name == "sigmoid":  # sigma' = sigma (1 - sigma), from the layer's output
+        return dA * (A * (1.0 - A))
+    if A is not None and name == "tanh":     # tanh' = 1 - tanh^2
+        return dA * (1.0 - A ** 2)
     return dA * ACTIVATIONS[name][1](Z)
 
 
@@ -314,7 +318,8 @@ def _backprop(params, fw, dZ, activations, blocks=1, masks=None):
         else:                        # plain layer (dZ_L of the last one is given)
             if l < L:
                 dA_l = dA[l] if masks is None else dA[l] * masks[l - 1]   # through the dropout mask
-                dZ = _activation_backward(activations[l - 1], Z, fw.A[l], dA_l)
+                # A_l itself, unless dropout scaled it
+                dZ = _activation_backward(activations[l - 1], Z, fw.A[l] if masks is None else None, dA_l)
             grads[l - 1] = (fw.A[l - 1].T @ dZ, dZ.sum(axis=0))
             if l > 1:
                 dA[l - 1] = dZ @ p[0].T

@@ -9,7 +9,7 @@ from matplotlib.colors import PowerNorm
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .. import gradflow
-from .base import OKABE_ITO, Explorer, Setting, memo
+from .base import OKABE_ITO, Explorer, Setting, memo, round_up
 from ..words import plural
 
 TRAIN_STEPS = 150
@@ -82,9 +82,9 @@ class GradientFlowExplorer(Explorer):
         self.verdict = fig.suptitle("", fontsize=10)
         # the key to the gradient panel lives in the static background, below the figure
         fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=9, frameon=False)
-        # the two left panels and the verdict change with every setting: drawn whole on every frame
-        # (cheaper than finding what changed in them); the renderer looks after the training panel
-        self.animated = (self.ax_g, self.ax_h, self.verdict)
+        # the verdict changes with every setting: drawn on every frame; the renderer finds what
+        # changed in the panels (their ranges move in whole decades, so mostly only the curves)
+        self.animated = (self.verdict,)
 
     def slow(self, state):
         """Training that needs more than a third of the budget (about a third of a second): say "computing…"."""
@@ -101,8 +101,8 @@ class GradientFlowExplorer(Explorer):
                     steps=steps, batch=s["batch"], seed=s["seed"])
 
     def compute(self, s):
-        flow = gradflow.gradient_flow(s["depth"], s["width"], s["activation"], s["init"], s["scale"], s["residual"],
-                                      batch=s["batch"], seed=s["seed"])
+        flow = memo(gradflow.gradient_flow, s["depth"], s["width"], s["activation"], s["init"], s["scale"],
+                    s["residual"], batch=s["batch"], seed=s["seed"])
         curves = None
         if s["train"]:
             curves = (self._curve(s), self._curve({**s, **REFERENCE}))
@@ -120,7 +120,8 @@ class GradientFlowExplorer(Explorer):
         vals = vals[np.isfinite(vals)]
         if vals.size:
             lo, hi = vals.min(), vals.max()
-            self.ax_g.set_ylim(max(lo / 5, 1e-300), min(hi * 5, 1e300))
+            # whole decades with room around the data: a setting moved a little keeps the axis
+            self.ax_g.set_ylim(max(1 / round_up(5 / lo, log=True), 1e-300), min(round_up(hi * 5, log=True), 1e300))
         H = f.histograms / np.maximum(f.histograms.sum(1, keepdims=True), 1)
         self.heat.set_data(H)
         self.heat.set_extent((f.bin_edges[0], f.bin_edges[-1], 0.5, len(layers) + 0.5))
@@ -143,7 +144,7 @@ class GradientFlowExplorer(Explorer):
             self.l_ref.set_data(np.arange(len(ref.loss)), ref.loss)
             top = max(max(mine.loss, default=1), max(ref.loss, default=1))
             self.ax_t.set_xlim(0, max(len(mine.loss), 1))
-            self.ax_t.set_ylim(0, HEADROOM * top)
+            self.ax_t.set_ylim(0, round_up(HEADROOM * top))
             if self.ax_t.get_legend() is None:
                 self.ax_t.legend(fontsize=9, loc="upper right", ncol=1, framealpha=0.9)
         self.verdict.set_text(f.headline())

@@ -90,9 +90,8 @@ class Renderer:
         """The figure as it is now, encoded as PNG."""
         key = layout_key(self.fig)
         if needs_layout(key, self._layout_key):
-            self._lay_out(key)
+            self._lay_out(key)  # axes it moved are drawn anew (``_changed``), the others kept
             self._layout_key = key
-            self._background = None
         self._place_titles()
         self._frame()
         return encode_png(self._pixels())
