@@ -30,7 +30,9 @@ def sigmoid(z):
     """sigma(z) = 1 / (1 + e^-z), computed without overflow for any z."""
     z = np.asarray(z, dtype=float)
     e = np.exp(-np.abs(z))          # in (0, 1]: never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    out = np.where(z >= 0, 1.0, e)  # 1 / (1 + e) for z >= 0, e / (1 + e) below
+    out /= 1.0 + e                  # in place: on big arrays a temporary costs more than the division
+    return out
 
 
 def sigmoid_grad(z):
