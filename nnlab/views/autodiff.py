@@ -30,11 +30,14 @@ def _num(x):
 
 
 def _tex(name, accent=None):
-    """A node name as mathtext: "x1" -> x_{1}, with an accent (bar: adjoint, dot: tangent)."""
+    """A node name as mathtext: "x1" -> x_1, with an accent (bar: adjoint, dot: tangent). Braces
+    only where a group needs them: matplotlib parses a line again whenever one of its numbers
+    changes, and each brace group costs about a millisecond."""
     m = re.fullmatch(r"([A-Za-z]+)(\d*)", name)
     base, sub = (m.group(1), m.group(2)) if m else (name, "")
-    base = rf"\{accent}{{{base}}}" if accent else base
-    return f"${base}_{{{sub}}}$" if sub else f"${base}$"
+    group = lambda text: text if len(text) == 1 else f"{{{text}}}"  # noqa: E731
+    base = rf"\{accent} {group(base)}" if accent else base
+    return f"${base}_{group(sub)}$" if sub else f"${base}$"
 
 
 class AutodiffTrace(Explorer):
