@@ -78,8 +78,8 @@ class Var:
     """A scalar node of the graph: its value, how it was made, and (after a sweep) its adjoint
     ``grad`` = ∂y/∂v or its ``tangent`` v̇."""
 
-    __slots__ = ("back", "exponent", "grad", "id", "inputs", "local", "name", "op", "tangent", "value",
-                 "varied")
+    __slots__ = ("back", "exponent", "grad", "id", "inputs", "local", "name", "op", "parents", "tangent",
+                 "value", "varied")
 
     def __init__(self, value, name=None, *, _op=None, _inputs=(), _local=(), _exponent=None, _varied=True):
         self.value = float(value)
@@ -87,6 +87,7 @@ class Var:
         self.name = name
         # the (input, ∂v/∂input) pairs a reverse sweep follows: the inputs that depend on a variable
         self.back = tuple([(u, d) for u, d in zip(self.inputs, self.local) if u.varied])
+        self.parents = tuple([u for u, _ in self.back])  # the inputs the sweeps reach
         self.varied = _varied  # depends on a variable: only such nodes get adjoints and tangents
         self.grad = 0.0
         self.tangent = 0.0
@@ -198,13 +199,14 @@ def graph(*outputs, varied=False):
     """Every node the outputs depend on, in topological order (creation order), found with an
     explicit stack (no recursion); with ``varied``, only the nodes that depend on a variable (the
     ones the sweeps give adjoints and tangents)."""
-    seen, stack = {}, [constant(o) for o in outputs]
-    pop, push = stack.pop, stack.extend
+    stack = [o for o in map(constant, outputs) if o.varied or not varied]
+    seen, pop, push = {}, stack.pop, stack.extend
     while stack:
         node = pop()
-        if node.id not in seen and (node.varied or not varied):
-            seen[node.id] = node
-            push(node.inputs)
+        i = node.id
+        if i not in seen:
+            seen[i] = node
+            push(node.parents if varied else node.inputs)
     return [seen[i] for i in sorted(seen)]
 
 
@@ -235,11 +237,12 @@ def adjoints(*outputs, seeds=None, record=False):
     """Reverse mode. Every node's ``grad`` is set to the sum over seeded nodes s of seed_s · ∂s/∂node;
     by default the seed is 1 on each output, so ``grad`` is the gradient of their sum. With
     ``record`` the returned ``Sweep`` lists every step (for ``trace``); otherwise only the count."""
-    nodes = graph(*outputs, varied=True)
     # with every output seeded, every node that depends on a variable is reached (it lies on a path
     # to an output): only a partial seeding or a recorded sweep needs to track which nodes are reached
-    track = record or seeds is not None
+    if not record and seeds is None:
+        return Sweep("reverse", (), _sweep_back(outputs))
     seeds = {o: 1.0 for o in outputs} if seeds is None else seeds
+    nodes = graph(*outputs, varied=True)
     for node in nodes:
         node.grad = 0.0
     reached = set()
@@ -248,7 +251,7 @@ def adjoints(*outputs, seeds=None, record=False):
         reached.add(node.id)
     steps, mults, add = [], 0, reached.add
     for node in reversed(nodes):
-        if track and node.id not in reached:
+        if node.id not in reached:
             continue
         g = node.grad
         for u, local in node.back:
@@ -258,9 +261,35 @@ def adjoints(*outputs, seeds=None, record=False):
             if record:
                 steps.append(Step(node, u, local, contribution, u.grad + contribution, u.id not in reached))
             u.grad += contribution
-            if track:
-                add(u.id)
+            add(u.id)
     return Sweep("reverse", tuple(steps), mults)
+
+
+def _sweep_back(outputs):
+    """``adjoints`` with every output seeded with 1, nothing recorded: the nodes are found (and
+    their adjoints zeroed) and swept in one go, the hot path of ``backward``. Returns the count of
+    multiplications."""
+    stack = [o for o in map(constant, outputs) if o.varied]
+    seen, pop, push = {}, stack.pop, stack.extend
+    while stack:
+        node = pop()
+        i = node.id
+        if i not in seen:
+            seen[i] = node
+            node.grad = 0.0
+            push(node.parents)
+    for o in outputs:
+        if isinstance(o, Var):
+            o.grad = 1.0
+    mults = 0
+    for i in sorted(seen, reverse=True):  # ids follow creation: reversed, every user before its inputs
+        node = seen[i]
+        g = node.grad
+        for u, local in node.back:
+            if local != 1.0 and local != -1.0:  # ±1 passes the value on: no multiplication
+                mults += 1
+            u.grad += local * g
+    return mults
 
 
 def tangents(*outputs, seeds, record=False):
