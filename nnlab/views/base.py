@@ -48,7 +48,8 @@ from matplotlib.figure import Figure
 from .. import _validate as check_arg
 from .figure import Described
 from .frontend import shelled
-from .render import Canvas, Renderer
+from .canvas import Canvas
+from .render import Renderer
 
 # One lock for every explorer: ipykernel 7 may run widget callbacks on more than one thread,
 # and matplotlib's Agg/FreeType rendering is not thread-safe (concurrent renders corrupted

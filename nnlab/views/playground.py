@@ -16,6 +16,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator
+from matplotlib.text import Annotation
 
 from .. import data, playground, training
 from ..words import number, plural
@@ -181,8 +182,7 @@ class TrainingPlayground(Explorer):
                      row("seed", "add_class", "add_point"), row("add_x1", "add_x2"),
                      widgets.Label("(or click the decision region to add a point there)")],
             "Network": [row(*[f"use_{k}" for k in FEATURES]), row("layers", "activation", "output"),
-                                     row(*[f"units{k}" for k in range(1, MAX_LAYERS + 1)]),
-                                     row("init", "standardize")],
+                        row(*[f"units{k}" for k in range(1, MAX_LAYERS + 1)]), row("init", "standardize")],
             "Training": [row("optimizer", "momentum", "lr"), row("schedule", "batch_size", "patience"),
                          row("regularization", "reg_rate", "dropout")],
         }
@@ -334,13 +334,14 @@ class TrainingPlayground(Explorer):
                     Line2D([], [], color=OKABE_ITO["orange"], lw=2.5, label="weight < 0 (width ∝ |w|)"),
                     Line2D([], [], color=OKABE_ITO["black"], lw=1.8, label="training set"),
                     Line2D([], [], color=OKABE_ITO["vermillion"], lw=1.8, ls="--", label="test set")]
-        # the key below the panels, the training settings as its title
+        # the key below the panels; the settings over its blank title, drawn every frame (not the key)
         self.key = fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=9, frameon=False,
                               title=" ", title_fontsize=9)
-        self.settings_text = self.key.get_title()
+        self.settings_text = fig.add_artist(Annotation("", xy=(0.5, 0.5), xycoords=self.key.get_title(),
+                                                       ha="center", va="center", fontsize=9))
         for ax in fig.axes:      # titles under what changes: a frame does not draw them again
             ax.title.set_zorder(0.1)
-        self.animated = (self.readout,)
+        self.animated = (self.readout, self.settings_text)
 
     def _run_key(self, s):
         return tuple((k, repr(v)) for k, v in s.items() if k not in LIVE)
@@ -402,9 +403,7 @@ class TrainingPlayground(Explorer):
             t.set_text(str(C[i, j]))
             t.set_color("white" if C[i, j] > C.max() / 2 else "black")
         self.readout.set_text(self._readout())
-        line = self._settings_line()
-        if self.settings_text.get_text() != line:
-            self.settings_text.set_text(line)
+        self.settings_text.set_text(self._settings_line())  # stale only if it changed
 
     def _draw_run(self, r):
         """What stays the same during a run: points, the window, the network's labels, the matrix's size
@@ -440,7 +439,8 @@ class TrainingPlayground(Explorer):
         self.confusion.set_extent((-0.5, K - 0.5, K - 0.5, -0.5))
         self.ax_conf.set_xlim(-0.5, K - 0.5)
         self.ax_conf.set_ylim(K - 0.5, -0.5)
-        self.ax_conf.set_title(f"confusion matrix ({r.confusion_of} set)", fontsize=10)
+        if self.ax_conf.get_title() != f"confusion matrix ({r.confusion_of} set)":  # set: drawn again
+            self.ax_conf.set_title(f"confusion matrix ({r.confusion_of} set)", fontsize=10)
 
     def _readout(self):
         tr = self.trainer

@@ -21,7 +21,7 @@ view's help (a view may still list ``animated`` artists and say ``invalidate()``
 - **Texts rasterised once.** Most texts of a frame (tick labels of axes that did not move,
   titles, legends) are drawn where they were drawn before; the canvas's renderer keeps the glyph
   bitmaps FreeType made for each text at its position and stamps them again, in the text's
-  colour, instead of laying out and rasterising it anew (``TextCachingRendererAgg``).
+  colour, instead of laying out and rasterising it anew (``canvas.py``).
 - **PNG written directly**: the RGBA rows, unfiltered, through zlib at level 1 (faster than
   Pillow's encoder, which filters every row; the frames are about as large).
 - **Layout only when needed.** Constrained layout costs as much as the drawing itself, so it runs
@@ -39,18 +39,17 @@ from operator import attrgetter
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
-from matplotlib.font_manager import fontManager, get_font
 from matplotlib.spines import Spine
+
+from .canvas import Canvas
+from .layout import layout_key, needs_layout
 
 # zlib level for the PNG frames: 1 is several times faster to encode than the default 6,
 # and the frames of these flat-colour plots grow by only a few percent.
 PNG_COMPRESSION = 1
 # pixels added around each cell that is drawn again (antialiased edges reach a little outside)
 PAD = 2
-# texts whose glyph bitmaps a renderer keeps (the least recently drawn are dropped first)
-TEXT_CACHE_SIZE = 4096
 # layouts a renderer keeps, by what decided them (``layout_key``)
 LAYOUTS_KEPT = 64
 
@@ -395,96 +394,6 @@ class Renderer:
         return _pixel_box(bbox or item.get_window_extent(renderer), shape)
 
 
-class Canvas(FigureCanvasAgg):
-    """The Agg canvas, with a renderer that keeps the glyph bitmaps of the texts it drew."""
-
-    def get_renderer(self):
-        renderer = super().get_renderer()
-        if type(renderer) is RendererAgg:  # a new size or resolution: a new renderer
-            renderer = self.renderer = TextCachingRendererAgg(renderer.width, renderer.height, renderer.dpi)
-        return renderer
-
-
-class TextCachingRendererAgg(RendererAgg):
-    """``RendererAgg`` that draws a text it drew before at the same place from the glyph bitmaps
-    it kept: every pixel as matplotlib draws it, without its layout and rasterising.
-
-    A text is known by its string, font, angle, position (exact), antialiasing and hinting; the
-    glyph bitmaps do not depend on its colour or alpha, which the graphics context gives when
-    they are stamped. Texts with rules (mathtext fractions) and TeX are always drawn anew."""
-
-    def __init__(self, width, height, dpi):
-        super().__init__(width, height, dpi)
-        self._texts = {}
-        self._heights = {}
-
-    def _get_font_height_metrics(self, prop):
-        """A font's ascent, descent and line gap at this resolution, which matplotlib's text
-        layout asks a renderer for (and otherwise looks up in the font's tables for every text,
-        every time): looked up once per font."""
-        key = _font_key(prop)
-        if key not in self._heights:
-            font = get_font(fontManager._find_fonts_by_props(prop))
-            self._heights[key] = None, None, None  # no table: matplotlib measures the text
-            for table, gap, ascent, descent in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
-                                                ("hhea", "lineGap", "ascent", "descent")):
-                metrics = font.get_sfnt_table(table)
-                if metrics is not None:
-                    scale = prop.get_size_in_points() * self.dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
-                    self._heights[key] = (metrics[ascent] * scale, -metrics[descent] * scale,
-                                          metrics[gap] * scale)
-                    break
-        return self._heights[key]
-
-    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if ismath == "TeX":
-            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        shaping = (mtext.get_fontfeatures(), mtext.get_language()) if mtext is not None and hasattr(
-            mtext, "get_fontfeatures") else None
-        key = (s, _font_key(prop), angle, bool(ismath), x, y, bool(gc.get_antialiased()), get_hinting_flag(),
-               shaping)
-        stamps = self._texts.pop(key, None)
-        if stamps is None:
-            recorder = self._renderer = _GlyphRecorder(self._renderer)
-            try:
-                super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-            finally:
-                self._renderer = recorder.inner
-            if recorder.stamps is None:
-                return
-            stamps = recorder.stamps
-            if len(self._texts) >= TEXT_CACHE_SIZE:
-                del self._texts[next(iter(self._texts))]
-        else:
-            for image, ix, iy, a in stamps:
-                self._renderer.draw_text_image(image, ix, iy, a, gc)
-        self._texts[key] = stamps  # the most recently drawn last
-
-
-class _GlyphRecorder:
-    """Stands in for the Agg core while one text is drawn: passes every call on and keeps the
-    glyph bitmaps stamped (``stamps``), or None if the text drew something else too."""
-
-    def __init__(self, inner):
-        self.inner, self.stamps = inner, []
-
-    def draw_text_image(self, image, x, y, angle, gc):
-        self.inner.draw_text_image(image, x, y, angle, gc)
-        if self.stamps is not None and isinstance(image, np.ndarray):
-            self.stamps.append((image.copy(), x, y, angle))
-        else:  # an older matplotlib passes its font object: nothing to keep
-            self.stamps = None
-
-    def __getattr__(self, name):
-        self.stamps = None
-        return getattr(self.inner, name)
-
-
-def _font_key(prop):
-    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
-            prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
-
-
 def _ticks_once(axis):
     """Within one frame ``axis`` works out its ticks, and measures their labels, once: drawing
     an axis asks for them four times over (for itself, for its label's place among its siblings,
@@ -572,63 +481,3 @@ def _unstale(artist):
         return
     for child in artist.get_children():
         _unstale(child)
-
-
-def layout_key(fig):
-    """What decides how much room the layout must leave around the axes: how many lines each
-    title, label and figure text has (their height, not their wording), the legends' rows, the
-    offset texts, the width of the widest y tick label of each axes and of its first and last x
-    tick labels."""
-    texts, widths = [], []
-    for ax in fig.axes:
-        if not ax.get_visible():
-            texts.append(None)
-            continue
-        texts += [_lines(ax.get_title()), _lines(ax.get_xlabel()), ax.get_ylabel()]
-        # the width of the y tick labels decides the left margin; of the x tick labels only the
-        # first and the last, which reach out past the ends of the axes (the others change only
-        # their own width, not the height reserved for them; a label that still reaches out of
-        # its cell is caught after drawing: ``Renderer._spills``)
-        labels = _tick_labels(ax.yaxis, ax.get_ylim())
-        widths.append(max(map(_label_width, labels), default=0))
-        labels = _tick_labels(ax.xaxis, ax.get_xlim())
-        widths += [_label_width(labels[0]) if labels else 0, _label_width(labels[-1]) if labels else 0]
-        texts.append(ax.yaxis.get_major_formatter().get_offset())
-        texts.append(ax.xaxis.get_major_formatter().get_offset())
-    texts += [_lines(t.get_text()) for t in fig.texts]
-    texts += [_legend_rows(legend) for legend in fig.legends]
-    return tuple(texts), tuple(widths)
-
-
-def _tick_labels(axis, limits):
-    lo, hi = sorted(limits)
-    return axis.get_major_formatter().format_ticks([t for t in axis.get_majorticklocs() if lo <= t <= hi])
-
-
-def _legend_rows(legend):
-    """A legend's rows; beside the axes (not above or below them) its texts too: they set its width."""
-    texts = [t.get_text() for t in legend.get_texts()]
-    rows = -(-len(texts) // max(1, legend._ncols))
-    return (rows,) if getattr(legend, "_outside_loc", None) in ("lower", "upper") else (rows, tuple(texts))
-
-
-# Advance widths (in em) of DejaVu Sans, matplotlib's default font, for the characters of tick
-# labels; anything else counts as the widest glyph, so the estimate errs on the safe side.
-_ADVANCE = {**dict.fromkeys("0123456789", 0.636), ".": 0.318, ",": 0.318, "-": 0.361, "e": 0.615, " ": 0.318,
-            "%": 0.95}
-
-
-def _label_width(text):
-    return sum(_ADVANCE.get(ch, 0.84) for ch in text)
-
-
-def _lines(text):
-    return text.count("\n") + 1 if text else 0
-
-
-def needs_layout(key, laid_out):
-    """Lay out again when a text changed or a tick label grew wider than the layout allows for
-    (narrower labels fit in the room already reserved, so they need no new layout)."""
-    if laid_out is None or key[0] != laid_out[0] or len(key[1]) != len(laid_out[1]):
-        return True
-    return any(now > then for now, then in zip(key[1], laid_out[1]))
