@@ -29,15 +29,17 @@ def _num(x):
     return number(x, ".4g")
 
 
-def _tex(name, accent=None):
-    """A node name as mathtext: "x1" -> x_1, with an accent (bar: adjoint, dot: tangent). Braces
-    only where a group needs them: matplotlib parses a line again whenever one of its numbers
-    changes, and each brace group costs about a millisecond."""
+ACCENTS = {"bar": "\u0304", "dot": "\u0307"}  # combining macron (adjoint), combining dot (tangent)
+
+
+def _name(name, accent=None):
+    """A node name as the figure writes it, the way its operations are written ("ln x1 + x1·x2"):
+    "x1", with an accent over its letter (bar: the adjoint, dot: the tangent): "x̄1", "ẋ1". Plain
+    characters, not mathtext: matplotlib parses a line that mixes mathtext and numbers anew
+    (several milliseconds) whenever one of its numbers changes."""
     m = re.fullmatch(r"([A-Za-z]+)(\d*)", name)
     base, sub = (m.group(1), m.group(2)) if m else (name, "")
-    group = lambda text: text if len(text) == 1 else f"{{{text}}}"  # noqa: E731
-    base = rf"\{accent} {group(base)}" if accent else base
-    return f"${base}_{group(sub)}$" if sub else f"${base}$"
+    return base + (ACCENTS[accent] if accent else "") + sub
 
 
 class AutodiffTrace(Explorer):
@@ -243,12 +245,12 @@ class AutodiffTrace(Explorer):
                             f"{t.mode} mode" + (f" along {t.wrt}" if t.wrt else "")))
         for i, node in enumerate(t.nodes):
             known = i < p
-            text = (_tex(node.name) if node.written == "input" or self.compact
-                    else f"{_tex(node.name)} = {node.written}")
+            text = (_name(node.name) if node.written == "input" or self.compact
+                    else f"{_name(node.name)} = {node.written}")
             if known:
                 text += f"\n= {_num(node.value)}"
             if node.name in totals:
-                text += f"\n{_tex(node.name, accent)} = {_num(totals[node.name])}"
+                text += f"\n{_name(node.name, accent)} = {_num(totals[node.name])}"
             box = self.boxes[node.name]
             box.set_text(text)
             now = (p == i + 1) or (current is not None and current.receives == node.name)
@@ -272,14 +274,14 @@ class AutodiffTrace(Explorer):
         return totals
 
     def _draw_table(self, t, p, k, accent):
-        lines = ["forward pass"] + [f"{_tex(n.name)} = {n.written} = {_num(n.value)}" if n.written != "input"
-                                    else f"{_tex(n.name)} = {_num(n.value)} (input)" for n in t.nodes]
+        lines = ["forward pass"] + [f"{_name(n.name)} = {n.written} = {_num(n.value)}" if n.written != "input"
+                                    else f"{_name(n.name)} = {_num(n.value)} (input)" for n in t.nodes]
         op = "adjoints, from the output back" if t.mode == "reverse" else f"tangents along {t.wrt}"
         lines.append(f"{t.mode} sweep ({op})")
         for row in t.rows:
-            factor = (f"{_tex(row.sends, accent)} · {_num(row.local)}" if t.mode == "reverse"
-                      else f"{_num(row.local)} · {_tex(row.sends, accent)}")
-            lines.append(f"{_tex(row.receives, accent)} {'=' if row.first else '+='} {factor}"
+            factor = (f"{_name(row.sends, accent)} · {_num(row.local)}" if t.mode == "reverse"
+                      else f"{_num(row.local)} · {_name(row.sends, accent)}")
+            lines.append(f"{_name(row.receives, accent)} {'=' if row.first else '+='} {factor}"
                          f" = {_num(row.contribution)}   → {_num(row.total)}")
         marked = p if p <= len(t.nodes) else len(t.nodes) + 1 + k
         for i, (artist, text) in enumerate(zip(self.lines, lines)):
