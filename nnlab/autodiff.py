@@ -268,7 +268,8 @@ def adjoints(*outputs, seeds=None, record=False):
 def _sweep_back(outputs):
     """``adjoints`` with every output seeded with 1, nothing recorded: the nodes are found (and
     their adjoints zeroed) and swept in one go, the hot path of ``backward``. Returns the count of
-    multiplications."""
+    multiplications. The search repeats ``graph``'s on purpose: sharing it (a helper with a flag
+    for the zeroing) made backward 15 % slower, past micrograd's time."""
     stack = [o for o in map(constant, outputs) if o.varied]
     seen, pop, push = {}, stack.pop, stack.extend
     while stack:

@@ -34,18 +34,9 @@ def test_every_control_updates_state_and_image(cls):
 
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
 def test_random_walk_of_controls_renders_like_a_fresh_explorer(cls):
-    rng = np.random.default_rng(0)
     e = cls()
-    controls = valued_controls(e)
-    for _ in range(25):
-        name, control = controls[rng.integers(len(controls))]
-        if not is_active(control):
-            continue
-        new = other_value(control)
-        if isinstance(new, (int, float)) and not isinstance(new, bool) and hasattr(control, "min"):
-            new = type(new)(control.min + rng.uniform() * (control.max - control.min)) if not isinstance(
-                control, widgets.FloatLogSlider) else new
-        control.value = new
+    for name, new in _random_moves(e, np.random.default_rng(0), 25):
+        e.controls[name].value = new
     assert _same_as_fresh(e)
     assert not _clipped_text(e)
 
@@ -60,18 +51,12 @@ def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
 
     from matplotlib.backends.backend_agg import RendererAgg
 
-    rng = np.random.default_rng(1)
     e, plain = cls(), cls()
     renderer = plain.fig.canvas.get_renderer()
     renderer.draw_text = types.MethodType(RendererAgg.draw_text, renderer)
     renderer._get_font_height_metrics = lambda prop: (None, None, None)  # matplotlib reads the tables
-    controls = valued_controls(e)
-    for _ in range(20):
-        name, control = controls[rng.integers(len(controls))]
-        if not is_active(control):
-            continue
-        new = other_value(control)
-        control.value = new
+    for name, new in _random_moves(e, np.random.default_rng(1), 20):
+        e.controls[name].value = new
         plain.controls[name].value = new
         assert e.image.value == plain.image.value, f"{name} = {new!r}: the kept glyphs drew other pixels"
     kept = e.fig.canvas.get_renderer()._texts
@@ -106,6 +91,21 @@ def test_a_layout_put_back_is_the_layout_engines(cls):
                 now = ax.get_position(original=True)
                 assert np.allclose(box.extents * ([width, height] * 2), now.extents * ([width, height] * 2),
                                    atol=1.0), f"{name} = {value!r}: {ax.get_title()!r} laid out elsewhere"
+
+
+def _random_moves(e, rng, n):
+    """``n`` draws of a control of ``e`` and a new value for it (a slider anywhere in its range),
+    the inactive ones skipped: (name, value) pairs, each drawn when the previous one is applied."""
+    controls = valued_controls(e)
+    for _ in range(n):
+        name, control = controls[rng.integers(len(controls))]
+        if not is_active(control):
+            continue
+        new = other_value(control)
+        if isinstance(new, (int, float)) and not isinstance(new, bool) and hasattr(control, "min"):
+            new = type(new)(control.min + rng.uniform() * (control.max - control.min)) if not isinstance(
+                control, widgets.FloatLogSlider) else new
+        yield name, new
 
 
 def _same_as_fresh(e):
