@@ -191,7 +191,7 @@ class PerceptronStepper(Explorer):
         # extra room at the top keeps the step note clear of the points; the ends on a grid of
         # round numbers, so other points from the same kind of data keep the axes where they were
         lo, hi = lo - pad, hi + pad * [1, 3.5]
-        grid = round_up(float(np.max(hi - lo)) / 8)
+        grid = round_up(float(np.max(hi - lo)) / 16)
         lo, hi = np.floor(lo / grid) * grid, np.ceil(hi / grid) * grid
         self.xlim, self.ylim = (lo[0], hi[0]), (lo[1], hi[1])
         self.ax.set_xlim(*self.xlim)
