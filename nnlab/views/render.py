@@ -181,7 +181,7 @@ class Renderer:
         self._moved = set()
         if self._background is None or any(isinstance(a, Axes) for a in set(items) ^ set(self._seen)):
             return None
-        changed = set()
+        changed, moved = set(), []
         renderer = self.fig.canvas.get_renderer()
         for gone in set(self._seen) - set(items):  # a figure legend or text replaced: its region
             region = self._region_of(gone)
@@ -199,27 +199,33 @@ class Renderer:
             elif _signature(item) != self._seen[item] or item in self._spilled:
                 if not self._moved_in_cell(item, renderer):
                     return None  # moved out of its cell, shown or hidden, an axis set up anew, or spilled
-                self._axes_changed(item)
-                self._moved.add(item)
-                changed.add(self._region_of(item))
+                moved.append(item)
             elif isinstance(item, Axes) and self._axes_changed(item) or not isinstance(item, Axes) and _stale(item):
                 region = self._fit(item, renderer) if not isinstance(item, Axes) else self._region_of(item)
                 if region is None:
                     return None
                 changed.add(region)
+        for item in moved:  # measured last: the measure costs more than all the checks above
+            if not _inside(_pixel_box(item.get_tightbbox(renderer), self._blank.shape),
+                           self._regions[self._region_of(item)][1]):
+                return None
+            self._axes_changed(item)
+            self._moved.add(item)
+            changed.add(self._region_of(item))
         return [self._regions[i] for i in sorted(changed)]
 
     def _moved_in_cell(self, item, renderer):
-        """Whether ``item`` is an axes that the view moved or resized (nothing else changed in its
-        set-up) and that still lies inside its cell: only its cell is drawn again."""
+        """Whether ``item`` may be an axes that the view moved or resized (nothing else changed in
+        its set-up) inside its cell, which alone is then drawn again (if its decorations, measured
+        by ``_changed``, stay inside it too). A layout that moved the cells moves every axes: no."""
         if not isinstance(item, Axes) or item in self._spilled or self._region_of(item) is None:
             return False
         now, then = _signature(item), self._seen[item]
         if now[0] != then[0] or now[2:] != then[2:] or not now[0]:
             return False
-        r0, r1, c0, c1 = self._regions[self._region_of(item)][1]
-        b0, b1, d0, d1 = _pixel_box(item.get_tightbbox(renderer), self._blank.shape)
-        return r0 <= b0 and b1 <= r1 and c0 <= d0 and d1 <= c1
+        region = self._regions[self._region_of(item)][1]
+        return (_inside(_pixel_box(item.get_window_extent(), self._blank.shape, pad=0), region)
+                and _inside(self._cell(item, renderer), region))
 
     def _fit(self, item, renderer):
         """The index of the region that a figure-level artist (new, or changed) draws in: its old
@@ -433,6 +439,11 @@ def encode_png(pixels):
 def _overlap(a, b):
     """Whether two boxes overlap (x0, y0, x1, y1 in display units, or rows and columns)."""
     return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def _inside(box, region):
+    """Whether pixel box ``box`` (rows and columns) lies inside ``region``."""
+    return region[0] <= box[0] and box[1] <= region[1] and region[2] <= box[2] and box[3] <= region[3]
 
 
 def _pixel_box(box, shape, pad=PAD, inwards=False):

@@ -10,7 +10,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from .. import approx, neuron
-from .base import OKABE_ITO, Explorer, Setting, memo
+from .base import OKABE_ITO, Explorer, Setting, memo, round_up
 from ..words import number, plural
 
 GRID = 1001
@@ -122,8 +122,9 @@ class TowerExplorer(Explorer):
         net = approx.network_for(s["units"], f, s["n"], interval, s["steepness"])
         fit = approx.compare(net, f, interval, GRID)
         steepness = s["steepness"] if s["units"] == "sigmoid" else 10.0  # a ReLU spline has none
-        return SimpleNamespace(net=net, x=fit.x, y=fit.y, fx=fit.fx, err=fit.err, error=fit.error,
-                               curve=memo(approx.error_against_n, f, tuple(interval), s["units"], steepness),
+        # on the fit's own grid: at the current n the curve shows the max and mean error of the caption
+        curve = memo(approx.error_against_n, f, tuple(interval), s["units"], steepness, n_grid=GRID)
+        return SimpleNamespace(net=net, x=fit.x, y=fit.y, fx=fit.fx, err=fit.err, error=fit.error, curve=curve,
                                parts=approx.unit_contributions(net, fit.x) if s["show_towers"] else None)
 
     def draw(self, r):
@@ -144,8 +145,10 @@ class TowerExplorer(Explorer):
             self.floor_note.set_visible(bool(np.any(np.r_[mx, mean] < FLOOR)))
             self.ax_n.set_xlim(0.8, 130)
             both = np.maximum(np.r_[mx, mean], FLOOR)
-            # room below for the note on the floor, above for the legend
-            self.ax_n.set_ylim(both.min() / (30 if self.floor_note.get_visible() else 2), both.max() * 6)
+            # room below for the note on the floor, above for the legend; whole decades, so that a
+            # steepness moved a little keeps the axis
+            low = both.min() / (30 if self.floor_note.get_visible() else 2)
+            self.ax_n.set_ylim(1.0 / round_up(1.0 / low, log=True), round_up(both.max() * 6, log=True))
             self.parts.set_label(self._part_name())
             self.legend.get_texts()[2].set_text(self._part_name())
         self.l_net.set_data(r.x, r.y)
