@@ -20,7 +20,7 @@ import numpy as np
 from . import _validate as check_arg
 from . import data as datasets
 from . import nn
-from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, init_layer, sigmoid
+from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, init_layer, init_std, sigmoid
 from .optim import Divergence
 
 INITS = ("normal", "xavier", "he", "identity")   # the explorer's menu (``build`` takes any of ``nn.INITS``)
@@ -53,22 +53,85 @@ def build(depth, width, activation="relu", init="he", scale=1.0, residual=False,
     return DeepNet(activation, bool(residual), inp, list(layers), out)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
 def _weights(depth, width, init, scale, residual, d_in, seed):
     """The random draw behind ``build`` (cached: the activation does not change the weights).
-    The arrays are shared, so nothing may update them in place (``train`` makes new ones)."""
-    rng = np.random.default_rng(seed)
-    inp = init_layer(d_in, width, "xavier_normal", 1.0, rng)
-    if residual:
-        layers = tuple((*init_layer(width, width, init, scale, rng), init_layer(width, width, init, scale, rng)[0])
-                       for _ in range(depth))
-    else:
-        layers = tuple(init_layer(width, width, init, scale, rng) for _ in range(depth))
-    out = init_layer(width, 1, "xavier_normal", 1.0, rng)
+    The arrays are shared, so nothing may update them in place (``train`` makes new ones).
+
+    Every weight matrix is drawn from its own stream (``_draws``): layer l's weights are the same
+    at any depth, and a narrower network's are the top-left block of a wider one's, so moving the
+    depth or width slider changes the network only by the layers or units it adds or removes (and
+    the scale of the init)."""
+    inp = _layer(seed, (0, 0), d_in, width, "xavier_normal", 1.0)
+    layers = []
+    for l in range(depth):
+        W, b = _layer(seed, (1, l), width, width, init, scale)
+        layers.append((W, b, _layer(seed, (2, l), width, width, init, scale)[0]) if residual else (W, b))
+    out = _layer(seed, (3, 0), width, 1, "xavier_normal", 1.0)
     for arrays in (inp, out, *layers):
         for a in arrays:
             a.flags.writeable = False
-    return inp, layers, out
+    return inp, tuple(layers), out
+
+
+def _layer(seed, matrix, fan_in, fan_out, init, scale):
+    """(W, b) as ``nn.init_layer`` draws them, from the stream of ``matrix`` (see ``_draws``)."""
+    std = init_std(init, fan_in, fan_out, scale)
+    if std is None:  # not drawn normal (identity, uniform, ...): nn's initialiser, on this matrix's stream
+        return init_layer(fan_in, fan_out, init, scale, np.random.default_rng([seed, *matrix]))
+    W = _draws(seed, matrix, fan_in, fan_out).astype(np.float64)
+    W *= std
+    return W, np.zeros(fan_out)
+
+
+# The standard normal draws behind the weights, per seed (the last DRAWS_SEEDS seeds kept):
+# matrix -> (its generator, the draws so far). Stored in float32, as PyTorch draws its weights:
+# 100 blocks of 256 x 256 (a residual block has two such matrices) take 26 MB each.
+_DRAWS = {}
+DRAWS_SEEDS = 2
+# how each kind of matrix (the first number of ``matrix``) grows: the input layer (d_in x width) by
+# columns, hidden layers and blocks' second matrices (width x width) by shells, the output layer
+# (width x 1) by rows
+GROWS = {0: "columns", 1: "shells", 2: "shells", 3: "rows"}
+
+
+def _draws(seed, matrix, rows, cols):
+    """N(0, 1) draws for one weight matrix, ``rows`` x ``cols``, from its own stream
+    ``default_rng([seed, *matrix])``, in an order that makes the first draws the top-left block: a
+    square matrix in shells (shell s: row s up to column s, then column s above row s), a matrix
+    with a fixed number of rows (columns) by whole columns (rows). The draws are kept and extended
+    when a larger matrix is asked for, so each number is drawn once."""
+    streams = _DRAWS.pop(seed, {})
+    _DRAWS[seed] = streams  # the most recently used last
+    while len(_DRAWS) > DRAWS_SEEDS:
+        del _DRAWS[next(iter(_DRAWS))]
+    rng, drawn = streams.get(matrix) or (np.random.default_rng([seed, *matrix]), np.zeros((0, 0), np.float32))
+    r0, c0 = drawn.shape
+    if rows > r0 or cols > c0:
+        grows = GROWS[matrix[0]]
+        grown = np.zeros((max(rows, r0), max(cols, c0)), np.float32)
+        grown[:r0, :c0] = drawn
+        if grows == "shells":
+            i, j = _shells()[:, r0 * r0:rows * rows]
+            grown[i, j] = rng.standard_normal(len(i), dtype=np.float32)
+        elif grows == "columns":
+            grown[:, c0:] = rng.standard_normal((cols - c0, rows), dtype=np.float32).T
+        else:
+            grown[r0:, :] = rng.standard_normal((rows - r0, cols), dtype=np.float32)
+        drawn = grown
+        streams[matrix] = (rng, drawn)
+    return drawn[:rows, :cols]
+
+
+@lru_cache(maxsize=1)
+def _shells(n=256):
+    """(row, column) of each draw of a square matrix in shell order (see ``_draws``), shape
+    (2, n^2): the first w^2 of them are the cells of the top-left w x w block."""
+    rows, cols = [], []
+    for s in range(n):
+        rows += [np.full(s + 1, s), np.arange(s)]
+        cols += [np.arange(s + 1), np.full(s, s)]
+    return np.array([np.concatenate(rows), np.concatenate(cols)], dtype=np.intp)
 
 
 def _network(net):

@@ -244,19 +244,16 @@ def init_layer(fan_in, fan_out, init="normal", scale=None, rng=None):
     rng = np.random.default_rng(rng)
     scale = DEFAULT_INIT_SCALE.get(init, 1.0) if scale is None else scale
     shape, b = (fan_in, fan_out), np.zeros(fan_out)
-    if init == "zeros":
+    std = init_std(init, fan_in, fan_out, scale)
+    if std is not None:
+        W = std * rng.standard_normal(shape)
+    elif init == "zeros":
         W = np.zeros(shape)
-    elif init == "normal":
-        W = scale * rng.standard_normal(shape)
     elif init == "uniform":
         W = rng.uniform(-scale, scale, shape)
     elif init == "xavier_uniform":
         a = scale * np.sqrt(6.0 / (fan_in + fan_out))
         W = rng.uniform(-a, a, shape)
-    elif init == "xavier_normal":
-        W = scale * np.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal(shape)
-    elif init == "he_normal":
-        W = scale * np.sqrt(2.0 / fan_in) * rng.standard_normal(shape)
     elif init == "identity":
         W = scale * np.eye(fan_in, fan_out)
     else:  # torch
@@ -264,6 +261,20 @@ def init_layer(fan_in, fan_out, init="normal", scale=None, rng=None):
         W = rng.uniform(-a, a, shape)
         b = rng.uniform(-a, a, fan_out)
     return W, b
+
+
+def init_std(init, fan_in, fan_out, scale=None):
+    """The standard deviation of W for the inits drawn W = std * N(0, 1) ('normal', 'xavier_normal',
+    'he_normal' and their aliases; see ``init_layer``), None for the others."""
+    init = INIT_ALIASES.get(init, init)
+    scale = DEFAULT_INIT_SCALE.get(init, 1.0) if scale is None else scale
+    if init == "normal":
+        return scale
+    if init == "xavier_normal":
+        return scale * np.sqrt(2.0 / (fan_in + fan_out))
+    if init == "he_normal":
+        return scale * np.sqrt(2.0 / fan_in)
+    return None
 
 
 def count_parameters(sizes):

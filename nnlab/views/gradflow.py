@@ -69,7 +69,9 @@ class GradientFlowExplorer(Explorer):
         g.grid(alpha=0.3)
         # square-root colour scale, so a spike of zeros (dead ReLUs) does not hide everything else
         self.heat = self.ax_h.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", cmap="cividis",
-                                     interpolation="nearest", norm=PowerNorm(0.5, vmin=0, vmax=1))
+                                     interpolation="nearest", norm=PowerNorm(0.5, vmin=0, vmax=1),
+                                     zorder=2)  # over the axes' ticks (outside it), under its frame: a new
+        # histogram is drawn over the kept panel, which is drawn again only when its ranges change
         self.ax_h.set(xlabel="activation value", ylabel="layer")
         self.ax_h.set_title("activations per layer", y=1.0, pad=6)
         t = self.ax_t
