@@ -626,3 +626,47 @@ def test_log_sliders_reach_round_values_exactly(cls):
         got = [s.check(v) for v in sent]
         powers = [10.0 ** p for p in range(-6, 6) if c.min <= p <= c.max]
         assert powers and all(p in got for p in powers), (s.name, powers, got)
+
+
+def test_gradient_flow_trains_a_big_network_after_showing_its_flow(monkeypatch):
+    """Deep and wide with training: the flow is on screen before the training starts (it says the
+    curves follow), the controls work meanwhile, and the curves come in a second frame."""
+    import threading
+
+    from nnlab.views import base
+
+    monkeypatch.setattr(base.Explorer, "background", True)
+    e = GradientFlowExplorer(depth=40, width=96, scale=0.9)
+    release = threading.Event()
+    monkeypatch.setattr(gradflow, "train", _held(gradflow.train, release))
+    before = e.n_renders
+    e.controls["train"].value = True
+    assert e.slow(e.state) and e.n_renders == before + 1 and e.result.curves is None  # the flow, at once
+    assert e.hint.get_visible() and "training this network" in e.hint.get_text()
+    assert "training both networks in the background" in e.describe()
+    np.testing.assert_allclose(e.l_w.get_data()[1], gradflow.gradient_flow(40, 96, "sigmoid", "xavier", 0.9).grad_W,
+                               rtol=1e-12)
+    assert not e.pending.done()
+    release.set()
+    e.pending.result(timeout=120)
+    mine, ref = e.result.curves
+    assert e.n_renders == before + 2 and not e.hint.get_visible()
+    assert "training: loss" in e.describe() and "background" not in e.describe()
+    from nnlab.views.gradflow import train_steps
+
+    assert len(mine.loss) == train_steps(40, 96, 128) == len(e.l_train.get_data()[1])
+    # moving on while the training runs: the old job's frame is not drawn over the new state
+    release.clear()
+    e.controls["scale"].value = 1.1
+    job = e.pending
+    e.controls["train"].value = False
+    release.set()
+    job.result(timeout=120)
+    assert e.result.curves is None and e.hint.get_text().startswith("tick") and e.state["scale"] == 1.1
+
+
+def _held(fn, release):
+    def held(*args, **kwargs):
+        assert release.wait(120)
+        return fn(*args, **kwargs)
+    return held

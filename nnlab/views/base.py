@@ -12,6 +12,10 @@ An explorer is
 - a **description**: ``describe()`` says in words what the figure shows now; it is shown
   under the figure, is the figure's alt text and is announced to screen readers (``frontend.Shell``,
   which also keeps keystrokes typed on the controls away from the notebook's shortcuts);
+- optionally **work done later**: what would hold a frame up for a second or more (training two
+  deep networks) is returned by ``later(state)``; it runs in one background thread after the
+  frame is shown, and the explorer then draws again (if the state is still the same) with what
+  it made. The controls keep working meanwhile.
 - optionally **clicks**: a view that overrides ``on_click(ax, x, y)`` turns a click on the figure
   (at data point x, y of axes ``ax``) into state changes; the image reports clicks through
   ipyevents, and ``click(px, py)`` does the same from code. Every click has a control as well,
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,6 +61,8 @@ from .render import Renderer
 # glyphs and crashed the kernel in the browser tests). Re-entrant, because a change can set
 # other controls, whose callbacks run in the same thread.
 RENDER_LOCK = threading.RLock()
+# The one thread in which every explorer's ``later`` work runs, one job after the other.
+LATER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlab-later")
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -251,6 +258,13 @@ class Explorer:
         should say "computing…" before it starts. Views with expensive settings override this."""
         return False
 
+    def later(self, state: dict):
+        """Work that would hold up the frame of ``state`` by a second or more, as a function of no
+        arguments, or None. It runs in the background after the frame is shown (``compute`` draws
+        without it, saying it is coming); then the explorer updates again, and ``compute`` finds
+        what the work made (through ``memo``). Its future is ``self.pending``."""
+        return None
+
     def refresh_controls(self) -> None:
         """Adjust control ranges and enabled state to the current state (before values are synced)."""
 
@@ -290,6 +304,7 @@ class Explorer:
         self.shell = shelled(self.widget)  # keyboard safety, accessible names, the live regions (frontend.py)
         self.widget.add_class("nnlab-explorer")
         self.result = None
+        self.pending = None  # the future of the work ``later`` asked for, if any
         self.update()
 
     def layout(self) -> widgets.Widget:
@@ -395,7 +410,15 @@ class Explorer:
         with RENDER_LOCK:
             self._update()
 
+    #: Whether ``later`` work runs in the background after the frame (False: before it, in one
+    #: frame, as the tests want it: each change then gives exactly one frame, in order).
+    background = True
+
     def _update(self):
+        work = self.later(self.state)
+        if work is not None and not self.background:
+            work()
+            work = None
         if self.result is not None and self.slow(self._state):
             # said at once: the widget message goes out before the model starts
             self.caption.value = '<div class="nnlab-busy">computing…</div>'
@@ -408,6 +431,21 @@ class Explorer:
         self.shell.alert = ""
         self.shell.description = text
         self.n_renders += 1
+        if work is not None:
+            self.pending = LATER.submit(self._do_later, work, self.state)
+
+    def _do_later(self, work, state):
+        if self._state != state:
+            return  # the student moved on before it started: the new state asked for its own
+        try:
+            work()
+        except Exception as exc:  # a background failure is said in the caption, never lost
+            with RENDER_LOCK:
+                self._report("work in the background", state, exc)
+            return
+        with RENDER_LOCK:
+            if self._state == state:
+                self._update()
 
     def render_png(self) -> bytes:
         """The figure as it is now, as PNG (see ``render.Renderer``)."""

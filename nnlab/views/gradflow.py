@@ -26,7 +26,11 @@ def step_cost(depth, width, batch):
 def train_steps(depth, width, batch):
     """Steps of training that fit the budget: 150 for small networks, at least 10 for the largest."""
     return int(np.clip(TRAIN_BUDGET / step_cost(depth, width, batch), 10, TRAIN_STEPS))
+
+
 REFERENCE = {"activation": "relu", "init": "he", "scale": 1.0, "residual": True}
+HINT = "tick “compare training”\nto train this network\nand a residual ReLU one"
+TRAINING = "training this network\nand a residual ReLU one…\n(a big network: a few seconds)"
 
 
 class GradientFlowExplorer(Explorer):
@@ -79,8 +83,8 @@ class GradientFlowExplorer(Explorer):
         (self.l_ref,) = t.plot([], [], color=OKABE_ITO["green"], lw=1.5, ls="--", label="ReLU + He, residual")
         t.set(xlabel="gradient step", ylabel="training loss (BCE)", title="training on the circle problem")
         t.grid(alpha=0.3)
-        self.hint = t.text(0.5, 0.5, "tick “compare training”\nto train this network\nand a residual ReLU one",
-                           transform=t.transAxes, ha="center", va="center", fontsize=9, color="0.35")
+        self.hint = t.text(0.5, 0.5, HINT, transform=t.transAxes, ha="center", va="center", fontsize=9, color="0.35")
+        self._done = set()  # the training curves trained in the background (``later``), by their memo key
         self.verdict = fig.suptitle("", fontsize=10)
         # the key to the gradient panel lives in the static background, below the figure
         fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=9, frameon=False)
@@ -89,7 +93,8 @@ class GradientFlowExplorer(Explorer):
         self.animated = (self.verdict,)
 
     def slow(self, state):
-        """Training that needs more than a third of the budget (about a third of a second): say "computing…"."""
+        """Training that needs more than a third of the budget (about a third of a second): say "computing…"
+        and train in the background (``later``)."""
         if not state["train"]:
             return False
         cost = step_cost(state["depth"], state["width"], state["batch"]) * train_steps(
@@ -97,18 +102,35 @@ class GradientFlowExplorer(Explorer):
         return cost > TRAIN_BUDGET / 3
 
     @staticmethod
-    def _curve(s):
+    def _curve_args(s):
         steps = train_steps(s["depth"], s["width"], s["batch"])
-        return memo(gradflow.train, s["depth"], s["width"], s["activation"], s["init"], s["scale"], s["residual"],
-                    steps=steps, batch=s["batch"], seed=s["seed"])
+        return ((gradflow.train, s["depth"], s["width"], s["activation"], s["init"], s["scale"], s["residual"]),
+                (("steps", steps), ("batch", s["batch"]), ("seed", s["seed"])))
+
+    def _curves(self, s):
+        """This network's and the reference's training curves (through ``memo``)."""
+        return tuple(memo(*args, **dict(kw)) for args, kw in map(self._curve_args, (s, {**s, **REFERENCE})))
+
+    def _trained(self, s):
+        """Whether the background training of ``s`` is done (its curves are in ``memo``)."""
+        return all(self._curve_args(c) in self._done for c in (s, {**s, **REFERENCE}))
+
+    def later(self, state):
+        """Training a big network (``slow``) takes seconds: the flow is shown first, the curves when done."""
+        if not state["train"] or not self.slow(state) or self._trained(state):
+            return None
+
+        def train():
+            self._curves(state)
+            self._done.update(self._curve_args(c) for c in (state, {**state, **REFERENCE}))
+        return train
 
     def compute(self, s):
         flow = memo(gradflow.gradient_flow, s["depth"], s["width"], s["activation"], s["init"], s["scale"],
                     s["residual"], batch=s["batch"], seed=s["seed"])
-        curves = None
-        if s["train"]:
-            curves = (self._curve(s), self._curve({**s, **REFERENCE}))
-        return SimpleNamespace(flow=flow, curves=curves)
+        training = s["train"] and self.slow(s) and not self._trained(s)  # done by ``later``, after this frame
+        curves = self._curves(s) if s["train"] and not training else None
+        return SimpleNamespace(flow=flow, curves=curves, training=training)
 
     def draw(self, r):
         f = r.flow
@@ -131,6 +153,7 @@ class GradientFlowExplorer(Explorer):
         self.ax_h.set_xlim(f.bin_edges[0], f.bin_edges[-1])
         self.ax_h.set_ylim(0.5, len(layers) + 0.5)
         if r.curves is None:
+            self.hint.set_text(TRAINING if r.training else HINT)
             self.hint.set_visible(True)
             for line in (self.l_train, self.l_ref):
                 line.set_data([], [])
@@ -160,6 +183,8 @@ class GradientFlowExplorer(Explorer):
             text += f"; {100 * np.nanmean(f.dead):.0f}% of units dead on this batch"
         elif s["activation"] in ("sigmoid", "tanh"):
             text += f"; {100 * np.nanmean(f.saturated):.0f}% of activations saturated"
+        if self.result.training:
+            text += "; training both networks in the background, the curves follow"
         if self.result.curves is not None:
             mine, ref = self.result.curves
             end = mine.diverged or f"loss {mine.loss[0]:.3f} -> {mine.loss[-1]:.3f} in {plural(len(mine.loss), 'step')}"
