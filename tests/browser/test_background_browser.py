@@ -1,0 +1,49 @@
+"""Work an explorer does after its frame (``Explorer.later``) in a real JupyterLab: a deep, wide
+GradientFlowExplorer with training shows its flow at once, says the curves follow, the kernel runs
+other cells meanwhile, and the frame with both training curves arrives from the background."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jupyter_page import RUN_STATE_JS, bad_outputs, open_and_run, wait
+from test_playground_browser import RUN_CELL_JS
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+NAME = "background_browser.ipynb"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _notebook(root):
+    cells = ["from nnlab.views import GradientFlowExplorer\n",
+             "g = GradientFlowExplorer(depth=100, width=192, activation='tanh', train=True)\ng"]
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c}
+                    for c in cells],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (root / NAME).write_text(json.dumps(nb))
+
+
+def test_training_curves_arrive_after_the_flow(page, lab):
+    _notebook(lab["root"])
+    state = open_and_run(page, lab, NAME)
+    assert not bad_outputs(state), bad_outputs(state)
+    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").first
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    img = explorer.locator("img").first
+    caption = explorer.locator(".nnlab-caption")
+    wait(lambda: "100 layers" in caption.inner_text(), 60, "the flow")
+    # the kernel answers while the two networks train in the background thread
+    page.evaluate(RUN_CELL_JS, "print('alive', g.pending is not None)")
+    wait(lambda: "alive True" in json.dumps(page.evaluate(RUN_STATE_JS)["outputs"][-1]), 30,
+         "a cell to run while training")
+    first = img.get_attribute("src")
+    wait(lambda: "training: loss" in caption.inner_text(), 120, "the training curves")
+    assert "background" not in caption.inner_text()
+    assert img.get_attribute("src") != first
+    wait(lambda: "training: loss" in (img.get_attribute("alt") or ""), 10, "the alt text to follow")
+    ARTIFACTS.mkdir(exist_ok=True)
+    explorer.screenshot(path=str(ARTIFACTS / "gradflow-trained.png"))
