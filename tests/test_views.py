@@ -44,9 +44,9 @@ def test_random_walk_of_controls_renders_like_a_fresh_explorer(cls):
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
 def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
     """The renderer stamps the glyph bitmaps it kept for a text drawn before at the same place,
-    and tells matplotlib's text layout the font heights it looked up once; the frames must be
-    those of matplotlib's RendererAgg, which lays out and rasterises every text anew (the same
-    controls moved in a twin explorer that keeps neither)."""
+    tells matplotlib's text layout the font heights it looked up once and keeps the layouts of
+    texts; the frames must be those of matplotlib's RendererAgg, which lays out and rasterises
+    every text anew (the same controls moved in a twin explorer that keeps none of them)."""
     import types
 
     from matplotlib.backends.backend_agg import RendererAgg
@@ -55,12 +55,13 @@ def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
     renderer = plain.fig.canvas.get_renderer()
     renderer.draw_text = types.MethodType(RendererAgg.draw_text, renderer)
     renderer._get_font_height_metrics = lambda prop: (None, None, None)  # matplotlib reads the tables
+    renderer._layouts = None  # matplotlib lays out every text anew
     for name, new in _random_moves(e, np.random.default_rng(1), 20):
         e.controls[name].value = new
         plain.controls[name].value = new
         assert e.image.value == plain.image.value, f"{name} = {new!r}: the kept glyphs drew other pixels"
     kept = e.fig.canvas.get_renderer()._texts
-    assert kept and all(stamps for stamps in kept.values())
+    assert kept and all(stamps for stamps in kept.values()) and e.fig.canvas.get_renderer()._layouts
 
 
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)

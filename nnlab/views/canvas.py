@@ -4,7 +4,9 @@ Most texts of a frame (tick labels of axes that did not move, titles, legends) a
 they were drawn before. ``TextCachingRendererAgg`` keeps the glyph bitmaps FreeType made for each
 text at its position and stamps them again, in the text's colour, instead of laying the text out
 and rasterising it anew; it also tells matplotlib's text layout the font heights it looked up once
-per font. The pixels are matplotlib's own (``tests/test_views.py`` compares every explorer with a
+per font, and keeps matplotlib's layout of each text (the size of its box and where its lines sit
+around its anchor, which do not depend on where the text is), asked for once or twice per text
+and frame. The pixels are matplotlib's own (``tests/test_views.py`` compares every explorer with a
 twin drawn by plain ``RendererAgg``).
 """
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import fontManager, get_font
+from matplotlib.text import Text
 
-# texts whose glyph bitmaps a renderer keeps (the least recently drawn are dropped first)
+# texts whose glyph bitmaps a renderer keeps (the least recently drawn are dropped first), and
+# text layouts it keeps
 TEXT_CACHE_SIZE = 4096
 
 
@@ -39,6 +43,7 @@ class TextCachingRendererAgg(RendererAgg):
         super().__init__(width, height, dpi)
         self._texts = {}
         self._heights = {}
+        self._layouts = {}  # text layouts (``_kept_layout``); None: matplotlib lays out every text anew
 
     def _get_font_height_metrics(self, prop):
         """A font's ascent, descent and line gap at this resolution, which matplotlib's text
@@ -100,6 +105,33 @@ class _GlyphRecorder:
     def __getattr__(self, name):
         self.stamps = None
         return getattr(self.inner, name)
+
+
+_text_layout = Text._get_layout
+
+
+def _kept_layout(text, renderer):
+    """``Text._get_layout`` for the renderers that keep layouts (a no-op for any other renderer:
+    the explorers' figures only). A layout is relative to the text's anchor and depends only on the
+    text's string, font, angle, alignment and line spacing and on the renderer's resolution, which
+    make its key; wrapped and TeX texts are laid out anew."""
+    layouts = getattr(renderer, "_layouts", None)
+    if layouts is None or text.get_wrap() or text.get_usetex():
+        return _text_layout(text, renderer)
+    shaping = (text.get_fontfeatures(), text.get_language()) if hasattr(text, "get_fontfeatures") else None
+    key = (text.get_text(), _font_key(text._fontproperties), text.get_rotation(), text.get_rotation_mode(),
+           text._horizontalalignment, text._verticalalignment, text._multialignment, text._linespacing,
+           text.get_parse_math(), text.get_figure(root=True).dpi, renderer.dpi, get_hinting_flag(), shaping)
+    layout = layouts.pop(key, None)
+    if layout is None:
+        layout = _text_layout(text, renderer)
+        if len(layouts) >= TEXT_CACHE_SIZE:
+            del layouts[next(iter(layouts))]
+    layouts[key] = layout  # the most recently used last
+    return layout
+
+
+Text._get_layout = _kept_layout
 
 
 def _font_key(prop):
