@@ -671,3 +671,26 @@ def _held(fn, release):
         assert release.wait(120)
         return fn(*args, **kwargs)
     return held
+
+
+def test_a_kept_text_layout_is_matplotlibs_for_every_property_that_decides_it():
+    """Texts with the same string that differ in one property each (alignment, angle, size, line
+    spacing, font, multi-line alignment) get matplotlib's own layout, whatever was kept before."""
+    from matplotlib.figure import Figure
+
+    from nnlab.views import canvas
+
+    fig = Figure(figsize=(4, 3), dpi=90)
+    canvas.Canvas(fig)
+    renderer = fig.canvas.get_renderer()
+    assert renderer._layouts is not None
+    variants = [{}, {"ha": "right"}, {"ha": "center"}, {"va": "top"}, {"va": "baseline"}, {"rotation": 90},
+                {"rotation": 30, "rotation_mode": "anchor"}, {"fontsize": 14}, {"linespacing": 2.0},
+                {"family": "monospace"}, {"weight": "bold"}, {"multialignment": "right"}, {"style": "italic"}]
+    for string in ("0.25", "two\nlines of text", "$x_1$ = 3"):
+        for props in variants + variants[::-1]:  # each met twice, the second time from what was kept
+            text = fig.text(0.3, 0.4, string, **props)
+            kept = canvas._kept_layout(text, renderer)
+            own = canvas._text_layout(text, renderer)
+            assert kept[0].bounds == own[0].bounds and kept[1] == own[1] and kept[2] == own[2], (string, props)
+            text.remove()
