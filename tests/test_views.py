@@ -56,6 +56,7 @@ def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
     renderer.draw_text = types.MethodType(RendererAgg.draw_text, renderer)
     renderer._get_font_height_metrics = lambda prop: (None, None, None)  # matplotlib reads the tables
     renderer._layouts = None  # matplotlib lays out every text anew
+    renderer._glyphs = None   # and renders every glyph anew
     for name, new in _random_moves(e, np.random.default_rng(1), 20):
         e.controls[name].value = new
         plain.controls[name].value = new

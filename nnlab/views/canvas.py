@@ -6,19 +6,26 @@ text at its position and stamps them again, in the text's colour, instead of lay
 and rasterising it anew; it also tells matplotlib's text layout the font heights it looked up once
 per font, and keeps matplotlib's layout of each text (the size of its box and where its lines sit
 around its anchor, which do not depend on where the text is), asked for once or twice per text
-and frame. The pixels are matplotlib's own (``tests/test_views.py`` compares every explorer with a
+and frame. A text drawn anew (new words, or a new place) renders through a cache of single
+glyphs: the same glyph at the same fraction of a pixel is the same bitmap, so a number that
+changes in a fixed line renders only its new digits. The pixels are matplotlib's own (``tests/test_views.py`` compares every explorer with a
 twin drawn by plain ``RendererAgg``).
 """
 from __future__ import annotations
 
+import math
+
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import fontManager, get_font
+from matplotlib.ft2font import RenderMode
 from matplotlib.text import Text
 
-# texts whose glyph bitmaps a renderer keeps (the least recently drawn are dropped first), and
-# text layouts it keeps
+# texts whose glyph bitmaps a renderer keeps (the least recently drawn are dropped first), text
+# layouts it keeps, and single glyphs it keeps
 TEXT_CACHE_SIZE = 4096
+GLYPH_CACHE_SIZE = 8192
 
 
 class Canvas(FigureCanvasAgg):
@@ -44,6 +51,7 @@ class TextCachingRendererAgg(RendererAgg):
         self._texts = {}
         self._heights = {}
         self._layouts = {}  # text layouts (``_kept_layout``); None: matplotlib lays out every text anew
+        self._glyphs = {}   # single glyph bitmaps (``_draw_text_glyphs_and_boxes``); None: rendered anew
 
     def _get_font_height_metrics(self, prop):
         """A font's ascent, descent and line gap at this resolution, which matplotlib's text
@@ -86,6 +94,40 @@ class TextCachingRendererAgg(RendererAgg):
             for image, ix, iy, a in stamps:
                 self._renderer.draw_text_image(image, ix, iy, a, gc)
         self._texts[key] = stamps  # the most recently drawn last
+
+
+    def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
+        """Matplotlib's own loop over the glyphs of a text (``RendererAgg``), with each glyph's
+        bitmap kept: FreeType renders a glyph at a position given in 1/64 pixel, and the same glyph
+        at the same fraction of a pixel is the same bitmap, moved by whole pixels. So a text that
+        changes only some characters (a number in a title, a line of settings) renders only the
+        new ones. Rules (mathtext fractions) are drawn as matplotlib draws them."""
+        if self._glyphs is None or boxes or not hasattr(RendererAgg, "_draw_text_glyphs_and_boxes"):
+            return super()._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, boxes)
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        flags, antialiased = get_hinting_flag(), bool(gc.get_antialiased())
+        common = (flags, antialiased, self.dpi, mpl.rcParams["text.hinting_factor"])
+        height = int(self.height)
+        for font, size, index, slant, extend, dx, dy in glyphs:  # dy is upwards
+            X = round(0x40 * (x + dx * cos - dy * sin))
+            Y = round(0x40 * (self.height - y + dx * sin + dy * cos))  # FreeType's y is upwards
+            key = (font.fname, font.face_index, size, index, angle, slant, extend, X & 63, Y & 63, common)
+            kept = self._glyphs.pop(key, None)
+            if kept is None:
+                font.set_size(size, self.dpi)
+                font._set_transform((0x10000 * np.array([[cos, -sin], [sin, cos]])
+                                     @ [[extend, extend * slant], [0, 1]]).round().astype(int), [X, Y])
+                bitmap = font._render_glyph(index, flags, RenderMode.NORMAL if antialiased else RenderMode.MONO)
+                buffer = np.array(bitmap.buffer)
+                if not antialiased:
+                    buffer *= 0xff
+                kept = (buffer, bitmap.left - (X >> 6), bitmap.top - (Y >> 6))
+                if len(self._glyphs) >= GLYPH_CACHE_SIZE:
+                    del self._glyphs[next(iter(self._glyphs))]
+            self._glyphs[key] = kept  # the most recently used last
+            buffer, left, top = kept
+            # draw_text_image's y is downwards, at the bitmap's bottom side
+            self._renderer.draw_text_image(buffer, left + (X >> 6), height - (top + (Y >> 6)) + buffer.shape[0], 0, gc)
 
 
 class _GlyphRecorder:
