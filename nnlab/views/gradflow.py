@@ -156,7 +156,8 @@ class GradientFlowExplorer(Explorer):
             self.hint.set_text(TRAINING if r.training else HINT)
             self.hint.set_visible(True)
             for line in (self.l_train, self.l_ref):
-                line.set_data([], [])
+                if len(line.get_xdata()):  # emptied once: an artist set on every frame is drawn on every frame
+                    line.set_data([], [])
             self.ax_t.set_xlim(0, TRAIN_STEPS)
             self.ax_t.set_ylim(0, 1)
             legend = self.ax_t.get_legend()
