@@ -12,6 +12,7 @@ REQUIRED = [  # (import name, minimum version, why)
     ("ipywidgets", "8.1", "sliders and buttons"),
     ("jupyterlab_widgets", "3.0", "shows widgets in JupyterLab"),
     ("ipyevents", "2.0.2", "clicks on figures (the optimiser race's start point)"),
+    ("scipy", "1.10", "the sigmoid (special.expit)"),
     ("sklearn", "1.3", "the bundled 8x8 digits"),
     ("tqdm", "4.60", "progress bars"),
     ("torch", "2.1", "the PyTorch lectures and the reference checks"),
