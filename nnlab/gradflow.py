@@ -12,6 +12,7 @@ sigmoid each factor g' is at most 1/4, so the signal shrinks geometrically with 
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -62,7 +63,7 @@ def _weights(depth, width, init, scale, residual, d_in, seed):
     at any depth, and a narrower network's are the top-left block of a wider one's, so moving the
     depth or width slider changes the network only by the layers or units it adds or removes (and
     the scale of the init)."""
-    inp = _layer(seed, (0, 0), d_in, width, "xavier_normal", 1.0)
+    inp = _layer(seed, (0, d_in), d_in, width, "xavier_normal", 1.0)
     layers = []
     for l in range(depth):
         W, b = _layer(seed, (1, l), width, width, init, scale)
@@ -89,8 +90,11 @@ def _layer(seed, matrix, fan_in, fan_out, init, scale):
 # 100 blocks of 256 x 256 (a residual block has two such matrices) take 26 MB each.
 _DRAWS = {}
 DRAWS_SEEDS = 2
-# how each kind of matrix (the first number of ``matrix``) grows: the input layer (d_in x width) by
-# columns, hidden layers and blocks' second matrices (width x width) by shells, the output layer
+# one caller at a time grows the draws: an explorer's background training builds networks while
+# the kernel's thread may build another one from the same streams
+_DRAWS_LOCK = threading.Lock()
+# how each kind of matrix (the first number of ``matrix``) grows: the input layer (d_in x width, its
+# stream (0, d_in)) by columns, hidden layers and blocks' second matrices (width x width) by shells, the output layer
 # (width x 1) by rows
 GROWS = {0: "columns", 1: "shells", 2: "shells", 3: "rows"}
 
@@ -101,6 +105,11 @@ def _draws(seed, matrix, rows, cols):
     square matrix in shells (shell s: row s up to column s, then column s above row s), a matrix
     with a fixed number of rows (columns) by whole columns (rows). The draws are kept and extended
     when a larger matrix is asked for, so each number is drawn once."""
+    with _DRAWS_LOCK:
+        return _draws_locked(seed, matrix, rows, cols)
+
+
+def _draws_locked(seed, matrix, rows, cols):
     streams = _DRAWS.pop(seed, {})
     _DRAWS[seed] = streams  # the most recently used last
     while len(_DRAWS) > DRAWS_SEEDS:

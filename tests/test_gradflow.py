@@ -202,3 +202,25 @@ def test_weights_have_the_variance_of_pytorchs_init(init, mode):
         for W, _ in net.layers:
             assert W.std() == pytest.approx(scale * float(ref.std()), rel=0.015)
             assert abs(W.mean()) < 0.01 * scale * float(ref.std()) * 5
+
+
+def test_weights_built_in_two_threads_at_once_are_the_same():
+    """An explorer's background training builds networks while the kernel's thread builds others from
+    the same streams: the draws grow under a lock, so every network is what it is when built alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fresh(depth, width):
+        gradflow._DRAWS.clear()
+        gradflow._weights.cache_clear()
+        return gradflow.build(depth, width, "tanh", "xavier", 1.0, seed=11)
+
+    sizes = [(8, w) for w in range(8, 120, 7)] + [(12, w) for w in range(115, 4, -9)]
+    alone = {size: fresh(*size) for size in sizes}
+    gradflow._DRAWS.clear()
+    gradflow._weights.cache_clear()
+    with ThreadPoolExecutor(2) as pool:
+        together = dict(zip(sizes, pool.map(lambda size: gradflow.build(*size, "tanh", "xavier", 1.0, seed=11),
+                                            sizes)))
+    for size in sizes:
+        for (W, _), (V, _) in zip(alone[size].layers, together[size].layers):
+            np.testing.assert_array_equal(W, V, err_msg=str(size))

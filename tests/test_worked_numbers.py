@@ -21,8 +21,8 @@ from nnlab.perceptron import perceptron_steps, train_perceptron
 
 #: compare_training's four networks, in its order, with the step at which lecture 7 says the loss first
 #: falls below half its start (None: never, in 300 steps)
-LECTURE7 = {"sigmoid": ("sigmoid", "xavier", False, None), "tanh": ("tanh", "xavier", False, 85),
-            "relu": ("relu", "he", False, 26), "residual": ("relu", "he", True, 177)}
+LECTURE7 = {"sigmoid": ("sigmoid", "xavier", False, None), "tanh": ("tanh", "xavier", False, 54),
+            "relu": ("relu", "he", False, 15), "residual": ("relu", "he", True, 129)}
 STEPS, LR = 300, 0.1
 
 
@@ -128,13 +128,13 @@ def test_lecture7_sigmoid_network_stalls_at_the_base_rate_loss(lecture7):
 
 def test_lecture7_remedies_reach_low_losses_in_a_band(lecture7):
     """What the figure shows, as bands that hold for every run. Over 60 runs with weights nudged by 1e-15
-    or 1e-12 the lowest tanh loss was 0.019 to 0.053 and the lowest plain ReLU loss 0.0003 to 0.0032, while
-    the last tanh loss ranged from 0.019 to 0.71 (a spike can fall on the last step): the last loss of the
+    or 1e-12 the lowest tanh loss was 0.013 to 0.036 and the lowest plain ReLU loss 0.0004 to 0.0009, while
+    the last tanh loss ranged from 0.015 to 0.48 (a spike can fall on the last step): the last loss of the
     chaotic runs is not checked. The residual network's loss falls at every step."""
     for sigmoid, tanh, relu, residual in zip(*lecture7.values()):   # nnlab's curves, then PyTorch's
         assert sigmoid.min() > 0.9 * sigmoid[0]
         assert tanh.min() < 0.1 and relu.min() < 0.05
-        assert np.all(np.diff(residual) < 0) and residual[-1] == pytest.approx(0.188, abs=0.005)
+        assert np.all(np.diff(residual) < 0) and residual[-1] == pytest.approx(0.169, abs=0.005)
 
 
 # ------------------------------------------- lecture 1: softmax regression and the perceptron runs
