@@ -1,6 +1,8 @@
 """Driving a notebook in JupyterLab or Notebook 7 from Playwright: open it, run it, read its state."""
 from __future__ import annotations
 
+import json
+
 import os
 import re
 import secrets
@@ -86,6 +88,26 @@ CELLS_JS = """() => {
   return {types: nb.widgets.map(c => c.model.type), active: nb.activeCellIndex,
           sources: nb.widgets.map(c => c.model.sharedModel.getSource().length)};
 }"""
+
+
+# runs ``code`` in a new cell at the end of the current notebook
+RUN_CELL_JS = """(code) => {
+  const app = window.jupyterapp, nb = app.shell.currentWidget.content;
+  nb.activeCellIndex = nb.widgets.length - 1;
+  return app.commands.execute('notebook:insert-cell-below').then(() => {
+    nb.activeCell.model.sharedModel.setSource(code);
+    return app.commands.execute('notebook:run-cell');
+  });
+}"""
+
+
+def write_notebook(root, name, cells):
+    """A notebook ``name`` in ``root`` whose code cells are ``cells`` (sources), on the python3 kernel."""
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c}
+                    for c in cells],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (root / name).write_text(json.dumps(nb))
 
 
 def wait(predicate, timeout, what):

@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from jupyter_page import RUN_STATE_JS, bad_outputs, open_and_run, wait
-from test_playground_browser import RUN_CELL_JS
+from jupyter_page import RUN_CELL_JS, RUN_STATE_JS, bad_outputs, open_and_run, wait, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -16,18 +15,9 @@ NAME = "background_browser.ipynb"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def _notebook(root):
-    cells = ["from nnlab.views import GradientFlowExplorer\n",
-             "g = GradientFlowExplorer(depth=100, width=192, activation='tanh', train=True)\ng"]
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c}
-                    for c in cells],
-          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    (root / NAME).write_text(json.dumps(nb))
-
-
 def test_training_curves_arrive_after_the_flow(page, lab):
-    _notebook(lab["root"])
+    write_notebook(lab["root"], NAME, ["from nnlab.views import GradientFlowExplorer\n",
+                                       "g = GradientFlowExplorer(depth=100, width=192, activation='tanh', train=True)\ng"])
     state = open_and_run(page, lab, NAME)
     assert not bad_outputs(state), bad_outputs(state)
     panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")

@@ -9,30 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-from jupyter_page import RUN_STATE_JS, bad_outputs, open_and_run, wait
+from jupyter_page import RUN_CELL_JS, RUN_STATE_JS, bad_outputs, open_and_run, wait, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 NAME = "playground_browser.ipynb"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-RUN_CELL_JS = """(code) => {
-  const app = window.jupyterapp, nb = app.shell.currentWidget.content;
-  nb.activeCellIndex = nb.widgets.length - 1;
-  return app.commands.execute('notebook:insert-cell-below').then(() => {
-    nb.activeCell.model.sharedModel.setSource(code);
-    return app.commands.execute('notebook:run-cell');
-  });
-}"""
-
-
-def _notebook(root):
-    cells = ["from nnlab.views import TrainingPlayground\n",
-             "p = TrainingPlayground(n=400, layers=2, units1=8, units2=8)\np"]
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c}
-                    for c in cells],
-          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    (root / NAME).write_text(json.dumps(nb))
 
 
 def _button(explorer, label):
@@ -51,7 +33,8 @@ def _sources(img, seconds):
 
 
 def test_play_shows_frames_a_slider_works_while_playing_and_pause_stops_them(page, lab):
-    _notebook(lab["root"])
+    write_notebook(lab["root"], NAME, ["from nnlab.views import TrainingPlayground\n",
+                                       "p = TrainingPlayground(n=400, layers=2, units1=8, units2=8)\np"])
     state = open_and_run(page, lab, NAME)
     assert not bad_outputs(state), bad_outputs(state)
     panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
