@@ -8,8 +8,8 @@ per font, and keeps matplotlib's layout of each text (the size of its box and wh
 around its anchor, which do not depend on where the text is), asked for once or twice per text
 and frame. A text drawn anew (new words, or a new place) renders through a cache of single
 glyphs: the same glyph at the same fraction of a pixel is the same bitmap, so a number that
-changes in a fixed line renders only its new digits. The pixels are matplotlib's own (``tests/test_views.py`` compares every explorer with a
-twin drawn by plain ``RendererAgg``).
+changes in a fixed line renders only its new digits. The pixels are matplotlib's own
+(``tests/test_views.py`` compares every explorer with a twin drawn by plain ``RendererAgg``).
 """
 from __future__ import annotations
 
@@ -95,14 +95,13 @@ class TextCachingRendererAgg(RendererAgg):
                 self._renderer.draw_text_image(image, ix, iy, a, gc)
         self._texts[key] = stamps  # the most recently drawn last
 
-
     def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
         """Matplotlib's own loop over the glyphs of a text (``RendererAgg``), with each glyph's
         bitmap kept: FreeType renders a glyph at a position given in 1/64 pixel, and the same glyph
         at the same fraction of a pixel is the same bitmap, moved by whole pixels. So a text that
         changes only some characters (a number in a title, a line of settings) renders only the
         new ones. Rules (mathtext fractions) are drawn as matplotlib draws them."""
-        if self._glyphs is None or boxes or not hasattr(RendererAgg, "_draw_text_glyphs_and_boxes"):
+        if self._glyphs is None or boxes:
             return super()._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, boxes)
         cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
         flags, antialiased = get_hinting_flag(), bool(gc.get_antialiased())
@@ -127,7 +126,8 @@ class TextCachingRendererAgg(RendererAgg):
             self._glyphs[key] = kept  # the most recently used last
             buffer, left, top = kept
             # draw_text_image's y is downwards, at the bitmap's bottom side
-            self._renderer.draw_text_image(buffer, left + (X >> 6), height - (top + (Y >> 6)) + buffer.shape[0], 0, gc)
+            self._renderer.draw_text_image(buffer, left + (X >> 6), height - (top + (Y >> 6)) + buffer.shape[0], 0,
+                                           gc)
 
 
 class _GlyphRecorder:
