@@ -27,10 +27,16 @@ from .optim import Divergence
 # ---------------------------------------------------------------- activations
 
 
+def _floats(z):
+    """z as floats for the activations: float32 stays float32 (PyTorch's default), the rest is float64."""
+    z = np.asarray(z)
+    return z if z.dtype in (np.float32, np.float64) else z.astype(np.float64)
+
+
 def sigmoid(z):
     """sigma(z) = 1 / (1 + e^-z), computed without overflow for any z: SciPy's ``expit`` (a
     vectorised loop that is 3x faster than the same formula written with NumPy's arrays)."""
-    return _expit()(np.asarray(z, dtype=float))
+    return _expit()(_floats(z))
 
 
 @cache
@@ -48,37 +54,37 @@ def sigmoid_grad(z):
 
 def tanh(z):
     """tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
-    return np.tanh(np.asarray(z, dtype=float))
+    return np.tanh(_floats(z))
 
 
 def tanh_grad(z):
     """tanh'(z) = 1 - tanh(z)^2."""
-    return 1.0 - np.tanh(np.asarray(z, dtype=float)) ** 2
+    return 1.0 - np.tanh(_floats(z)) ** 2
 
 
 def relu(z):
     """relu(z) = max(0, z)."""
-    return np.maximum(np.asarray(z, dtype=float), 0.0)
+    return np.maximum(_floats(z), 0.0)
 
 
 def relu_grad(z):
     """relu'(z) = 1 if z > 0 else 0 (0 at the kink, as PyTorch does)."""
-    return (np.asarray(z, dtype=float) > 0).astype(float)
+    return ((z := _floats(z)) > 0).astype(z.dtype)
 
 
 def linear(z):
     """identity: g(z) = z."""
-    return np.asarray(z, dtype=float)
+    return _floats(z)
 
 
 def linear_grad(z):
     """g'(z) = 1."""
-    return np.ones_like(np.asarray(z, dtype=float))
+    return np.ones_like(_floats(z))
 
 
 def softmax(z, axis=-1):
     """softmax(z)_k = e^{z_k} / sum_j e^{z_j}, shifted by max(z) so it cannot overflow."""
-    z = np.asarray(z, dtype=float)
+    z = _floats(z)
     e = np.exp(z - np.max(z, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 

@@ -149,6 +149,43 @@ def test_training_comparison_shows_the_remedies():
         assert min(learner.loss) < 0.5 * learner.loss[0], learner.label
 
 
+@pytest.mark.parametrize("activation, init, residual", [("tanh", "xavier", False), ("relu", "he", True)])
+def test_float32_training_is_pytorchs_float32_sgd(activation, init, residual, monkeypatch):
+    """``train(dtype="float32")`` computes in float32, PyTorch's default, and its losses are those of
+    torch.optim.SGD training the same network in float32 (to float32's rounding)."""
+    depth, width, steps, lr = 12, 24, 40, 0.1
+    seen = []
+    forward = gradflow.forward
+    monkeypatch.setattr(gradflow, "forward", lambda net, X: seen.append(X.dtype) or forward(net, X))
+    curve = gradflow.train(depth, width, activation, init, 1.0, residual, steps=steps, lr=lr, batch=64, seed=2,
+                           dtype="float32")
+    assert set(seen) == {np.dtype(np.float32)}
+    net = gradflow.build(depth, width, activation, init, 1.0, residual, seed=2)
+    X, y = gradflow.task(64, seed=2)
+    T = lambda a: torch.tensor(a, dtype=torch.float32, requires_grad=True)  # noqa: E731
+    inp, layers, out = list(map(T, net.inp)), [list(map(T, p)) for p in net.layers], list(map(T, net.out))
+    opt = torch.optim.SGD([*inp, *[p for ps in layers for p in ps], *out], lr=lr)
+    act = {"tanh": torch.tanh, "relu": torch.relu}[activation]
+    Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        a = act(Xt @ inp[0] + inp[1])
+        for p in layers:
+            a = a + act(a @ p[0] + p[1]) @ p[2] / depth if residual else act(a @ p[0] + p[1])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits((a @ out[0] + out[1])[:, 0], yt)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+    np.testing.assert_allclose(curve.loss, losses, rtol=1e-5)
+    assert losses[-1] < 0.97 * losses[0]  # it trained
+
+
+def test_train_names_a_bad_dtype():
+    with pytest.raises(ValueError, match="dtype: expected one of 'float64', 'float32', got 'int8'"):
+        gradflow.train(2, 4, steps=1, dtype="int8")
+
+
 @pytest.mark.parametrize("kwargs, words", [
     (dict(depth=0, width=8), ["depth", "[1, 100]"]),
     (dict(depth=5, width=300), ["width", "[2, 256]"]),

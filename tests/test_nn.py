@@ -31,6 +31,21 @@ def test_activation_and_derivative_match_autograd(name, torch_fn):
     np.testing.assert_allclose(dg(z), zt.grad.numpy(), rtol=RTOL, atol=1e-15)
 
 
+@pytest.mark.parametrize("name, torch_fn", [("sigmoid", torch.sigmoid), ("tanh", torch.tanh), ("relu", torch.relu),
+                                           ("linear", lambda z: z)])
+def test_activations_keep_float32_and_make_the_rest_float64(name, torch_fn):
+    """float32 in, float32 out (PyTorch's float32 values and derivatives); integers are computed in float64."""
+    z = np.random.default_rng(1).normal(0, 4, 200).astype(np.float32)
+    z = z[np.abs(z) > 1e-3]
+    g, dg = nn.activation(name)
+    zt = torch.tensor(z, requires_grad=True)
+    torch_fn(zt).sum().backward()
+    assert g(z).dtype == dg(z).dtype == np.float32
+    np.testing.assert_allclose(g(z), torch_fn(torch.tensor(z)).numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(dg(z), zt.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert g(np.array([-2, 3])).dtype == dg(np.array([-2, 3])).dtype == np.float64
+
+
 def test_sigmoid_and_softmax_stable_for_huge_inputs():
     z = np.array([-1e4, -800.0, -50.0, 0.0, 50.0, 800.0, 1e4])
     with warnings.catch_warnings():

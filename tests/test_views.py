@@ -632,44 +632,56 @@ def test_log_sliders_reach_round_values_exactly(cls):
 
 def test_gradient_flow_trains_a_big_network_after_showing_its_flow(monkeypatch):
     """Deep and wide with training: the flow is on screen before the training starts (it says the
-    curves follow), the controls work meanwhile, and the curves come in a second frame."""
+    curves follow), the controls work meanwhile, this network's curve comes in a second frame and the
+    reference's in a third."""
     import threading
 
     from nnlab.views import base
 
     monkeypatch.setattr(base.Explorer, "background", True)
     e = GradientFlowExplorer(depth=40, width=96, scale=0.9)
-    release = threading.Event()
-    monkeypatch.setattr(gradflow, "train", _held(gradflow.train, release))
+    gate = threading.Semaphore(0)  # one training let through per release
+    train = gradflow.train
+    monkeypatch.setattr(gradflow, "train", _held(train, gate))
     before = e.n_renders
     e.controls["train"].value = True
-    assert e.slow(e.state) and e.n_renders == before + 1 and e.result.curves is None  # the flow, at once
+    assert e.slow(e.state) and e.n_renders == before + 1 and e.result.curves == (None, None)  # the flow, at once
     assert e.hint.get_visible() and "training this network" in e.hint.get_text()
     assert "training both networks in the background" in e.describe()
     np.testing.assert_allclose(e.l_w.get_data()[1], gradflow.gradient_flow(40, 96, "sigmoid", "xavier", 0.9).grad_W,
                                rtol=1e-12)
     assert not e.pending.done()
-    release.set()
+    gate.release()
     e.pending.result(timeout=120)
     mine, ref = e.result.curves
-    assert e.n_renders == before + 2 and not e.hint.get_visible()
+    assert ref is None and e.n_renders == before + 2 and not e.hint.get_visible()
+    assert len(e.l_train.get_data()[1]) == len(mine.loss) and not len(e.l_ref.get_data()[1])
+    assert e.ax_t.get_legend().get_texts()[1].get_text().endswith("training…")
+    assert "reference: training in the background" in e.describe()
+    gate.release()
+    e.settle(timeout=120)
+    mine, ref = e.result.curves
+    assert e.n_renders == before + 3 and len(e.l_ref.get_data()[1]) == len(ref.loss)
     assert "training: loss" in e.describe() and "background" not in e.describe()
+    assert e.ax_t.get_legend().get_texts()[1].get_text() == "ReLU + He, residual"
     from nnlab.views.gradflow import train_steps
 
     assert len(mine.loss) == train_steps(40, 96, 128) == len(e.l_train.get_data()[1])
+    # big networks train in float32 (the oracle: tests/test_gradflow.py), the same run as the model's
+    expected = train(40, 96, "sigmoid", "xavier", 0.9, False, steps=len(mine.loss), dtype="float32")
+    np.testing.assert_allclose(mine.loss, expected.loss, rtol=1e-12)
     # moving on while the training runs: the old job's frame is not drawn over the new state
-    release.clear()
     e.controls["scale"].value = 1.1
     job = e.pending
     e.controls["train"].value = False
-    release.set()
+    gate.release()
     job.result(timeout=120)
     assert e.result.curves is None and e.hint.get_text().startswith("tick") and e.state["scale"] == 1.1
 
 
-def _held(fn, release):
+def _held(fn, gate):
     def held(*args, **kwargs):
-        assert release.wait(120)
+        assert gate.acquire(timeout=120)
         return fn(*args, **kwargs)
     return held
 

@@ -13,9 +13,9 @@ An explorer is
   under the figure, is the figure's alt text and is announced to screen readers (``frontend.Shell``,
   which also keeps keystrokes typed on the controls away from the notebook's shortcuts);
 - optionally **work done later**: what would hold a frame up for a second or more (training two
-  deep networks) is returned by ``later(state)``; it runs in one background thread after the
-  frame is shown, and the explorer then draws again (if the state is still the same) with what
-  it made. The controls keep working meanwhile.
+  deep networks) is returned by ``later(state)``, one step at a time; it runs in one background
+  thread after the frame is shown, and the explorer then draws again (if the state is still the
+  same) with what it made, and asks for the next step. The controls keep working meanwhile.
 - optionally **clicks**: a view that overrides ``on_click(ax, x, y)`` turns a click on the figure
   (at data point x, y of axes ``ax``) into state changes; the image reports clicks through
   ipyevents, and ``click(px, py)`` does the same from code. Every click has a control as well,
@@ -262,8 +262,14 @@ class Explorer:
         """Work that would hold up the frame of ``state`` by a second or more, as a function of no
         arguments, or None. It runs in the background after the frame is shown (``compute`` draws
         without it, saying it is coming); then the explorer updates again, and ``compute`` finds
-        what the work made (through ``memo``). Its future is ``self.pending``."""
+        what the work made (through ``memo``), and ``later`` is asked again: work in steps (each
+        shown when done) is one step per call. Its future is ``self.pending``; ``settle`` waits for all."""
         return None
+
+    def settle(self, timeout=None) -> None:
+        """Wait until the work ``later`` asked for is done, step after step (for scripts and tests)."""
+        while self.pending is not None and not self.pending.done():
+            self.pending.result(timeout)
 
     def refresh_controls(self) -> None:
         """Adjust control ranges and enabled state to the current state (before values are synced)."""
@@ -416,9 +422,9 @@ class Explorer:
 
     def _update(self):
         work = self.later(self.state)
-        if work is not None and not self.background:
+        while work is not None and not self.background:
             work()
-            work = None
+            work = self.later(self.state)
         if self.result is not None and self.slow(self._state):
             # said at once: the widget message goes out before the model starts
             self.caption.value = '<div class="nnlab-busy">computing…</div>'

@@ -30,7 +30,8 @@ def train_steps(depth, width, batch):
 
 REFERENCE = {"activation": "relu", "init": "he", "scale": 1.0, "residual": True}
 HINT = "tick “compare training”\nto train this network\nand a residual ReLU one"
-TRAINING = "training this network\nand a residual ReLU one…\n(a big network: a few seconds)"
+TRAINING = "training this network\nand a residual ReLU one…\n(a big network: a second or more)"
+REF_LABEL = "ReLU + He, residual"
 
 
 class GradientFlowExplorer(Explorer):
@@ -80,7 +81,7 @@ class GradientFlowExplorer(Explorer):
         self.ax_h.set_title("activations per layer", y=1.0, pad=6)
         t = self.ax_t
         (self.l_train,) = t.plot([], [], color=OKABE_ITO["vermillion"], lw=2, label="this network")
-        (self.l_ref,) = t.plot([], [], color=OKABE_ITO["green"], lw=1.5, ls="--", label="ReLU + He, residual")
+        (self.l_ref,) = t.plot([], [], color=OKABE_ITO["green"], lw=1.5, ls="--", label=REF_LABEL)
         t.set(xlabel="gradient step", ylabel="training loss (BCE)", title="training on the circle problem")
         t.grid(alpha=0.3)
         self.hint = t.text(0.5, 0.5, HINT, transform=t.transAxes, ha="center", va="center", fontsize=9, color="0.35")
@@ -101,36 +102,47 @@ class GradientFlowExplorer(Explorer):
             state["depth"], state["width"], state["batch"])
         return cost > TRAIN_BUDGET / 3
 
-    @staticmethod
-    def _curve_args(s):
+    def _curve_args(self, s):
+        """``memo``'s key for the training curve of the network in state ``s``: a big one (``slow``) is
+        trained in float32, PyTorch's default precision and twice as fast here; the others in float64,
+        so they are the lecture's curves."""
         steps = train_steps(s["depth"], s["width"], s["batch"])
+        dtype = "float32" if self.slow(s) else "float64"
         return ((gradflow.train, s["depth"], s["width"], s["activation"], s["init"], s["scale"], s["residual"]),
-                (("steps", steps), ("batch", s["batch"]), ("seed", s["seed"])))
+                (("steps", steps), ("batch", s["batch"]), ("seed", s["seed"]), ("dtype", dtype)))
 
-    def _curves(self, s):
-        """This network's and the reference's training curves (through ``memo``)."""
-        return tuple(memo(*args, **dict(kw)) for args, kw in map(self._curve_args, (s, {**s, **REFERENCE})))
+    @staticmethod
+    def _networks(s):
+        """The states of this network and of the reference it is compared with."""
+        return s, {**s, **REFERENCE}
 
-    def _trained(self, s):
-        """Whether the background training of ``s`` is done (its curves are in ``memo``)."""
-        return all(self._curve_args(c) in self._done for c in (s, {**s, **REFERENCE}))
+    def _curve(self, s):
+        args, kw = self._curve_args(s)
+        return memo(*args, **dict(kw))
 
     def later(self, state):
-        """Training a big network (``slow``) takes seconds: the flow is shown first, the curves when done."""
-        if not state["train"] or not self.slow(state) or self._trained(state):
+        """Training a big network (``slow``) takes a second or more: the flow is shown first, then this
+        network's curve, then the reference's (one job each; the explorer draws after each)."""
+        if not state["train"] or not self.slow(state):
+            return None
+        todo = [s for s in self._networks(state) if self._curve_args(s) not in self._done]
+        if not todo:
             return None
 
         def train():
-            self._curves(state)
-            self._done.update(self._curve_args(c) for c in (state, {**state, **REFERENCE}))
+            self._curve(todo[0])
+            self._done.add(self._curve_args(todo[0]))
         return train
 
     def compute(self, s):
         flow = memo(gradflow.gradient_flow, s["depth"], s["width"], s["activation"], s["init"], s["scale"],
                     s["residual"], batch=s["batch"], seed=s["seed"])
-        training = s["train"] and self.slow(s) and not self._trained(s)  # done by ``later``, after this frame
-        curves = self._curves(s) if s["train"] and not training else None
-        return SimpleNamespace(flow=flow, curves=curves, training=training)
+        curves = None
+        if s["train"]:  # a big network's curves come from ``later`` (None until then)
+            big = self.slow(s)
+            curves = tuple(self._curve(n) if not big or self._curve_args(n) in self._done else None
+                           for n in self._networks(s))
+        return SimpleNamespace(flow=flow, curves=curves, training=curves is not None and None in curves)
 
     def draw(self, r):
         f = r.flow
@@ -152,7 +164,8 @@ class GradientFlowExplorer(Explorer):
         self.heat.set_clim(0, max(H.max(), 1e-12))
         self.ax_h.set_xlim(f.bin_edges[0], f.bin_edges[-1])
         self.ax_h.set_ylim(0.5, len(layers) + 0.5)
-        if r.curves is None:
+        mine, ref = r.curves or (None, None)
+        if mine is None:
             self.hint.set_text(TRAINING if r.training else HINT)
             self.hint.set_visible(True)
             for line in (self.l_train, self.l_ref):
@@ -165,14 +178,15 @@ class GradientFlowExplorer(Explorer):
                 legend.remove()
         else:
             self.hint.set_visible(False)
-            mine, ref = r.curves
             self.l_train.set_data(np.arange(len(mine.loss)), mine.loss)
-            self.l_ref.set_data(np.arange(len(ref.loss)), ref.loss)
-            top = max(max(mine.loss, default=1), max(ref.loss, default=1))
+            self.l_ref.set_data(np.arange(len(ref.loss)) if ref else [], ref.loss if ref else [])
+            top = max(max(mine.loss, default=1), max(ref.loss, default=1) if ref else 0)
             self.ax_t.set_xlim(0, max(len(mine.loss), 1))
             self.ax_t.set_ylim(0, round_up(HEADROOM * top))
             if self.ax_t.get_legend() is None:
                 self.ax_t.legend(fontsize=9, loc="upper right", ncol=1, framealpha=0.9)
+            label = self.ax_t.get_legend().get_texts()[1]
+            label.set_text(REF_LABEL if ref else f"{REF_LABEL}: training…")
         self.verdict.set_text(f.headline())
 
     def describe(self):
@@ -184,10 +198,11 @@ class GradientFlowExplorer(Explorer):
             text += f"; {100 * np.nanmean(f.dead):.0f}% of units dead on this batch"
         elif s["activation"] in ("sigmoid", "tanh"):
             text += f"; {100 * np.nanmean(f.saturated):.0f}% of activations saturated"
-        if self.result.training:
+        mine, ref = self.result.curves or (None, None)
+        if mine is None and self.result.training:
             text += "; training both networks in the background, the curves follow"
-        if self.result.curves is not None:
-            mine, ref = self.result.curves
+        if mine is not None:
             end = mine.diverged or f"loss {mine.loss[0]:.3f} -> {mine.loss[-1]:.3f} in {plural(len(mine.loss), 'step')}"
-            text += f"; training: {end} (residual ReLU reference: {ref.loss[-1]:.3f})"
+            reference = f"{ref.loss[-1]:.3f}" if ref else "training in the background, its curve follows"
+            text += f"; training: {end} (residual ReLU reference: {reference})"
         return text + "."
