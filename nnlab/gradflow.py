@@ -434,9 +434,10 @@ def train(depth, width, activation="relu", init="he", scale=1.0, residual=False,
     lr = check_arg.real("lr", lr, low=0.0, low_open=True)
     dtype = np.dtype(check_arg.choice("dtype", _dtype_name(dtype), FLOATS))
     net = build(depth, width, activation, init, scale, residual, seed=seed)
-    if dtype != np.float64:  # new arrays: the built ones are shared (``_weights``)
-        net.inp, net.out = (tuple(p.astype(dtype) for p in ps) for ps in (net.inp, net.out))
-        net.layers = [tuple(p.astype(dtype) for p in ps) for ps in net.layers]
+    # arrays of its own (the built ones are shared: ``_weights``), updated in place
+    net.inp, net.out = (tuple(p.astype(dtype) for p in ps) for ps in (net.inp, net.out))
+    net.layers = [tuple(p.astype(dtype) for p in ps) for ps in net.layers]
+    params = [*net.inp, *(p for ps in net.layers for p in ps), *net.out]
     X, y = (a.astype(dtype) for a in task(batch, seed))
     curve = TrainingCurve(label or f"{activation}, {init} x{scale:g}{', residual' if residual else ''}", [])
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -448,9 +449,9 @@ def train(depth, width, activation="relu", init="he", scale=1.0, residual=False,
                 break
             curve.loss.append(float(L))
             g_in, grads, g_out, _ = backward(net, X, y, Z, A, logits)
-            net.inp = tuple(p - lr * d for p, d in zip(net.inp, g_in))
-            net.layers = [tuple(p - lr * d for p, d in zip(ps, gs)) for ps, gs in zip(net.layers, grads)]
-            net.out = tuple(p - lr * d for p, d in zip(net.out, g_out))
+            for p, d in zip(params, [*g_in, *(d for ds in grads for d in ds), *g_out]):
+                d *= lr
+                p -= d
     return curve
 
 

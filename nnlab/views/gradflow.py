@@ -82,7 +82,7 @@ class GradientFlowExplorer(Explorer):
         t = self.ax_t
         (self.l_train,) = t.plot([], [], color=OKABE_ITO["vermillion"], lw=2, label="this network")
         (self.l_ref,) = t.plot([], [], color=OKABE_ITO["green"], lw=1.5, ls="--", label=REF_LABEL)
-        t.set(xlabel="gradient step", ylabel="training loss (BCE)", title="training on the circle problem")
+        t.set(xlabel="gradient step", ylabel="training loss (BCE)", title="training: circle problem")
         t.grid(alpha=0.3)
         self.hint = t.text(0.5, 0.5, HINT, transform=t.transAxes, ha="center", va="center", fontsize=9, color="0.35")
         self._done = set()  # the training curves trained in the background (``later``), by their memo key

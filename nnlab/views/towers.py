@@ -102,8 +102,10 @@ class TowerExplorer(Explorer):
         (self.n_mean,) = n.loglog([], [], "s-", ms=3, color=OKABE_ITO["blue"], label="mean error")
         self.n_now = n.axvline(1, color=OKABE_ITO["black"], lw=1, ls=":", label="current n")
         n.set(xlabel="towers / units n", ylabel="absolute error", title="error against n")
-        for axis in (n.xaxis, n.yaxis):  # plain labels, no minor labels: log axes otherwise dominate the draw
-            axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        # plain labels, no minor labels: log axes otherwise dominate the draw; the errors' labels all
+        # of one width ("1e-04"), so a new range does not move the panels (and redraw the whole figure)
+        for axis, form in ((n.xaxis, "g"), (n.yaxis, ".0e")):
+            axis.set_major_formatter(FuncFormatter(lambda value, _, form=form: format(value, form)))
             axis.set_minor_locator(NullLocator())
         n.grid(alpha=0.3)
         # errors fall with n, so the top right is free
@@ -136,9 +138,12 @@ class TowerExplorer(Explorer):
             # room for f, for zero (where the towers start) and for a little overshoot
             lo, hi = min(r.fx.min(), 0.0), max(r.fx.max(), 0.0)
             pad = 0.12 * max(hi - lo, 1e-6)
-            self.ax.set_xlim(r.x[0], r.x[-1])
+            # a margin at the ends of the interval: its end labels ("-1.0", "0", "6") stay inside the
+            # axes, so a new target does not move the panels (and redraw the whole figure)
+            margin = 0.04 * (r.x[-1] - r.x[0])
+            for a in (self.ax, self.ax_err):
+                a.set_xlim(r.x[0] - margin, r.x[-1] + margin)
             self.ax.set_ylim(lo - pad, hi + pad)
-            self.ax_err.set_xlim(r.x[0], r.x[-1])
             ns, mx, mean = r.curve
             self.n_max.set_data(ns, np.maximum(mx, FLOOR))
             self.n_mean.set_data(ns, np.maximum(mean, FLOOR))
