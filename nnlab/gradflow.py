@@ -156,6 +156,30 @@ def forward(net, X):
     return fw.Z[1:-1], fw.A[1:-1], fw.Z[-1]
 
 
+# The layers of the last plain network measured (``gradient_flow``): (everything but its depth, its
+# Z, its A). Layer l is the same at any depth (``_weights``), so a network deeper or shallower than
+# the last one computes only the layers it adds (kept read-only: a view of them goes on to the caller).
+_MEASURED = (None, [], [])
+
+
+def _forward_reusing(net, X, key):
+    """``forward``, with the layers the last plain network measured with the same ``key`` reused."""
+    global _MEASURED
+    if net.residual:  # a block's branch is scaled by 1/depth: no block is the same at another depth
+        return forward(net, X)
+    kept, Z, A = _MEASURED
+    Z, A, n = (Z, A, len(Z)) if kept == key else ([], [], 0)
+    if n < net.depth + 1:  # the input layer and the hidden ones not measured yet
+        params, activations = _network(net)
+        fw = nn._forward_layers(params[n:-1], A[-1] if n else X, activations[n:-1])
+        for a in (*fw.Z[1:], *fw.A[1:]):
+            a.flags.writeable = False
+        Z, A = Z + fw.Z[1:], A + fw.A[1:]
+        _MEASURED = (key, Z, A)
+    Z, A = Z[:net.depth + 1], A[:net.depth + 1]
+    return Z, A, A[-1] @ net.out[0] + net.out[1]
+
+
 def backward(net, X, y, Z, A, logits):
     """Gradients of the mean BCE: per hidden layer/block the weight gradients, and dL/dA_l for l = 0..L
     (``nn``'s backprop, from the output's delta (sigmoid(logits) - y) / N)."""
@@ -313,7 +337,7 @@ def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residua
     net = build(depth, width, activation, init, scale, residual, seed=seed)
     X, y = task(batch, seed)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        Z, A, logits = forward(net, X)
+        Z, A, logits = _forward_reusing(net, X, (width, activation, init, scale, batch, seed))
         _, grads, _, dAs = backward(net, X, y, Z, A, logits)
         gW = np.array([_norm(gr[0]) for gr in grads])
         gA = np.array([_norm(d) for d in dAs[1:]])

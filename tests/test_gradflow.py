@@ -48,6 +48,23 @@ def test_per_layer_gradients_equal_autograd_at_depth_30(activation, init, residu
         np.testing.assert_allclose(m, t, rtol=1e-9, atol=1e-300)
 
 
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_a_flow_after_deeper_and_shallower_ones_is_autograds(activation, monkeypatch):
+    """Layers measured for one depth are reused at another (``_forward_reusing``): a network measured
+    after a deeper and a shallower one has autograd's gradients, and the flow it has when measured alone."""
+    monkeypatch.setattr(gradflow, "_MEASURED", (None, [], []))
+    init = "xavier" if activation == "sigmoid" else "he"
+    for depth in (30, 12, 20):
+        flow = gradflow.gradient_flow(depth, 16, activation, init, batch=64, seed=4)
+    _, tgrads, tdA = torch_grads(gradflow.build(20, 16, activation, init, seed=4), *gradflow.task(64, seed=4))
+    np.testing.assert_allclose(flow.grad_W, [np.linalg.norm(g[0]) for g in tgrads], rtol=1e-9)
+    np.testing.assert_allclose(flow.grad_A, [np.linalg.norm(d) for d in tdA[1:]], rtol=1e-9)
+    monkeypatch.setattr(gradflow, "_MEASURED", (None, [], []))
+    alone = gradflow.gradient_flow(20, 16, activation, init, batch=64, seed=4)
+    for field in ("grad_W", "grad_A", "histograms", "bin_edges", "saturated", "dead"):
+        np.testing.assert_array_equal(getattr(flow, field), getattr(alone, field), err_msg=field)
+
+
 def test_flow_reports_what_the_gradients_are():
     flow = gradflow.gradient_flow(12, 8, "relu", "he", seed=1, batch=32)
     net = gradflow.build(12, 8, "relu", "he", seed=1)
