@@ -10,6 +10,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from .. import gradflow
 from .base import OKABE_ITO, Explorer, Setting, memo, round_up
+from .layout import InnerTicks
 from ..words import plural
 
 TRAIN_STEPS = 150
@@ -68,9 +69,10 @@ class GradientFlowExplorer(Explorer):
         g.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))
         g.yaxis.set_minor_locator(NullLocator())
         g.yaxis.set_major_locator(LogLocator(numticks=6))
-        for axis in (g.xaxis, ) + (self.ax_h.yaxis, self.ax_h.xaxis, self.ax_t.xaxis, self.ax_t.yaxis):
-            axis.set_major_locator(MaxNLocator(nbins=5, integer=axis is not self.ax_h.xaxis and
-                                               axis is not self.ax_t.yaxis))
+        for axis in (g.xaxis, self.ax_h.yaxis, self.ax_t.xaxis, self.ax_t.yaxis):
+            axis.set_major_locator(MaxNLocator(nbins=5, integer=axis is not self.ax_t.yaxis))
+        # the activations' range changes with the activation: no tick at its ends (``InnerTicks``)
+        self.ax_h.xaxis.set_major_locator(InnerTicks(nbins=5))
         g.grid(alpha=0.3)
         # square-root colour scale, so a spike of zeros (dead ReLUs) does not hide everything else
         self.heat = self.ax_h.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", cmap="cividis",
