@@ -53,35 +53,6 @@ def test_inner_ticks_are_matplotlibs_but_the_ones_at_the_ends():
         assert list(InnerTicks(nbins=5).tick_values(lo, hi)) == expected and len(expected) >= 2
 
 
-@pytest.mark.parametrize("xlim", [(0.0, 1.0), (-1.0, 1.0), (-0.04, 1.04), (0.5, 100.5), (1, 130)])
-def test_the_reach_of_the_end_labels_is_what_matplotlib_draws(xlim):
-    """``layout._reach``, estimated without drawing, is how far matplotlib's own first and last x tick
-    labels stick out past the ends of the axes (to a tenth of an em and the width estimate's error)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from nnlab.views.layout import _reach
-
-    fig = Figure(figsize=(4, 3), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    if xlim == (1, 130):  # a log axis, labelled as the explorers label them (no mathtext)
-        from matplotlib.ticker import FuncFormatter
-
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    ax.set_xlim(*xlim)
-    renderer = fig.canvas.get_renderer()
-    fig.draw(renderer)
-    em = ax.xaxis.majorTicks[0].label1.get_fontsize() * fig.dpi / 72
-    x0, x1 = ax.bbox.intervalx
-    lo, hi = sorted(xlim)
-    labels = [t.label1 for t in ax.xaxis._update_ticks() if lo <= t.get_loc() <= hi and t.label1.get_text()]
-    boxes = [label.get_window_extent(renderer) for label in labels]
-    drawn = [max(0.0, x0 - min(b.x0 for b in boxes)) / em, max(0.0, max(b.x1 for b in boxes) - x1) / em]
-    np.testing.assert_allclose(_reach(ax), drawn, atol=0.2)
-
-
 @pytest.mark.parametrize("cls, control", [("TowerExplorer", "target"), ("GradientFlowExplorer", "activation")])
 def test_a_dropdown_that_changes_every_range_does_not_move_the_panels(cls, control):
     """Its end labels stay inside the axes (a margin, ``InnerTicks``) and the error axis's labels have

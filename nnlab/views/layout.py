@@ -10,8 +10,8 @@ from matplotlib.ticker import MaxNLocator
 def layout_key(fig):
     """What decides how much room the layout must leave around the axes: how many lines each
     title, label and figure text has (their height, not their wording), the legends' rows, the
-    offset texts, the width of the widest y tick label of each axes and how far its first and last
-    x tick labels reach past the ends of the axes."""
+    offset texts, the width of the widest y tick label of each axes and of its first and last x
+    tick labels."""
     texts, widths = [], []
     for ax in fig.axes:
         if not ax.get_visible():
@@ -19,12 +19,13 @@ def layout_key(fig):
             continue
         texts += [_lines(ax.get_title()), _lines(ax.get_xlabel()), ax.get_ylabel()]
         # the width of the y tick labels decides the left margin; of the x tick labels only the
-        # first and the last, and only by how far they reach out past the ends of the axes (the
-        # others change only their own width, not the height reserved for them; a label that
-        # still reaches out of its cell is caught after drawing: ``Renderer._spills``)
+        # first and the last, which reach out past the ends of the axes (the others change only
+        # their own width, not the height reserved for them; a label that still reaches out of
+        # its cell is caught after drawing: ``Renderer._spills``)
         labels = _tick_labels(ax.yaxis, ax.get_ylim())
         widths.append(max(map(_label_width, labels), default=0))
-        widths += _reach(ax)
+        labels = _tick_labels(ax.xaxis, ax.get_xlim())
+        widths += [_label_width(labels[0]) if labels else 0, _label_width(labels[-1]) if labels else 0]
         texts.append(ax.yaxis.get_major_formatter().get_offset())
         texts.append(ax.xaxis.get_major_formatter().get_offset())
     texts += [_lines(t.get_text()) for t in fig.texts]
@@ -33,29 +34,8 @@ def layout_key(fig):
 
 
 def _tick_labels(axis, limits):
-    return axis.get_major_formatter().format_ticks(_ticks_within(axis, limits))
-
-
-def _ticks_within(axis, limits):
     lo, hi = sorted(limits)
-    return [t for t in axis.get_majorticklocs() if lo <= t <= hi]
-
-
-def _reach(ax):
-    """How far (in em, to a tenth) the first and the last x tick label reach past the left and the
-    right end of ``ax`` (0 for a label inside it: its room is the axes' own)."""
-    ticks = _ticks_within(ax.xaxis, ax.get_xlim())
-    if not ticks:
-        return [0.0, 0.0]
-    labels = ax.xaxis.get_major_formatter().format_ticks(ticks)   # all: they decide the decimals
-    labels = [labels[0], labels[-1]]
-    xs = sorted(ax.get_xaxis_transform().transform([(ticks[0], 0), (ticks[-1], 0)])[:, 0])
-    em = ax.xaxis.majorTicks[0].label1.get_fontsize() * ax.figure.dpi / 72   # pixels
-    x0, x1 = sorted(ax.bbox.intervalx)
-    if ax.xaxis_inverted():
-        labels = labels[::-1]
-    return [round(max(0.0, _label_width(label) / 2 - float(abs(x - end)) / em), 1)
-            for label, x, end in zip(labels, xs, (x0, x1))]
+    return axis.get_major_formatter().format_ticks([t for t in axis.get_majorticklocs() if lo <= t <= hi])
 
 
 class InnerTicks(MaxNLocator):

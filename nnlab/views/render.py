@@ -50,6 +50,8 @@ from .layout import layout_key, needs_layout
 PNG_COMPRESSION = 1
 # pixels added around each cell that is drawn again (antialiased edges reach a little outside)
 PAD = 2
+# a layout that moves no axes by more than this (a fraction of the figure: 0.01 px) leaves them where they were
+SAME_PLACE = 1e-5
 # layouts a renderer keeps, by what decided them (``layout_key``)
 LAYOUTS_KEPT = 64
 
@@ -112,11 +114,10 @@ class Renderer:
         fig = self.fig
         axes = tuple(fig.axes)
         texts = [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t is not None]
+        before = [ax.get_position(original=True) for ax in axes]
         kept = self._layouts.pop(key, None)
         if kept is not None and kept[0] == axes and [t for t, _ in kept[2]] == texts:
             _, positions, placed, self._grids = kept
-            for ax, position in zip(axes, positions):
-                ax._set_position(position, which="both")
             for text, xy in placed:
                 text.set_position(xy)
         else:
@@ -125,6 +126,10 @@ class Renderer:
             kept = (axes, positions, [(t, t.get_position()) for t in texts], self._grids)
             if len(self._layouts) >= LAYOUTS_KEPT:
                 del self._layouts[next(iter(self._layouts))]
+        if all(np.allclose(a.bounds, b.bounds, rtol=0, atol=SAME_PLACE) for a, b in zip(positions, before)):
+            positions = before  # the solver's rounding (new labels inside the axes): nothing moves
+        for ax, position in zip(axes, positions):
+            ax._set_position(position, which="both")
         self._layouts[key] = kept  # the most recently used last
 
     # ----------------------------------------------------------------- frames
