@@ -278,3 +278,11 @@ def test_weights_built_in_two_threads_at_once_are_the_same():
     for size in sizes:
         for (W, _), (V, _) in zip(alone[size].layers, together[size].layers):
             np.testing.assert_array_equal(W, V, err_msg=str(size))
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-160, 1e-5, 1.0, 1e5, 1e160, 1e200])
+def test_norm_of_tiny_and_huge_gradients(scale):
+    """||s a|| = s ||a||: exact to rounding whether or not the squares of s a under- or overflow."""
+    a = np.random.default_rng(0).normal(size=(64, 32))
+    assert gradflow._norm(a * scale) == pytest.approx(scale * np.linalg.norm(a), rel=1e-13)
+    assert gradflow._norm(np.zeros((3, 3))) == 0.0
