@@ -318,7 +318,8 @@ def _ratio(a, b):
 def _norm(a):
     """The Frobenius norm of ``a`` without underflow: tiny gradients (1e-200) have squares below the
     smallest double, so their norm is taken of ``a`` scaled by its largest entry."""
-    n = float(np.linalg.norm(a))
+    with np.errstate(over="ignore", under="ignore"):
+        n = float(np.linalg.norm(a))
     if 1e-150 < n < 1e150:  # no square under- or overflowed
         return n
     m = float(np.max(np.abs(a))) if a.size else 0.0
