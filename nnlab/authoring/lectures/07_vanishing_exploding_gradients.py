@@ -109,7 +109,9 @@ flow_explorer
 #    n_{out})$ is half of He's $2/n_{in}$ here, so each layer halves the signal's power.
 # 6. **Residual.** Go back to the sigmoid at depth 50 and tick *residual blocks*.
 # 7. **Training.** Tick *compare training* to train the current network next to a residual
-#    ReLU network on the same data.
+#    ReLU network on the same data. A big network (deep and wide) trains for fewer steps, in
+#    float32 as PyTorch does, and in the background: the flow comes first, then your network's
+#    curve, then the reference's.
 
 # %% [markdown]
 # ## 5. What it does to training
