@@ -48,9 +48,11 @@ def test_inner_ticks_are_matplotlibs_but_the_ones_at_the_ends():
 
     for lo, hi in [(0.0, 1.0), (-1.0, 1.0), (0.0, 0.37), (-3.2, 7.9), (2.0, -2.0)]:
         theirs = MaxNLocator(nbins=5).tick_values(lo, hi)
-        pad = 0.1 * abs(hi - lo)
+        pad = 0.1 * abs(hi - lo) * (1 - 1e-6)
         expected = [t for t in theirs if min(lo, hi) + pad <= t <= max(lo, hi) - pad]
         assert list(InnerTicks(nbins=5).tick_values(lo, hi)) == expected and len(expected) >= 2
+    # a symmetric range keeps symmetric ticks (the one at the margin, -0.8 as much as 0.8)
+    assert list(InnerTicks(nbins=5).tick_values(-1.0, 1.0)) == pytest.approx([-0.8, -0.4, 0.0, 0.4, 0.8])
 
 
 @pytest.mark.parametrize("cls, control", [("TowerExplorer", "target"), ("GradientFlowExplorer", "activation")])

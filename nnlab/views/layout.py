@@ -50,7 +50,7 @@ class InnerTicks(MaxNLocator):
     def tick_values(self, vmin, vmax):
         ticks = super().tick_values(vmin, vmax)
         lo, hi = sorted((vmin, vmax))
-        pad = self.margin * (hi - lo)
+        pad = (self.margin - 1e-9) * (hi - lo)   # a tick at the margin itself (-0.8 of -1..1) stays
         return ticks[(ticks >= lo + pad) & (ticks <= hi - pad)]
 
 
