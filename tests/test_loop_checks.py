@@ -121,16 +121,18 @@ def epoch_with(slip=None):
 
 def test_the_replayed_epoch_is_plain_sgd_with_momentum_written_out():
     """The judge's replay (torch.optim.SGD with momentum 0.5) equals the update written out by hand
-    with autograd gradients: v <- 0.5 v + g, w <- w - lr v."""
+    with autograd gradients: v <- 0.5 v + g, w <- w - lr v, with dropout's masks drawn from the seed."""
     case = loops._epoch_cases(np.random.default_rng(4))[1]
     seed, n, size, lr = case.args
-    weights, X, y, _ = loops._problem(seed, n)
+    weights, X, y, p_drop = loops._problem(seed, n)
     params = [torch.tensor(w, requires_grad=True) for w in weights]
     velocity = [torch.zeros_like(p) for p in params]
-    total = 0.0
+    total, after = 0.0, []
+    torch.manual_seed(seed)
     for i in range(0, n, size):
         Xb, yb = torch.tensor(X[i:i + size]), torch.tensor(y[i:i + size])
-        logits = torch.tanh(Xb @ params[0].T + params[1]) @ params[2].T + params[3]
+        hidden = torch.nn.functional.dropout(torch.tanh(Xb @ params[0].T + params[1]), p_drop, training=True)
+        logits = hidden @ params[2].T + params[3]
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, yb)
         grads = torch.autograd.grad(loss, params)
         with torch.no_grad():
@@ -138,8 +140,9 @@ def test_the_replayed_epoch_is_plain_sgd_with_momentum_written_out():
                 v.mul_(0.5).add_(g)
                 p.sub_(lr * v)
         total += loss.item() * len(Xb)
-    replayed, epoch, _ = loops._replay(case)
-    assert np.allclose(replayed, np.concatenate([p.detach().numpy().ravel() for p in params]), rtol=1e-12)
+        after.append(np.concatenate([p.detach().numpy().ravel() for p in params]))
+    replayed, _, epoch, _ = loops._replay(case)
+    assert np.allclose(replayed, after, rtol=1e-12)
     assert epoch == pytest.approx(total / n, rel=1e-12)
     assert check.train_epoch(epoch_with()).passed
 
@@ -247,3 +250,32 @@ def test_e05_is_graded_in_the_sandbox(tmp_path):
     text = json.dumps(slipped_row.feedback)
     assert "stored order" in text and "never zeroed" in text and "dropout was on" in text, text
     assert sum(stub.scores.values()) == 0 and "NotImplementedError" in json.dumps(stub.feedback)
+
+
+def loader_fixed_batches(X, y, batch_size):
+    """Cuts the data into batches once and serves them in a new order every epoch."""
+    batches = [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+
+    class Batches:
+        def __iter__(self):
+            return iter([batches[int(i)] for i in torch.randperm(len(batches))])
+
+    return Batches()
+
+
+def loader_sizes_change_later(X, y, batch_size):
+    """Right in the first epoch; from the second on, batches of twice the size."""
+    epochs = [0]
+
+    class Loader:
+        def __iter__(self):
+            size = batch_size if epochs[0] == 0 else 2 * batch_size
+            epochs[0] += 1
+            return iter(DataLoader(TensorDataset(X, y), batch_size=size, shuffle=True))
+
+    return Loader()
+
+
+def test_batches_must_mix_between_epochs_and_keep_their_size_in_every_epoch():
+    first_line_names(check.make_loader(loader_fixed_batches), ["same batches", "another order"])
+    first_line_names(check.make_loader(loader_sizes_change_later), ["batch sizes", "epoch 2"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .harness import WRONG, Case, Outcome, Problem, StudentError, call, plain
+from .harness import TIMEOUT, WRONG, Case, Outcome, Problem, StudentError, call, plain
 from .registry import as_array, describe_difference, diagnose, parts, register, returned, run_check
 
 ADJOINT_NAMES = ("x̄1", "x̄2", "v̄1", "v̄2", "v̄3")
@@ -22,8 +22,7 @@ ADJOINT_NAMES = ("x̄1", "x̄2", "v̄1", "v̄2", "v̄3")
 
 # ---------------------------------------------------------------- (a) adjoints of a given graph
 def _graph_cases(rng):
-    points = [(1.0, 2.0), (-0.5, 1.5)] + [(rng.uniform(-1.2, 1.2), rng.choice([-1, 1]) * rng.uniform(0.6, 1.6))
-                                          for _ in range(2)]
+    points = [(rng.uniform(-1.2, 1.2), rng.choice([-1, 1]) * rng.uniform(0.6, 1.6)) for _ in range(4)]
     return [Case(f"at x1 = {x1:.4g} and x2 = {x2:.4g}", (float(x1), float(x2))) for x1, x2 in points]
 
 
@@ -137,6 +136,10 @@ SLIPS = {  # (op, slip): what the message says; "*" applies to every op
                      "its contributions, adjoint[a] += ...",
     ("*", "chain"): "the rule for {op} forgets the chain factor: each contribution is adjoint[out] times "
                     "the local derivative",
+    ("*", "seed"): "the output's adjoint was never seeded: set adjoint[-1] = 1 (ȳ = 1) before the sweep, or "
+                   "every adjoint stays 0",
+    ("*", "forward"): "you walked the tape forward: the sweep visits the rows in reverse (for row in "
+                      "reversed(tape)), so that a node's adjoint is complete before it is passed on",
     ("sub", "sign"): "the rule for sub: ∂(a − b)/∂b = −1, so adjoint[b] -= adjoint[out]",
     ("mul", "own"): "the rule for mul: ∂(a·b)/∂a = b and ∂(a·b)/∂b = a (each input gets the other's value)",
     ("div", "sign"): "the rule for div: ∂(a/b)/∂b = −a/b², with a minus sign",
@@ -149,12 +152,13 @@ SLIPS = {  # (op, slip): what the message says; "*" applies to every op
 }
 
 
-def _sweep(tape, values, ops=(), slip=None):
-    """The adjoints of every node (seeded with 1 at the last) by the rules above; the rules of the ops
-    named in ``ops`` carry the known ``slip`` (what a student's sweep with that slip would give)."""
+def _sweep(tape, values, ops=(), slip=None, seed=1.0, forward=False):
+    """The adjoints of every node (seeded with ``seed``, 1, at the last) by the rules above; the rules of the
+    ops named in ``ops`` carry the known ``slip`` (what a student's sweep with that slip would give);
+    ``forward`` visits the rows in the tape's order instead of in reverse."""
     adj = np.zeros(len(values))
-    adj[-1] = 1.0
-    for name, out, a, b in reversed(tape):
+    adj[-1] = seed
+    for name, out, a, b in (tape if forward else reversed(tape)):
         here = name in ops
         da, db = _local(name, values[a], values[b] if b >= 0 else 1.0, values[out], slip if here else None)
         g = 1.0 if here and slip == "chain" else adj[out]
@@ -244,13 +248,15 @@ def _tape_judge(cases, outcomes):
         slips += [(f"{SLIPS[('*', 'assign')]} (in the rule for {op})", _sweep(tape, values, [op], "assign"))
                   for op in used]
         slips += [(SLIPS[("*", "chain")].format(op=op), _sweep(tape, values, [op], "chain")) for op in used]
+        slips += [(SLIPS[("*", "seed")], _sweep(tape, values, seed=0.0)),
+                  (SLIPS[("*", "forward")], _sweep(tape, values, forward=True))]
         hint = diagnose(mine, [(t, p) for t, p in slips if not np.allclose(p, ref)])
         if hint is None:
             node = max(i for i in range(len(ref)) if not np.isclose(mine[i], ref[i], rtol=1e-9, atol=1e-12))
             rows = [f"row {r} ({row[0]})" for r, row in enumerate(tape) if node in row[2:]]
-            hint = describe_difference(mine[node], ref[node], f"adjoint[{node}]", "autograd") + \
-                f"; the later nodes' adjoints are right, so look at the rules of {', '.join(rows)}, which use " \
-                f"node {node}"
+            where = f"; the later nodes' adjoints are right, so look at the rules of {', '.join(rows)}, which use " \
+                f"node {node}" if rows else "; this is the output: its adjoint is the seed of the sweep, 1"
+            hint = describe_difference(mine[node], ref[node], f"adjoint[{node}]", "autograd") + where
         problems.append(Problem(case.label, WRONG, hint))
     return problems
 
@@ -266,126 +272,197 @@ def reverse_sweep(f, strict=False, points=1, time_limit=None):
 
 
 # ---------------------------------------------------------------- (c) a central-difference gradient check
-def _objective(a, c, Q, scale):
-    """f(x) = scale·(Σ c_i sin(a_i x_i) + ½ xᵀQx) and its exact gradient."""
-    def f(x):
-        x = np.asarray(x, dtype=float)
-        if x.shape != a.shape:
-            raise ValueError(f"f expects an array of shape {a.shape}, got shape {x.shape}")
-        return float(scale * (np.sum(c * np.sin(a * x)) + 0.5 * x @ Q @ x))
+class Objective:
+    """f(x) = scale·(Σ c_i sin(a_i x_i) + ½ xᵀQx), the function handed to the student, recording where it is
+    evaluated. It holds only what is needed to evaluate f: no gradient, no error, no expected answer."""
 
-    def grad(x):
-        x = np.asarray(x, dtype=float)
-        return scale * (c * a * np.cos(a * x) + Q @ x)
+    def __init__(self, a, c, Q, scale):
+        self.a, self.c, self.Q, self.scale = a, c, Q, scale
+        self.points = []
 
-    return f, grad
+    def __call__(self, x):
+        x = np.asarray(x, dtype=float)
+        if x.shape != self.a.shape:
+            raise ValueError(f"f expects an array of shape {self.a.shape}, got shape {x.shape}")
+        if len(self.points) < 1000:
+            self.points.append(np.array(x, copy=True))
+        return float(self.scale * (np.sum(self.c * np.sin(self.a * x)) + 0.5 * x @ self.Q @ x))
+
+
+class GivenGradient:
+    """The gradient to be checked, known at one point only: ``grad(x)`` returns it (a copy) at the x the
+    check passes in, and refuses any other point. It carries the array to check and nothing else."""
+
+    def __init__(self, x, g):
+        self.x, self.g = np.array(x, copy=True), np.array(g, copy=True)
+
+    def __call__(self, z):
+        z = np.asarray(z, dtype=float)
+        if z.shape != self.x.shape or not np.array_equal(z, self.x):
+            raise ValueError("grad is given at the x the check passes in only: call grad(x) before you nudge x "
+                             "(or on a copy of it)")
+        return self.g.copy()
+
+
+def _exact_gradient(a, c, Q, scale, x):
+    return scale * (c * a * np.cos(a * x) + Q @ x)
 
 
 def _check_cases(rng):
+    """Three functions, each with a right gradient and a wrong one, in an order drawn per case: a case counts
+    only when both verdicts are right, so a constant answer never scores."""
     cases = []
-    kinds = [("a right gradient", 4, 1.0, None), ("a right gradient", 6, 1.0, None),
-             ("one component 1 % off", 5, 1.0, 0.01), ("one component's sign flipped", 4, 1.0, -2.0),
-             ("a steep function (f ~ 1e4) with a right gradient", 5, 1e4, None),
-             ("a steep function with one component 1 % off", 5, 1e4, 0.01)]
-    for label, d, scale, bug in kinds:
+    kinds = [("sign of one component flipped", 4, 1.0, "sign"), ("one component off by 1 % of |g|", 6, 1.0, "off"),
+             ("a steep function (f ~ 1e4), one component off by 1 % of |g|", 5, 1e4, "off")]
+    for k, (label, d, scale, bug) in enumerate(kinds):
         a, c = rng.uniform(0.5, 2.0, d), rng.uniform(0.5, 2.0, d)
         M = rng.normal(size=(d, d))
+        Q = M @ M.T / d
         x = rng.uniform(-1.0, 1.0, d)
-        error = np.zeros(d)
-        if bug is not None:
-            j = int(rng.integers(d))
-            error[j] = bug * _objective(a, c, M @ M.T / d, scale)[1](x)[j]
-        cases.append(Case(f"{label} (d = {d})", (a, c, M @ M.T / d, scale, x, error)))
+        g = _exact_gradient(a, c, Q, scale, x)
+        j = int(np.argmax(np.abs(g))) if bug == "sign" else int(rng.integers(d))
+        wrong = g.copy()
+        wrong[j] = -g[j] if bug == "sign" else g[j] + rng.choice([-1, 1]) * 0.01 * np.linalg.norm(g)
+        pair = (g, wrong) if rng.random() < 0.5 else (wrong, g)
+        cases.append(Case(f"function {k + 1}, {label} (d = {d})", (a, c, Q, scale, x) + pair))
     return cases
 
 
 def _run_checks(f, cases, forbid=None, time_limit=10.0):
-    """Call ``f(objective, gradient, x)`` on each case, recording every point where it evaluates f."""
+    """Call ``f(objective, gradient, x)`` twice per case (the two gradients), recording where it evaluates f."""
     outcomes = []
     for case in cases:
-        a, c, Q, scale, x, error = case.args
-        exact, grad = _objective(a, c, Q, scale)
-        points = []
-
-        def objective(z):
-            if len(points) < 1000:
-                points.append(np.array(z, dtype=float, copy=True).reshape(-1)[: len(x)])
-            return exact(z)
-
-        try:
-            out, warns, mutated = call(f, objective, lambda z: grad(z) + error, x, time_limit=time_limit,
-                                       forbid=forbid)
-        except StudentError as exc:
-            outcomes.append(Outcome(error=str(exc), kind=exc.kind))
-            continue
-        record = {"points": np.array(points) if points else np.zeros((0, len(x)))}
-        outcomes.append(Outcome(plain(out), None, warns, mutated, record))
+        a, c, Q, scale, x = case.args[:5]
+        values, records, warns, mutated = [], [], [], []
+        for g in case.args[5:]:
+            objective = Objective(a, c, Q, scale)
+            try:
+                out, w, m = call(f, objective, GivenGradient(x, g), x, time_limit=time_limit, forbid=forbid)
+            except StudentError as exc:
+                outcomes.append(Outcome(error=str(exc), kind=exc.kind))
+                break
+            values.append(plain(out))
+            records.append(np.array(objective.points) if objective.points else np.zeros((0, len(x))))
+            warns += w
+            mutated += m
+        else:
+            outcomes.append(Outcome(values, None, warns, mutated, {"points": records}))
+        if outcomes[-1].kind == TIMEOUT:
+            break
     return outcomes
 
 
 def _steps(points, x):
-    """What the evaluation points say: the steps used (nonzero coordinate offsets), whether any step went
-    both ways (central), and whether any point moved more than one coordinate (x not put back)."""
+    """What the evaluation points say: (steps used, central, every coordinate nudged both ways, several
+    coordinates moved at once, all of them moved together)."""
     offsets = points - x if len(points) else np.zeros((0, len(x)))
     moved = np.abs(offsets) > 1e-300
+    count = moved.sum(axis=1)
+    single = offsets[count == 1]
     steps = np.abs(offsets[moved])
-    both_ways = (offsets[moved] < 0).any() and (offsets[moved] > 0).any()
-    return steps, bool(both_ways), bool((moved.sum(axis=1) > 1).any())
+    both_ways = bool((offsets[moved] < 0).any() and (offsets[moved] > 0).any())
+    covered = bool(len(single)) and all((single[:, i] > 0).any() and (single[:, i] < 0).any()
+                                        for i in range(len(x)))
+    together = bool(len(x) > 1 and (count == len(x)).any() and not (count == 1).any())
+    return steps, both_ways, covered, bool((count > 1).any()), together
+
+
+def _relative(g, n):
+    total = np.linalg.norm(g) + np.linalg.norm(n)
+    return 0.0 if total == 0 else float(np.linalg.norm(g - n) / total)
+
+
+def _central(a, c, Q, scale, x, h):
+    f = Objective(a, c, Q, scale)
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
 
 
 def _check_judge(cases, outcomes):
     problems = []
     for k, case in enumerate(cases):
-        a, c, Q, scale, x, error = case.args
+        a, c, Q, scale, x = case.args[:5]
         try:
-            rel = float(as_array("the relative error", returned(outcomes, k), ()))
+            value = parts(returned(outcomes, k), 2, "a relative error for each gradient")
+            rels = [float(as_array("the relative error", v, ())) for v in value]
         except StudentError as exc:
             problems.append(exc.problem(case.label))
             continue
-        g_true = _objective(a, c, Q, scale)[1](x)
-        g = g_true + error
-        diff, total = np.linalg.norm(error), np.linalg.norm(g) + np.linalg.norm(g_true)
-        want = diff / total
-        ok = 0 <= rel < 1e-7 if want == 0 else abs(rel - want) <= 1e-3 * want
-        steps, central, not_put_back = _steps(outcomes[k].record.get("points", np.zeros((0, len(x)))), x)
-        h = float(np.median(steps)) if len(steps) else None
-        hint = None
-        if h is None:
-            hint = "your function never evaluated f: estimate each ∂f/∂x_i from f(x + h e_i) and f(x − h e_i)"
-        elif not_put_back:
-            hint = "after nudging x[i] you did not put it back: later components were differentiated at a " \
-                   "moved point (copy x, or restore x[i] after each pair of evaluations)"
-        elif not central:
-            hint = "that is a one-sided difference (f(x + h) − f(x))/h: its error grows like h; the central " \
-                   "difference (f(x + h) − f(x − h))/(2h) errs like h² and is what this check asks for"
-        elif not ok and h < 1e-8:
-            hint = f"your step h = {h:.0e} is too small: f's rounding error (about 1e-16·|f|) divided by h " \
-                   "swamps the derivative; take h near 1e-5 (ε^(1/3) for central differences)"
-        elif not ok and h > 1e-3:
-            hint = f"your step h = {h:.0e} is too large: the central difference errs like h²·f'''/6; take h " \
-                   "near 1e-5"
-        elif not ok:
-            maximum = diff / max(np.linalg.norm(g), np.linalg.norm(g_true))
-            doubled = np.linalg.norm(g - 2 * g_true) / (np.linalg.norm(g) + 2 * np.linalg.norm(g_true))
-            hint = diagnose(rel, [
-                ("your estimate is twice the derivative: the central difference divides by 2h, not h",
-                 doubled),
-                ("that is the absolute error ‖g − n‖: divide it by ‖g‖ + ‖n‖, or a steep function fails a "
-                 "check that a flat one passes", diff if want else None),
-                ("the relative error of this exercise divides by ‖g‖ + ‖n‖, not by the larger of the two",
-                 maximum if want else None),
-                ("that is the squared error ‖g − n‖²/(‖g‖ + ‖n‖)²: take the norms, not their squares",
-                 want**2 if want else None)], rtol=1e-3)
-            if hint is None and want == 0 and rel > 1e-7 and rel / total < 1e-7:
-                hint = "that looks like the absolute error ‖g − n‖: on a steep function it is large even " \
-                       "for a right gradient; divide it by ‖g‖ + ‖n‖"
-            if hint is None:
-                hint = (f"you return {rel:.3g} for a gradient that is right (the estimate should agree to "
-                        "about 1e-10)" if want == 0 else
-                        describe_difference(rel, want, "your relative error", "the exact one", rtol=1e-3))
+        records = outcomes[k].record.get("points", [])
+        if not isinstance(records, list) or len(records) != 2:
+            records = [np.zeros((0, len(x)))] * 2
+        records = [np.asarray(p, dtype=float).reshape(-1, len(x)) for p in records]
+        hint = _points_hint(records, x) or _verdict_hint(case.args, rels, records)
         if hint:
             problems.append(Problem(case.label, WRONG, hint))
     return problems
+
+
+def _points_hint(records, x):
+    """What is wrong with where the student evaluated f, or None."""
+    for points in records:
+        steps, central, covered, several, together = _steps(points, x)
+        if not len(steps):
+            return "your function never evaluated f: estimate each ∂f/∂x_i from f(x + h e_i) and f(x − h e_i)"
+        if together:
+            return "you nudged every coordinate at once (x + h for the whole vector): that measures the slope " \
+                   "along the diagonal, not ∂f/∂x_i; nudge one coordinate at a time, x + h e_i"
+        if several:
+            return "after nudging x[i] you did not put it back: later components were differentiated at a " \
+                   "moved point (copy x, or restore x[i] after each pair of evaluations)"
+        if not central:
+            return "that is a one-sided difference (f(x + h) − f(x))/h: its error grows like h; the central " \
+                   "difference (f(x + h) − f(x − h))/(2h) errs like h² and is what this check asks for"
+        if not covered:
+            return "you did not nudge every coordinate both ways: the estimate needs f(x + h e_i) and " \
+                   "f(x − h e_i) for every i"
+    return None
+
+
+def _verdict_hint(args, rels, records):
+    """Judge the two relative errors by what they decide: the wrong gradient's error as the exercise defines
+    it (exactly, or as the central difference at the student's own h gives it), and the right gradient's
+    error at least a thousand times below it. None when both hold."""
+    a, c, Q, scale, x = args[:5]
+    g_true = _exact_gradient(a, c, Q, scale, x)
+    k_ok = 0 if np.array_equal(args[5], g_true) else 1
+    r_ok, r_bad, g = rels[k_ok], rels[1 - k_ok], args[6 - k_ok]
+    h = float(np.median(_steps(records[1 - k_ok], x)[0]))
+    if not (np.isfinite(r_ok) and np.isfinite(r_bad)) or r_ok < 0 or r_bad < 0:
+        return f"your relative errors ({r_ok:.3g} for the right gradient, {r_bad:.3g} for the wrong one) " \
+               "should be finite numbers ≥ 0"
+    want = _relative(g, g_true)
+    at_h = _relative(g, _central(a, c, Q, scale, x, h))
+    if not (abs(r_bad - want) <= 1e-3 * want or abs(r_bad - at_h) <= 1e-3 * at_h):
+        diff = np.linalg.norm(g - g_true)
+        hint = diagnose(r_bad, [
+            ("your estimate is twice the derivative: the central difference divides by 2h, not h",
+             _relative(g, 2 * g_true)),
+            ("that is the absolute error ‖g − n‖: divide it by ‖g‖ + ‖n‖, or a steep function fails a check "
+             "that a flat one passes", diff),
+            ("the relative error of this exercise divides by ‖g‖ + ‖n‖, not by the larger of the two",
+             diff / max(np.linalg.norm(g), np.linalg.norm(g_true))),
+            ("that is the squared error ‖g − n‖²/(‖g‖ + ‖n‖)²: take the norms, not their squares", want**2)],
+            rtol=1e-3)
+        if hint is None and h > 1e-3:
+            hint = f"your step h = {h:.0e} is too large: the central difference errs like h²·f'''/6, so even a " \
+                   "wrong gradient's error comes out wrong; take h near 1e-5"
+        if hint is None and h < 1e-8:
+            hint = f"your step h = {h:.0e} is too small: f's rounding error (about 1e-16·|f|) divided by h swamps " \
+                   "the derivative, so even a wrong gradient's error comes out wrong; take h near 1e-5"
+        return hint or describe_difference(r_bad, want, "your relative error for the wrong gradient",
+                                           "the exact one", rtol=1e-3)
+    if r_ok > 1e-3 * r_bad:
+        if h < 1e-8:
+            return f"your step h = {h:.0e} is too small: f's rounding error (about 1e-16·|f|) divided by h swamps " \
+                   f"the derivative, and a right gradient scores {r_ok:.1e}, too close to a wrong one's " \
+                   f"{r_bad:.1e} to tell them apart; take h near 1e-5 (ε^(1/3) for central differences)"
+        if h > 1e-3:
+            return f"your step h = {h:.0e} is too large: the central difference errs like h²·f'''/6, and a right " \
+                   f"gradient scores {r_ok:.1e}, too close to a wrong one's {r_bad:.1e} to tell them apart; take " \
+                   "h near 1e-5"
+        return f"you return {r_ok:.3g} for the right gradient, not far below the wrong one's {r_bad:.3g}: a right " \
+               "gradient's relative error should be tiny (about 1e-10 with h near 1e-5)"
+    return None
 
 
 register("gradient_check", "central-difference gradient check", _check_cases, _check_judge, run=_run_checks,
@@ -394,6 +471,8 @@ register("gradient_check", "central-difference gradient check", _check_cases, _c
 
 def gradient_check(f, strict=False, points=1, time_limit=None):
     """f(objective, gradient, x) -> ‖g − n‖/(‖g‖ + ‖n‖) for g = gradient(x) and n the central-difference
-    estimate of the gradient of objective at x, with a step of the student's choice."""
+    estimate of the gradient of objective at x, with a step of the student's choice. Each case hands your
+    function a right gradient and a wrong one of the same f: it counts when the wrong one's error is right
+    and the right one's is at least a thousand times smaller."""
     __tracebackhide__ = True  # noqa: F841
     return run_check("gradient_check", f, strict, points, time_limit)

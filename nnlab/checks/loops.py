@@ -121,10 +121,11 @@ def _loader_judge(cases, outcomes):
         elif all(len(o) == n - n % b for o in orders) and n % b and all(s == want[:-1] for s in sizes):
             text = f"each epoch leaves out the last {n % b} examples (drop_last=True): this exercise keeps " \
                    "the partial batch at the end"
-        elif sizes[0] != want and all(s == [1] * n for s in sizes):
+        elif any(s != want for s in sizes) and all(s == [1] * n for s in sizes):
             text = f"batches of one example: pass batch_size={b} to the DataLoader"
-        elif sizes[0] != want:
-            text = f"batch sizes {sizes[0][:6]}{'...' if len(sizes[0]) > 6 else ''}, expected {want[:6]}" \
+        elif any(s != want for s in sizes):
+            e, got = next((e, s) for e, s in enumerate(sizes) if s != want)
+            text = f"batch sizes {got[:6]}{'...' if len(got) > 6 else ''} in epoch {e + 1}, expected {want[:6]}" \
                    f"{'...' if len(want) > 6 else ''} (batch_size={b}, the last batch holds what is left)"
         elif any(sorted(o.tolist()) != list(range(n)) for o in orders):
             counts = np.bincount(orders[0].astype(int), minlength=n)
@@ -137,9 +138,18 @@ def _loader_judge(cases, outcomes):
         elif all(np.array_equal(o, orders[0]) for o in orders):
             text = "the order is shuffled once and then the same every epoch: reshuffle at each epoch " \
                    "(DataLoader(..., shuffle=True) does it for you)"
+        elif len(want) > 1 and all(_batch_sets(o, want) == _batch_sets(orders[0], want) for o in orders):
+            text = "the same batches come every epoch, only in another order: shuffle the examples, not the " \
+                   "batches, so that each epoch's batches mix the examples anew (DataLoader(..., shuffle=True))"
         if text:
             problems.append(Problem(case.label, WRONG, text))
     return problems
+
+
+def _batch_sets(order, sizes):
+    """An epoch's batches as a set of sets of example indices."""
+    ends = np.cumsum(sizes)
+    return {frozenset(order[e - s:e].tolist()) for s, e in zip(sizes, ends)}
 
 
 register("make_loader", "a data loader that reshuffles", _loader_cases, _loader_judge, run=_run_loaders)
@@ -153,8 +163,11 @@ def make_loader(f, strict=False, points=1, time_limit=None):
 
 
 # ---------------------------------------------------------------- shared: the model and the data
-def _problem(seed, n, hidden=6, dropout=0.0):
-    """Plain data: initial weights (Linear(2, h), Linear(h, 1)), inputs, labels, and batches."""
+DROPOUT = 0.25  # both networks have a dropout layer: training mode shows in the weights and losses it causes
+
+
+def _problem(seed, n, hidden=6, dropout=DROPOUT):
+    """Plain data: initial weights (Linear(2, h), Linear(h, 1)), inputs, labels, and the dropout rate."""
     g = np.random.default_rng(seed)
     W1, b1 = g.normal(0, 0.8, (hidden, 2)), g.normal(0, 0.3, hidden)
     W2, b2 = g.normal(0, 0.8, (1, hidden)), g.normal(0, 0.3, 1)
@@ -163,11 +176,15 @@ def _problem(seed, n, hidden=6, dropout=0.0):
     return [W1, b1, W2, b2], X, y, dropout
 
 
-def _model(torch, weights, dropout):
+def _model(torch, weights, dropout, seen=None):
+    """A real ``torch.nn.Sequential``: Linear, Tanh, Dropout, Linear. With ``seen`` (a list), the output layer
+    appends, on every forward pass, whether autograd recorded it (the output's ``grad_fn``): the effect of
+    ``no_grad``, whatever flags the student's code has changed."""
     layers = [torch.nn.Linear(2, len(weights[1])), torch.nn.Tanh()]
     if dropout:
         layers.append(torch.nn.Dropout(dropout))
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(len(weights[1]), 1)).double()
+    last = _recording_linear(torch)(len(weights[1]), 1, seen)
+    model = torch.nn.Sequential(*layers, last).double()
     linear = [m for m in model if isinstance(m, torch.nn.Linear)]
     with torch.no_grad():
         for m, (W, b) in zip(linear, (weights[:2], weights[2:])):
@@ -176,32 +193,49 @@ def _model(torch, weights, dropout):
     return model
 
 
-def _batches(torch, X, y, size):
-    return [(torch.tensor(X[i:i + size]), torch.tensor(y[i:i + size])) for i in range(0, len(X), size)]
+def _recording_linear(torch):
+    class Linear(torch.nn.Linear):
+        def __init__(self, fan_in, fan_out, seen):
+            super().__init__(fan_in, fan_out)
+            self._seen = seen
+
+        def forward(self, x):
+            out = super().forward(x)
+            if self._seen is not None and len(self._seen) < 10_000:
+                self._seen.append(out.grad_fn is not None)
+            return out
+
+    return Linear
 
 
-def _watched(model, args):
-    """The call's arguments, and the reader of what the call did: its return value, the weights after
-    it, and for every forward pass whether the model was in training mode and autograd was on."""
-    import torch
+def _loader(torch, X, y, size):
+    """A real DataLoader over a TensorDataset, in order, with its own generator (iterating it draws nothing
+    from torch's global generator, which the dropout masks use)."""
+    from torch.utils.data import DataLoader, TensorDataset
 
-    record = {"training": [], "grad": []}
-
-    def hook(module, inputs):
-        record["training"].append(module.training)
-        record["grad"].append(torch.is_grad_enabled())
-
-    model.register_forward_pre_hook(hook)
-
-    def read(out):
-        return plain(_numbers(out)), {"weights": _weights(model), "training": np.array(record["training"]),
-                                      "grad": np.array(record["grad"])}
-
-    return args, read
+    return DataLoader(TensorDataset(torch.tensor(X), torch.tensor(y)), batch_size=size, shuffle=False,
+                      generator=torch.Generator().manual_seed(0))
 
 
 def _weights(model):
     return np.concatenate([p.detach().cpu().numpy().ravel() for p in model.parameters()])
+
+
+def _recording_sgd(torch):
+    class SGD(torch.optim.SGD):
+        """torch.optim.SGD that keeps the weights after every step (what the judge replays step by step)."""
+
+        def __init__(self, model, lr):
+            super().__init__(model.parameters(), lr=lr, momentum=0.5)
+            self._model, self._after = model, []
+
+        def step(self, closure=None):
+            out = super().step(closure)
+            if len(self._after) < 1000:
+                self._after.append(_weights(self._model))
+            return out
+
+    return SGD
 
 
 # ---------------------------------------------------------------- (b) one training epoch
@@ -212,28 +246,36 @@ def _epoch_cases(rng):
 
 def _epoch_build(torch, case):
     seed, n, size, lr = case.args
-    weights, X, y, _ = _problem(seed, n)
-    model = _model(torch, weights, 0.0)
+    weights, X, y, dropout = _problem(seed, n)
+    model = _model(torch, weights, dropout)
     model.eval()  # as after an evaluation: the student's epoch must switch to training mode
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
-    return _watched(model, (model, _batches(torch, X, y, size), optimizer, torch.nn.BCEWithLogitsLoss()))
+    optimizer = _recording_sgd(torch)(model, lr)
+    torch.manual_seed(seed)  # the dropout masks, replayed by the judge
+
+    def read(out):
+        steps = np.array(optimizer._after) if optimizer._after else np.zeros((0, len(_weights(model))))
+        return plain(_numbers(out)), {"weights": _weights(model), "steps": steps}
+
+    return (model, _loader(torch, X, y, size), optimizer, torch.nn.BCEWithLogitsLoss()), read
 
 
 _run_epochs = partial(_run_each, _epoch_build)
 
 
 def _replay(case, slip=None):
-    """The weights after one epoch and the epoch loss the exercise asks for, by the right loop or by the
+    """The weights after every step and at the end, the epoch loss the exercise asks for, by the right loop or by the
     loop with a known ``slip``; also (mean of batch means, sum of batch means, last batch's loss)."""
     import torch
 
     seed, n, size, lr = case.args
-    weights, X, y, _ = _problem(seed, n)
-    model = _model(torch, weights, 0.0)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.5)
+    weights, X, y, dropout = _problem(seed, n)
+    model = _model(torch, weights, dropout)
+    model.train(slip != "eval mode")
+    optimizer = _recording_sgd(torch)(model, lr)
     loss_fn = torch.nn.BCEWithLogitsLoss()
+    torch.manual_seed(seed)
     losses, counts = [], []
-    for Xb, yb in _batches(torch, X, y, size):
+    for Xb, yb in _loader(torch, X, y, size):
         if slip not in ("no zero_grad", "zero_grad after backward"):
             optimizer.zero_grad()
         if slip == "step before backward":
@@ -248,10 +290,13 @@ def _replay(case, slip=None):
         counts.append(len(Xb))
     losses, counts = np.array(losses), np.array(counts)
     epoch = float(losses @ counts / counts.sum())
-    return _weights(model), epoch, (float(losses.mean()), float(losses.sum()), float(losses[-1]))
+    steps = np.array(optimizer._after) if optimizer._after else np.zeros((0, len(_weights(model))))
+    return steps, _weights(model), epoch, (float(losses.mean()), float(losses.sum()), float(losses[-1]))
 
 
 EPOCH_SLIPS = [
+    ("eval mode", "the model was in evaluation mode while it trained (it came from an evaluation), so dropout "
+                  "was off: call model.train() at the start of the epoch"),
     ("no zero_grad", "the gradients were never zeroed: backward() adds to .grad, so each step used the sum of "
                      "all the batches' gradients so far; call optimizer.zero_grad() before loss.backward()"),
     ("no step", "the weights never changed: the order per batch is optimizer.zero_grad(), the forward pass "
@@ -270,16 +315,20 @@ def _epoch_judge(cases, outcomes):
             continue
         record = outcomes[k].record
         mine = np.asarray(record.get("weights", []), dtype=float)
-        want, epoch, (mean_of_means, summed, last) = _replay(case)
-        training = np.asarray(record.get("training", []), dtype=bool)
+        steps = np.asarray(record.get("steps", []), dtype=float)
+        want, final, epoch, (mean_of_means, summed, last) = _replay(case)
         text = None
-        if len(training) and not training.all():
-            text = "the model was in evaluation mode while it trained (it came from an evaluation): call " \
-                   "model.train() at the start of the epoch, or dropout stays off"
-        elif mine.shape != want.shape or not np.allclose(mine, want, rtol=1e-10, atol=1e-12):
-            text = diagnose(mine, [(message, _replay(case, slip)[0]) for slip, message in EPOCH_SLIPS])
-            if text is None:
-                text = describe_difference(mine, want, "the weights after the epoch", "the right loop")
+        if mine.shape != final.shape or not np.allclose(mine, final, rtol=1e-10, atol=1e-12):
+            text = diagnose(mine, [(message, _replay(case, slip)[1]) for slip, message in EPOCH_SLIPS])
+            if text is None and steps.ndim == 2 and len(steps) != len(want):
+                text = f"optimizer.step() ran {len(steps)} times for {len(want)} batches: step once per batch"
+            if text is None and steps.shape == want.shape:
+                first = next((i for i in range(len(want)) if not np.allclose(steps[i], want[i], rtol=1e-10,
+                                                                            atol=1e-12)), None)
+                text = None if first is None else \
+                    describe_difference(steps[first], want[first], f"the weights after step {first + 1}",
+                                        "the right loop") + (f"; steps 1 to {first} are right" if first else "")
+            text = text or describe_difference(mine, final, "the weights after the epoch", "the right loop")
         elif not np.isclose(loss, epoch, rtol=1e-10, atol=1e-12):
             text = diagnose(loss, [
                 ("the epoch's loss is the mean of the batch means: the last batch is smaller, so weight "
@@ -297,7 +346,8 @@ register("train_epoch", "one training epoch", _epoch_cases, _epoch_judge, run=_r
 
 def train_epoch(f, strict=False, points=1, time_limit=None):
     """f(model, loader, optimizer, loss_fn) -> the epoch's mean loss, after one pass of zero_grad, forward,
-    loss, backward and step per batch, in training mode."""
+    loss, backward and step per batch, in training mode. ``loader`` is a real DataLoader (``len(loader.dataset)``
+    is the number of examples), ``model`` a real ``torch.nn.Sequential`` with a dropout layer."""
     __tracebackhide__ = True  # noqa: F841
     return run_check("train_epoch", f, strict, points, time_limit)
 
@@ -310,24 +360,32 @@ def _eval_cases(rng):
 
 def _eval_build(torch, case):
     seed, n, size = case.args
-    weights, X, y, dropout = _problem(seed, n, dropout=0.5)
-    model = _model(torch, weights, dropout)
+    weights, X, y, dropout = _problem(seed, n)
+    seen = []
+    model = _model(torch, weights, dropout, seen)
     model.train()  # as after a training epoch: the student's evaluation must switch dropout off
-    return _watched(model, (model, _batches(torch, X, y, size), torch.nn.BCEWithLogitsLoss()))
+    torch.manual_seed(seed)  # the dropout masks, should the student's code leave dropout on
+
+    def read(out):
+        return plain(_numbers(out)), {"recorded": np.array(seen, dtype=bool)}
+
+    return (model, _loader(torch, X, y, size), torch.nn.BCEWithLogitsLoss()), read
 
 
 _run_evals = partial(_run_each, _eval_build)
 
 
-def _eval_reference(case):
-    """(mean loss, accuracy) over all examples in evaluation mode, and the per-batch figures."""
+def _eval_reference(case, training=False):
+    """(mean loss, accuracy) over all examples (in evaluation mode, or with dropout on as seeded for the
+    student's call), and the per-batch figures."""
     import torch
 
     seed, n, size = case.args
-    weights, X, y, dropout = _problem(seed, n, dropout=0.5)
-    model = _model(torch, weights, dropout).eval()
+    weights, X, y, dropout = _problem(seed, n)
+    model = _model(torch, weights, dropout).train(training)
+    torch.manual_seed(seed)
     with torch.no_grad():
-        batches = [(model(Xb), yb) for Xb, yb in _batches(torch, X, y, size)]
+        batches = [(model(Xb), yb) for Xb, yb in _loader(torch, X, y, size)]
         losses = np.array([float(torch.nn.functional.binary_cross_entropy_with_logits(z, t)) for z, t in batches])
         right = np.array([float(((z > 0).double() == t).sum()) for z, t in batches])
         half = np.array([float(((z > 0.5).double() == t).sum()) for z, t in batches])
@@ -347,18 +405,14 @@ def _eval_judge(cases, outcomes):
         except StudentError as exc:
             problems.append(exc.problem(case.label))
             continue
-        record = outcomes[k].record
-        training, grad = (np.asarray(record.get(key, []), dtype=bool) for key in ("training", "grad"))
+        recorded = np.asarray(outcomes[k].record.get("recorded", []), dtype=bool)
         loss, accuracy, losses, right, half, counts = _eval_reference(case)
         text = None
-        if training.any():
-            text = "dropout was on during the evaluation (the model was still in training mode): call " \
-                   "model.eval() first, so every unit takes part and the result does not change from run to run"
-        elif grad.any():
-            text = "autograd recorded the evaluation's graph: wrap the loop in `with torch.no_grad():` (nothing " \
-                   "is trained here, and the graph costs memory and time)"
-        elif not np.allclose(mine, [loss, accuracy], rtol=1e-10, atol=1e-12):
+        if not np.allclose(mine, [loss, accuracy], rtol=1e-10, atol=1e-12):
             text = diagnose(tuple(mine), [
+                ("dropout was on during the evaluation (the model was still in training mode): call "
+                 "model.eval() first, so every unit takes part and the result does not change from run to run",
+                 _eval_reference(case, training=True)[:2]),
                 ("the loss is the mean of the batch means: the last batch is smaller, so weight each batch's "
                  "mean by its size", (losses.mean(), None)),
                 ("the loss is summed over the batches: divide by the number of examples",
@@ -370,6 +424,11 @@ def _eval_judge(cases, outcomes):
                 ("the accuracy is the mean of the batch accuracies: weight each batch by its size",
                  (None, (right / counts).mean()))], rtol=1e-10) or \
                 describe_difference(tuple(mine), (loss, accuracy), ("the loss", "the accuracy"), "the reference")
+        elif not len(recorded):
+            text = "the model was never called on the loader's batches: evaluate model(X_batch) for every batch"
+        elif recorded.any():
+            text = "autograd recorded the evaluation's graph: wrap the loop in `with torch.no_grad():` (nothing " \
+                   "is trained here, and the graph costs memory and time)"
         if text:
             problems.append(Problem(case.label, WRONG, text))
     return problems
@@ -380,6 +439,6 @@ register("evaluate", "evaluation without dropout or autograd", _eval_cases, _eva
 
 def evaluate(f, strict=False, points=1, time_limit=None):
     """f(model, loader, loss_fn) -> (mean loss over the examples, accuracy), in evaluation mode under
-    torch.no_grad()."""
+    torch.no_grad(). ``loader`` is a real DataLoader, ``model`` a real ``torch.nn.Sequential`` with dropout."""
     __tracebackhide__ = True  # noqa: F841
     return run_check("evaluate", f, strict, points, time_limit)
