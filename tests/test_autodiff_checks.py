@@ -210,17 +210,21 @@ def checker(h=1e-5, one_sided=False, error="relative", restore=True, halve=True)
 
 
 def test_gradient_check_cases_have_exact_gradients_by_autograd():
+    """Each case: one function, the exact gradient (autograd's) and a wrong one, in either order."""
     for case in checks._check_cases(np.random.default_rng(1)):
-        a, c, Q, scale, x, error = case.args
+        a, c, Q, scale, x, g1, g2 = case.args
         xt = torch.tensor(x, requires_grad=True)
         y = scale * (torch.sum(torch.tensor(c) * torch.sin(torch.tensor(a) * xt))
                      + 0.5 * xt @ torch.tensor(Q) @ xt)
         y.backward()
-        f, grad = checks._objective(a, c, Q, scale)
-        assert np.allclose(grad(x), xt.grad.numpy(), rtol=1e-13)
-        assert f(x) == pytest.approx(float(y.detach()), rel=1e-13)
-    assert check.gradient_check(checker()).passed
-    assert check.gradient_check(checker(h=1e-6)).passed
+        exact = [np.allclose(g, xt.grad.numpy(), rtol=1e-13) for g in (g1, g2)]
+        assert sorted(exact) == [False, True]
+        assert checks.Objective(a, c, Q, scale)(x) == pytest.approx(float(y.detach()), rel=1e-13)
+        assert checks.GivenGradient(x, g1)(x.copy()).tolist() == g1.tolist()
+        with pytest.raises(ValueError, match="given at the x"):
+            checks.GivenGradient(x, g1)(x + 1e-3)
+    for h in (1e-3, 1e-4, 1e-5, 1e-6, 1e-7):  # every sensible step tells right from wrong
+        assert check.gradient_check(checker(h=h)).passed, h
 
 
 GRADIENT_CHECK_SLIPS = [
@@ -245,11 +249,29 @@ def test_gradient_check_slips_are_named(kw, words):
         assert w in r.messages[0], r.messages[0]
 
 
-def test_an_absolute_error_passes_flat_functions_but_not_steep_ones():
-    r = check.gradient_check(checker(error="absolute"))
-    failed = {p.case for p in r.problems}
-    assert any("steep function" in c and "right gradient" in c for c in failed), failed
-    assert not any(c.startswith("a right gradient") for c in failed), failed
+def test_a_constant_or_half_done_answer_earns_nothing():
+    """Each case holds a right and a wrong gradient of one function: a constant is wrong on one of them, and
+    a function that differentiates one coordinate only (the recorded points of an attack that reads the
+    answer elsewhere) is told so."""
+    for constant in (0.0, 1.0, 1e-10):
+        assert check.gradient_check(lambda f, grad, x, c=constant: c).score == 0
+
+    def one_coordinate(f, grad, x):
+        e = np.zeros(len(x))
+        e[0] = 1e-5
+        f(x + e), f(x - e)
+        return 0.0
+
+    r = check.gradient_check(one_coordinate)
+    assert r.score == 0 and "every coordinate" in r.messages[0], r.messages
+
+    def all_at_once(f, grad, x):
+        g, h = grad(x), 1e-5
+        n = (f(x + h) - f(x - h)) / (2 * h) * np.ones(len(x))
+        return np.linalg.norm(g - n) / (np.linalg.norm(g) + np.linalg.norm(n))
+
+    r = check.gradient_check(all_at_once)
+    assert r.score == 0 and "every coordinate at once" in r.messages[0], r.messages
 
 
 def test_write_it_yourself():

@@ -152,7 +152,8 @@ def _batch_sets(order, sizes):
     return {frozenset(order[e - s:e].tolist()) for s, e in zip(sizes, ends)}
 
 
-register("make_loader", "a data loader that reshuffles", _loader_cases, _loader_judge, run=_run_loaders)
+register("make_loader", "a data loader that reshuffles", _loader_cases, _loader_judge, run=_run_loaders,
+         libraries=("torch",))
 
 
 def make_loader(f, strict=False, points=1, time_limit=None):
@@ -341,7 +342,7 @@ def _epoch_judge(cases, outcomes):
     return problems
 
 
-register("train_epoch", "one training epoch", _epoch_cases, _epoch_judge, run=_run_epochs)
+register("train_epoch", "one training epoch", _epoch_cases, _epoch_judge, run=_run_epochs, libraries=("torch",))
 
 
 def train_epoch(f, strict=False, points=1, time_limit=None):
@@ -434,7 +435,8 @@ def _eval_judge(cases, outcomes):
     return problems
 
 
-register("evaluate", "evaluation without dropout or autograd", _eval_cases, _eval_judge, run=_run_evals)
+register("evaluate", "evaluation without dropout or autograd", _eval_cases, _eval_judge, run=_run_evals,
+         libraries=("torch",))
 
 
 def evaluate(f, strict=False, points=1, time_limit=None):

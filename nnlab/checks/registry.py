@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .harness import DEFAULT_TIME_LIMIT, UNUSABLE, NOT_RUN, RAISED, Problem, StudentError, run_calls, shortcuts
+from .harness import DEFAULT_TIME_LIMIT, FORBIDDEN, UNUSABLE, NOT_RUN, RAISED, Problem, StudentError, run_calls, shortcuts
 
 
 class Mode:
@@ -70,9 +70,14 @@ class CheckResult:
 class Spec:
     """A registered check: how to draw cases, run the student's function and judge the outcomes."""
 
-    def __init__(self, name, title, cases, judge, run=run_calls, forbid=None, total=None):
+    def __init__(self, name, title, cases, judge, run=run_calls, forbid=None, total=None, libraries=()):
         self.name, self.title = name, title
         self.cases, self.judge, self.run, self.forbid, self.total = cases, judge, run, forbid, total
+        self.libraries = tuple(libraries)  # what ``run`` builds its objects from (the grading sandbox restores it)
+
+    def refused(self, text, points=1):
+        """A result of 0 for a function that was not the student's own work (``FORBIDDEN``)."""
+        return _result(self.title, [Problem("", FORBIDDEN, text)], 1, points=points)
 
     def result(self, cases, outcomes, points=1):
         """Judge plain outcomes (trusted side) into a CheckResult worth ``points``."""

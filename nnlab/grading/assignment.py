@@ -22,6 +22,12 @@ class Assignment:
     name: str
     questions: list
 
+    @property
+    def absent(self):
+        """The kinds of shortcut its "write it yourself" questions rule out (the checks' ``forbid``): the
+        submission's graded run lacks them (``nnlab.grading.capabilities``)."""
+        return tuple(sorted({CHECKS[q.check].forbid for q in self.questions if CHECKS[q.check].forbid}))
+
 
 def assignment_from_cells(name, code_cells):
     """The graded questions of an exercise: every ``check.NAME(function[, points=P])`` call in its code."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..checks import harness, wire
 from ..checks.registry import CHECKS
+from . import capabilities
 from .assignment import load_assignment
 from .protections import UID_BASE, count_processes, hideable, protections
 
@@ -57,7 +58,7 @@ class _Run:
         key = zlib.crc32(student.encode())
         self.cases = {q.check: CHECKS[q.check].cases(np.random.default_rng([seed, key, i]))
                       for i, q in enumerate(assignment.questions)}
-        self.proc = self.workdir = self.cgroup = self.channel = None
+        self.proc = self.workdir = self.cgroup = self.channel = self.copied = None
         self.said = b""  # what the sandbox said on its ready channel: b"ready", or why it could not start
         self.done = False
         self.timed_out = False
@@ -72,6 +73,7 @@ class _Run:
             nb = json.loads(data)
             if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
                 raise ValueError("no list of cells")
+            self.copied = capabilities.copied(_code_cells(nb), self.assignment.absent)
         except (ValueError, OSError) as exc:
             self._end("error", f"not a readable notebook: {str(exc).splitlines()[0][:200]}")
             return
@@ -86,6 +88,7 @@ class _Run:
         plan = {"notebook": "submission.ipynb", "cell_time": self.limits.cell, "call_time": self.limits.call,
                 "limits": limits, "uid": uid, "hide": self.hide if prot.prefix else [], "lockdown": bool(prot.prefix),
                 "questions": [{"check": q.check, "function": q.function} for q in self.assignment.questions],
+                "absent": list(self.assignment.absent),
                 "cases": self.cases}
         np.savez(Path(self.workdir, "plan.npz"), **wire.encode(plan))
         if uid is not None:
@@ -242,11 +245,20 @@ class _Run:
             if not isinstance(outcomes, list) or not all(isinstance(o, harness.Outcome) for o in outcomes):
                 raise ValueError(f"outcomes of {q.check}")
             result = CHECKS[q.check].result(self.cases[q.check], outcomes)
+            if self.copied and CHECKS[q.check].forbid:
+                result = CHECKS[q.check].refused(
+                    f"your notebook holds a copy of nnlab's {self.copied} (its source, renamed or moved): this "
+                    "exercise asks you to write it yourself")
             self.row.scores[q.check] = round(result.score * q.points, 4)
             self.row.feedback[q.check] = result.messages
             failures += [harness.Problem(q.function, p.kind, p.text) for p in result.problems
                          if p.kind in (harness.TIMEOUT, harness.MEMORY)]
         self._end(*status_of(failures, missing))
+
+
+def _code_cells(nb):
+    cells = [c.get("source", "") for c in nb["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"]
+    return ["".join(c) if isinstance(c, list) else c if isinstance(c, str) else "" for c in cells]
 
 
 def status_of(failures, missing):
@@ -269,7 +281,7 @@ def grade(submissions, assignment, jobs=2, limits=None, seed=2026, hide=(), prog
     """Grade every (student, path) in ``submissions``; returns rows in the same order. ``hide``: folders and
     files the sandboxes must not see (the submissions, the gradebook, other output)."""
     limits = limits or Limits()
-    hide = hideable(hide)
+    hide = hideable([*hide, *capabilities.hidden_paths(assignment.absent)])
     pending = [(s, p) for s, p in submissions]
     running, rows = {}, {}
     free = list(range(max(1, jobs)))

@@ -31,6 +31,7 @@ import types
 import numpy as np
 
 from ..checks import harness, registry, wire
+from . import capabilities
 
 class _NoShell:
     """``get_ipython()`` for graded notebooks: magics (%matplotlib, %timeit) and !shell lines do nothing."""
@@ -149,16 +150,27 @@ HARNESS_MODULES = ("builtins", "nnlab.grading.sandbox", "nnlab.checks.harness", 
                    "signal", "threading", "traceback", "warnings", "contextlib", "dataclasses")
 
 
-def bind_tools():
+# Packages the checks' run functions build their objects from (a DataLoader, an optimiser, a model): loaded by
+# the set-up when a graded question needs them, and restored with the harness's modules, classes included, so
+# that a notebook's patch of ``SGD.step`` or ``DataLoader.__init__`` does not reach the graded calls.
+LIBRARIES = {"torch": ("torch", "torch.nn", "torch.optim", "torch.utils.data", "torch.autograd", "torch._tensor",
+                       "torch.functional", "torch.nn.functional", "torch.random")}
+
+
+def bind_tools(libraries=()):
     """What the sandbox needs to report back, bound before any student code runs: returns ``restore`` (puts
-    back the attributes of ``HARNESS_MODULES`` and of the classes of the checks' harness, registry and wire
-    format; submodules imported since
-    stay), each check's (run, forbid) and the functions that encode and write the results. Everything
-    ``restore`` uses is held in its closure, so patching a module cannot reach it."""
+    back the attributes of ``HARNESS_MODULES``, of the modules of ``libraries`` (``LIBRARIES``' names) and of the
+    classes of the checks' modules and of those libraries; submodules imported since stay), each check's (run,
+    forbid) and the functions that encode and write the results. Everything ``restore`` uses is held in its
+    closure, so patching a module cannot reach it."""
     modules = sys.modules
-    snapshot = [(name, modules[name], dict(vars(modules[name]))) for name in HARNESS_MODULES if name in modules]
-    classes = [(c, dict(vars(c))) for m in (harness, registry, wire) for c in vars(m).values()
-               if isinstance(c, type) and c.__module__ == m.__name__]
+    prefixes = tuple(p for lib in libraries for p in LIBRARIES[lib])
+    library = [name for name in modules if name in prefixes or name.startswith(tuple(p + "." for p in prefixes))]
+    watched = [name for name in (*HARNESS_MODULES, *library) if name in modules and modules[name] is not None]
+    snapshot = [(name, modules[name], dict(vars(modules[name]))) for name in watched]
+    checks = [m for name, m in modules.items() if name.startswith("nnlab.checks") and m is not None]
+    classes = [(c, dict(vars(c))) for m in (*checks, *(modules[n] for n in library if modules[n] is not None))
+               for c in list(vars(m).values()) if isinstance(c, type) and c.__module__ == m.__name__]
     builtin_names = frozenset(vars(builtins))
     clear, update, set_attr, del_attr = dict.clear, dict.update, type.__setattr__, type.__delattr__
     module_type, is_instance, fixed = types.ModuleType, isinstance, frozenset(("__dict__", "__weakref__"))
@@ -189,6 +201,7 @@ def _set_up(workdir):
     os.chdir(workdir)
     plan = wire.decode(np.load("plan.npz", allow_pickle=False))
     os.unlink("plan.npz")
+    plan["libraries"] = _take_away_and_load(plan)
     if plan.get("lockdown"):
         lock_down(os.getcwd(), plan.get("hide", []), plan.get("uid"))
     elif plan.get("uid") is not None:
@@ -206,11 +219,21 @@ def _set_up(workdir):
     return plan, cells
 
 
+def _take_away_and_load(plan):
+    """Before the lock-down: the shortcuts of the graded "write it yourself" questions taken away
+    (``capabilities``), and the libraries the other questions' checks build their objects from loaded."""
+    capabilities.take_away(plan.get("absent", []))
+    libraries = sorted({lib for q in plan["questions"] for lib in registry.CHECKS[q["check"]].libraries})
+    for lib in libraries:
+        __import__(lib)
+    return libraries
+
+
 def main(workdir, ready_fd):
     """Set up, tell the grader "ready" on ``ready_fd`` (or why not), run the student's notebook, report."""
     try:
         plan, cells = _set_up(workdir)
-        restore, runs, shortcuts, encode, savez = bind_tools()
+        restore, runs, shortcuts, encode, savez = bind_tools(plan["libraries"])
     except BaseException as exc:  # the grader's own failure: say so on the channel the student never sees
         os.write(ready_fd, f"setup failed: {type(exc).__name__}: {exc}".encode()[:2000])
         raise
