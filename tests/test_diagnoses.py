@@ -12,7 +12,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from nnlab.checks.registry import CHECKS, SEED, describe_difference, diagnose, run_check
+from nnlab.checks import registry
+from nnlab.checks.registry import CHECKS, describe_difference, diagnose, run_check
 
 
 def sig(z):
@@ -664,7 +665,7 @@ def _wrong_cases(name, fn):
     input, a warning or an exception (only for checks that call the function once per case)."""
     spec = CHECKS[name]
     labels = []
-    for case in spec.cases(np.random.default_rng(SEED)):
+    for case in spec.cases(np.random.default_rng(registry.SEED)):
         mine = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in case.args]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -760,7 +761,7 @@ def _replay(name, fn):
     """(label, what fn returned, what the right solution returns) for every case, fed as the check feeds
     them: a chained check passes fn's own previous return back in."""
     previous = None
-    for case in CHECKS[name].cases(np.random.default_rng(SEED)):
+    for case in CHECKS[name].cases(np.random.default_rng(registry.SEED)):
         args = list(case.args)
         carry = sum(a is None for a in args)
         if carry:

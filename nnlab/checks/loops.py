@@ -66,11 +66,13 @@ def _loader_cases(rng):
 
 
 def _loader_build(torch, case):
-    """X's first column is each example's index, y = (index is odd): the record shows which examples
-    came, in which order and batches, and whether each label still belongs to its example."""
+    """X's first column is each example's index plus an offset drawn from the case's seed (a loader over
+    other data shows examples that do not exist), y = (index is odd): the record shows which examples came,
+    in which order and batches, and whether each label still belongs to its example."""
     n, _, seed = case.args
     g = np.random.default_rng(seed)
-    X = torch.tensor(np.column_stack([np.arange(n), g.normal(size=n)]))
+    offset = int(g.integers(1, 10**6))
+    X = torch.tensor(np.column_stack([np.arange(n) + offset, g.normal(size=n)]))
     y = torch.tensor((np.arange(n) % 2).reshape(-1, 1), dtype=torch.float64)
 
     def read(loader):
@@ -80,7 +82,7 @@ def _loader_build(torch, case):
                 order, sizes, paired = [], [], True
                 for batch in loader:
                     Xb, yb = batch
-                    idx = np.asarray(Xb[:, 0].detach().cpu().numpy(), dtype=float)
+                    idx = np.asarray(Xb[:, 0].detach().cpu().numpy(), dtype=float) - offset
                     order.extend(idx.tolist())
                     sizes.append(len(idx))
                     paired &= bool(np.array_equal(np.asarray(yb.detach().cpu().numpy()).reshape(-1), idx % 2))

@@ -9,8 +9,9 @@ from .activations import sigmoid_ref
 
 
 def _tower_cases(rng):
-    x = np.linspace(-1, 2, 61)
-    return [Case(f"tower {k + 1}", (x, left, right, w))
+    x = np.linspace(-1, 2, 61) + rng.uniform(-0.02, 0.02)
+    jitter = lambda v: round(float(v * rng.uniform(0.9, 1.1)), 3)  # noqa: E731  (each student's own towers)
+    return [Case(f"tower {k + 1}", (x, jitter(left), jitter(left) + jitter(right - left), jitter(w)))
             for k, (left, right, w) in enumerate([(0.2, 0.7, 30.0), (-0.5, 1.5, 8.0), (1.0, 1.2, 100.0)])]
 
 
