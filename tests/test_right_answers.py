@@ -56,3 +56,44 @@ def test_each_source_defines_its_function_and_only_one():
         defined = [n for n, v in ns.items() if callable(v) and getattr(v, "__module__", None) == "__main__"
                    and not isinstance(v, type) and not n.isupper()]
         assert defined == [FUNCTION[check]], (check, idiom, defined)
+
+
+# Right idioms the grading sandbox does not run yet (an open defect, said in the README): DataLoader worker
+# processes hang there past the cell limit.
+NOT_YET_IN_THE_SANDBOX = {"make_loader": ("num_workers",)}
+
+
+def test_right_answers_earn_full_marks_under_nnlab_grade(tmp_path):
+    """The corpus graded as notebooks: for each exercise, the k-th idiom of every question in one notebook
+    (the exercise's solution cells with those functions swapped in), through the sandbox; full marks each."""
+    import nbformat
+
+    from nnlab import authoring, grading
+
+    limits = grading.Limits(wall=120, cpu=90, cell=30, call=5, memory=2**32)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    by_exercise = {}
+    for check in RIGHT:
+        by_exercise.setdefault(EXERCISE[check], []).append(check)
+    graded = 0
+    for exercise, checks in sorted(by_exercise.items()):
+        assignment = grading.load_assignment(exercise)
+        solution = authoring.exercise_cells(exercise, solution=True)
+        paths = []
+        for k in range(max(len(RIGHT[c]) for c in checks)):
+            cells = list(solution)
+            for check in checks:
+                usable = [pair for pair in RIGHT[check] if pair[0] not in NOT_YET_IN_THE_SANDBOX.get(check, ())]
+                idiom, source = usable[k % len(usable)]
+                at = next(i for i, (kind, s) in enumerate(cells) if kind == "code" and f"def {FUNCTION[check]}(" in s)
+                cells.insert(at + 1, ("code", source))  # the idiom's definition replaces the solution's
+            path = subs / f"{exercise}-{k}.ipynb"
+            path.write_text(nbformat.writes(authoring.to_notebook(cells)), encoding="utf-8")
+            paths.append((f"{exercise}-{k}", path))
+        for row in grading.grade(paths, assignment, jobs=2, limits=limits, hide=[subs]):
+            assert row.status == "ok", (row.student, row.message)
+            for q in assignment.questions:
+                assert row.scores[q.check] == q.points, (row.student, q.check, row.feedback[q.check])
+            graded += 1
+    assert graded >= 50

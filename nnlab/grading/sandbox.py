@@ -56,7 +56,8 @@ MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 0x4000, 1 << 1
 
 def lock_down(workdir, hide, uid=None):
     """In a private mount namespace: cover the folders in ``hide`` with empty tmpfs and its files with
-    /dev/null, and make every mount read-only except ``workdir``; then become ``uid`` or, staying root, give
+    /dev/null, give the process an empty /dev/shm of its own, and make every mount read-only except
+    ``workdir`` and that /dev/shm; then become ``uid`` or, staying root, give
     up all capabilities, so that nothing can be remounted or changed back. ``hide`` must not nest (the
     grader passes only the outermost of nested paths)."""
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
@@ -67,10 +68,14 @@ def lock_down(workdir, hide, uid=None):
             _mount("/dev/null", p, None, MS_BIND)
     _mount(workdir, workdir, None, MS_BIND)
     os.chdir(workdir)  # onto the bind mount (the old cwd is the covered, soon read-only, directory)
+    writable = {workdir}
+    if os.path.isdir("/dev/shm"):  # a private, empty shared-memory folder: DataLoader(num_workers=2) needs one
+        _mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=256m")
+        writable.add("/dev/shm")
     with open("/proc/self/mountinfo") as fh:
         points = [line.split()[4].encode().decode("unicode_escape") for line in fh]
     for point in points:
-        if point != workdir:
+        if point not in writable:
             try:
                 _mount("none", point, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
             except OSError:

@@ -109,7 +109,7 @@ values = np.array(values + [values[2] + values[3], (values[2] + values[3]) / x2]
 try:
     by_tape = reverse_sweep(tape, values)
     by_hand = graph_adjoints(x1, x2)
-    print("by the tape:", np.round(by_tape[[0, 1, 2, 3, 4]], 6))
+    print("by the tape:", np.round(np.asarray(by_tape, dtype=float)[:5], 6))
     print("by hand:    ", np.round(np.array(by_hand), 6))
 except NotImplementedError:
     print("write graph_adjoints and reverse_sweep first")
