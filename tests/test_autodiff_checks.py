@@ -91,8 +91,8 @@ def sweep_with(slip=None):
     """A student's reverse sweep, right or with one slip."""
     def reverse_sweep(tape, values):
         adjoint = np.zeros(len(values))
-        adjoint[-1] = 1.0
-        for op, out, a, b in reversed(tape):
+        adjoint[-1] = 0.0 if slip == "no seed" else 1.0
+        for op, out, a, b in (tape if slip == "forward walk" else reversed(tape)):
             g = adjoint[out]
             if slip == "no chain mul" and op == "mul":
                 g = 1.0
@@ -147,6 +147,8 @@ TAPE_SLIPS = [
     ("sin sign", ["rule for sin", "+cos"]),
     ("tanh input", ["rule for tanh", "not 1 − values[a]²"]),
     ("no chain mul", ["rule for mul forgets the chain factor"]),
+    ("no seed", ["never seeded", "adjoint[-1] = 1"]),
+    ("forward walk", ["walked the tape forward", "reversed(tape)"]),
 ]
 
 
@@ -331,3 +333,14 @@ def test_e04_is_graded_in_the_sandbox(tmp_path):
     text = json.dumps(slipped_row.feedback)
     assert "instead of +=" in text and "one-sided" in text, text
     assert sum(stub.scores.values()) == 0 and "NotImplementedError" in json.dumps(stub.feedback)
+
+
+def test_a_step_of_1e_3_on_a_well_scaled_function_is_judged_by_its_verdict(monkeypatch):
+    """h = 1e-3 errs like h² (about 1e-7 relative), a thousand times below a 1 % error in one component:
+    it tells right from wrong gradients, so it earns full marks (it used to score 0.67 as "too large")."""
+    from nnlab.checks import registry
+
+    for seed in range(8):
+        monkeypatch.setattr(registry, "SEED", seed)
+        r = check.gradient_check(checker(h=1e-3))
+        assert r.passed, (seed, r.messages)

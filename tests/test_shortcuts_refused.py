@@ -113,6 +113,81 @@ def gradient_check(f, grad, x):
     },
 }
 
+E02_ATTACKS = {
+    "sigmoid": {
+        "torch.sigmoid": '''
+import numpy as np
+import torch
+def my_sigmoid(z):
+    return torch.sigmoid(torch.as_tensor(np.asarray(z, dtype=float))).numpy()
+''',
+        "nnlab.nn.sigmoid under another name": '''
+from nnlab.nn import sigmoid as logistic
+def my_sigmoid(z):
+    return logistic(z)
+''',
+    },
+    "backprop": {
+        "autograd in a thread": '''
+import threading
+import numpy as np
+def my_backprop(X, Y, W1, b1, W2, b2):
+    import torch
+    box = {}
+    def work():
+        P = [torch.tensor(p, requires_grad=True) for p in (W1, b1, W2, b2)]
+        A1 = torch.relu(torch.tensor(X) @ P[0] + P[1])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(A1 @ P[2] + P[3], torch.tensor(Y),
+                                                                    reduction="sum")
+        torch.autograd.backward(loss)
+        box["out"] = tuple(p.grad.numpy() for p in P)
+    t = threading.Thread(target=work); t.start(); t.join()
+    return box["out"]
+''',
+    },
+}
+
+E07_ATTACKS = {
+    "gradient_norms": {
+        "nnlab.nn's backprop under another name": '''
+import numpy as np
+from nnlab import nn as reference
+backward_pass = reference._backprop
+def gradient_norms(X, Y, Ws, bs):
+    A, Z = [X], [None]
+    for l, (W, b) in enumerate(zip(Ws, bs)):
+        z = A[-1] @ W + b
+        Z.append(z)
+        A.append(z if l == len(Ws) - 1 else 1 / (1 + np.exp(-z)))
+    grads, _ = backward_pass(list(zip(Ws, bs)), reference.Forward(Z=Z, A=A), A[-1] - Y,
+                             ["sigmoid"] * (len(Ws) - 1))
+    return np.array([np.linalg.norm(g[0]) for g in grads])
+''',
+        "torch autograd": '''
+import numpy as np
+import torch
+def gradient_norms(X, Y, Ws, bs):
+    W = [torch.tensor(w, requires_grad=True) for w in Ws]
+    A = torch.tensor(X)
+    for l, (w, b) in enumerate(zip(W, bs)):
+        A = A @ w + torch.tensor(b)
+        A = A if l == len(W) - 1 else torch.sigmoid(A)
+    (0.5 * ((A - torch.tensor(Y)) ** 2).sum()).backward()
+    return np.array([float(torch.linalg.norm(w.grad)) for w in W])
+''',
+    },
+}
+
+# Attacks that give right answers when nothing is refused (checked in a notebook with the watch off, so that
+# a 0 under ``nnlab grade`` is the refusal's doing, not a wrong answer's).
+WORK_WHEN_ALLOWED = [("adjoints", E04_ATTACKS, "torch.autograd.backward"), ("adjoints", E04_ATTACKS,
+                     "backward in a thread"), ("adjoints", E04_ATTACKS, "nnlab.autodiff's forward mode"),
+                     ("adjoints", E04_ATTACKS, "sympy differentiates"), ("gradient_check", E04_ATTACKS,
+                     "nnlab.gradcheck does the work"), ("sigmoid", E02_ATTACKS, "torch.sigmoid"),
+                     ("backprop", E02_ATTACKS, "autograd in a thread"),
+                     ("gradient_norms", E07_ATTACKS, "nnlab.nn's backprop under another name"),
+                     ("gradient_norms", E07_ATTACKS, "torch autograd")]
+
 E05_ATTACKS = {
     "evaluate": {
         "torch.is_grad_enabled patched, no no_grad": '''
@@ -219,8 +294,22 @@ def _defined(source):
     return [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
 
 
-@pytest.mark.parametrize("exercise, attacks", [("e04_backprop_autodiff", E04_ATTACKS),
-                                               ("e05_training_loop", E05_ATTACKS)])
+@pytest.mark.parametrize("check, attacks, route", WORK_WHEN_ALLOWED, ids=[r for _, _, r in WORK_WHEN_ALLOWED])
+def test_the_attacks_would_earn_points_if_nothing_were_refused(check, attacks, route, monkeypatch):
+    from nnlab.checks import registry
+
+    monkeypatch.setattr(registry.CHECKS[check], "forbid", None)
+    namespace = {"__name__": "__main__"}
+    exec(attacks[check][route], namespace)
+    function = namespace[_defined(attacks[check][route])[-1]]
+    result = registry.run_check(check, function)
+    assert result.passed, result.messages
+
+
+@pytest.mark.parametrize("exercise, attacks", [("e02_forward_and_backprop", E02_ATTACKS),
+                                               ("e04_backprop_autodiff", E04_ATTACKS),
+                                               ("e05_training_loop", E05_ATTACKS),
+                                               ("e07_gradient_norms", E07_ATTACKS)])
 def test_every_route_to_points_without_the_work_earns_nothing(tmp_path, exercise, attacks):
     assignment = grading.load_assignment(exercise)
     solution = authoring.exercise_cells(exercise, solution=True)
@@ -261,3 +350,40 @@ def reverse_sweep(tape, values):
     adjoints(nodes[-1])
     return np.array([n.grad for n in nodes])
 '''
+
+
+def test_a_copy_of_nnlabs_source_is_found_with_its_locals_renamed_and_its_lines_moved():
+    import re
+
+    from nnlab import nn
+    from nnlab.grading import capabilities
+
+    source = inspect.getsource(nn._backprop)
+    renamed = re.sub(r"\bgrads\b", "gradient_list", source).replace("\n", "\n\n", 3)  # and a few lines lower
+    assert capabilities.copied(["import numpy as np\n", "# my own\n" + renamed], ("backprop",)) == "nnlab.nn._backprop"
+    own = authoring.exercise_cells("e02_forward_and_backprop", solution=True)
+    assert capabilities.copied([s for k, s in own if k == "code"], ("backprop",)) is None
+    assert capabilities.copied([renamed], ()) is None  # nothing is ruled out: nothing to find
+
+
+def test_taken_away_functions_raise_under_every_name_in_a_fresh_process():
+    import subprocess
+    import sys
+
+    script = """
+from nnlab.grading import capabilities
+from nnlab import nn
+alias = nn._backprop
+capabilities.take_away(["backprop"])
+import torch
+for call in (lambda: alias(1, 2, 3, 4), lambda: nn.MLP.gradients(None, 1, 2), lambda: torch.tensor(1.0)):
+    try:
+        call()
+    except Exception as exc:
+        print(type(exc).__name__, exc)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert lines == ["Unavailable nnlab.nn._backprop (not available while grading this exercise)",
+                     "Unavailable nnlab.nn.MLP.gradients (not available while grading this exercise)",
+                     "Unavailable torch (not available while grading this exercise)"], out.stdout + out.stderr

@@ -91,7 +91,9 @@ def _with_bytecode(source):
 
 
 def _unavailable(*args, **kwargs):
-    raise harness.Unavailable("a function this exercise asks you to write yourself (not available while grading)")
+    # runs with the globals of the function it replaced: builtins only
+    raise __import__("nnlab.checks.harness", fromlist=["Unavailable"]).Unavailable(
+        f"{__import__('sys')._getframe().f_code.co_qualname} (not available while grading this exercise)")
 
 
 class _Absent(types.ModuleType):
@@ -129,8 +131,8 @@ def take_away(kinds):
     if not kinds:
         return []
     functions = _functions(kinds)  # imports the nnlab modules that hold them, before their files are hidden
-    for f in functions.values():
-        f.__code__ = _raiser(f).__code__
+    for name, f in functions.items():
+        f.__code__ = _raiser(f).__code__.replace(co_name=f.__name__, co_qualname=name)
         f.__defaults__, f.__kwdefaults__ = None, None
     names = absent_modules(kinds)
     for loaded in [m for m in sys.modules if any(m == n or m.startswith(n + ".") for n in names)]:
@@ -148,11 +150,12 @@ def _raiser(f):
     """A function with ``f``'s free variables (so its code can take the place of ``f``'s) that raises."""
     if not f.__code__.co_freevars:
         return _unavailable
-    namespace = {"harness": harness}
+    namespace = {}
     free = f.__code__.co_freevars
     source = (f"def outer({', '.join(free)}):\n    def inner(*args, **kwargs):\n"
-              f"        {', '.join(free)}\n        raise harness.Unavailable('a function this exercise asks you to "
-              "write yourself (not available while grading)')\n    return inner\n")
+              f"        {', '.join(free)}\n        raise __import__('nnlab.checks.harness', fromlist=['_'])."
+              "Unavailable(__import__('sys')._getframe().f_code.co_qualname + ' (not available while grading "
+              "this exercise)')\n    return inner\n")
     exec(source, namespace)
     return namespace["outer"](*([None] * len(free)))
 
