@@ -374,8 +374,8 @@ def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residua
         dead = (np.array([np.mean(np.all(z <= 0, axis=0)) for z in pre]) if activation == "relu"
                 else np.full(len(pre), np.nan))
         L = loss(logits, y)
-    return Flow(gW, gA, np.array([a.mean() for a in hidden]), np.array([a.std() for a in hidden]), saturated,
-                dead, hist, edges, float(L),
+        means, stds = np.array([a.mean() for a in hidden]), np.array([a.std() for a in hidden])  # inf when exploding
+    return Flow(gW, gA, means, stds, saturated, dead, hist, edges, float(L),
                 dict(depth=depth, width=width, activation=activation, init=init, scale=scale, residual=residual,
                      batch=batch, seed=seed))
 

@@ -25,6 +25,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 import traceback
 import types
 
@@ -215,6 +216,7 @@ def _set_up(workdir):
     registry.MODE.grading = True  # the notebook's own check calls only say so: the graded calls come below
     for name in ("HOME", "XDG_CACHE_HOME", "MPLCONFIGDIR", "TMPDIR"):
         os.environ[name] = os.getcwd()
+    tempfile.tempdir = None  # read TMPDIR again (an import may have settled on /tmp, read-only here)
     with open(plan["notebook"], encoding="utf-8") as fh:
         nb = json.load(fh)
     os.unlink(plan["notebook"])

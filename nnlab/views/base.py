@@ -26,8 +26,8 @@ Subclasses define ``setup(fig)``, ``compute(state)`` (calls the model, returns a
 a model function, and an expensive one goes through ``memo``, the one cache of all explorers.
 Rendering (redrawing only what changed, blitting, when to lay out again, PNG encoding) is
 ``render.Renderer``'s job: it finds what a view changed from matplotlib's own bookkeeping, so a
-view just updates its artists; it may list ``animated`` artists to be drawn over everything on
-every frame, and calls ``static_changed()`` only for a change matplotlib does not record.
+view just updates its artists (plain matplotlib), and calls ``static_changed()`` only for a change
+matplotlib does not record.
 
 Settings are declared once, as a tuple of ``Setting`` in the class attribute ``settings``: each
 says its name, default, label, range, step, options and how its control behaves. From it the base
@@ -244,10 +244,6 @@ class Explorer:
     def describe(self) -> str:
         raise NotImplementedError
 
-    #: Artists drawn over everything else on every frame. Not needed for speed: the renderer
-    #: finds the artists that keep changing and blits them by itself (``render.Renderer``).
-    animated: tuple = ()
-
     def static_changed(self) -> None:
         """Make the next frame a full redraw: for a change matplotlib does not record (an array
         changed in place); changes made through artists' setters are found by the renderer."""
@@ -289,7 +285,7 @@ class Explorer:
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         Canvas(self.fig)
         self.setup(self.fig)
-        self.renderer = Renderer(self.fig, self.animated)
+        self.renderer = Renderer(self.fig)
         self.n_renders = 0
         self.errors = []  # control changes that could not be applied, for the student and the tests
         self._holding = False

@@ -17,6 +17,8 @@ TRAIN_STEPS = 150
 TRAIN_BUDGET = 3e9  # multiply-adds per curve (about a second here); big networks get fewer steps
 # the training panel's top, as a multiple of the highest loss: the legend sits in the room above the curves
 HEADROOM = 1.5
+# the highest loss the training panel shows (chance is ln 2 = 0.69): a diverging run leaves through the top
+LOSS_TOP = 10.0
 
 
 def step_cost(depth, width, batch):
@@ -91,9 +93,6 @@ class GradientFlowExplorer(Explorer):
         self.verdict = fig.suptitle("", fontsize=10)
         # the key to the gradient panel lives in the static background, below the figure
         fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=9, frameon=False)
-        # the verdict changes with every setting: drawn on every frame; the renderer finds what
-        # changed in the panels (their ranges move in whole decades, so mostly only the curves)
-        self.animated = (self.verdict,)
 
     def slow(self, state):
         """Training that needs more than a third of the budget (about a third of a second): say "computing…"
@@ -182,7 +181,9 @@ class GradientFlowExplorer(Explorer):
             self.hint.set_visible(False)
             self.l_train.set_data(np.arange(len(mine.loss)), mine.loss)
             self.l_ref.set_data(np.arange(len(ref.loss)) if ref else [], ref.loss if ref else [])
-            top = max(max(mine.loss, default=1), max(ref.loss, default=1) if ref else 0)
+            # a diverged loss (1e30) would squash the curves flat and add an offset text over the title: the panel
+            # stops at LOSS_TOP and the caption says "diverged"
+            top = min(max(max(mine.loss, default=1), max(ref.loss, default=1) if ref else 0), LOSS_TOP)
             self.ax_t.set_xlim(0, max(len(mine.loss), 1))
             self.ax_t.set_ylim(0, round_up(HEADROOM * top))
             if self.ax_t.get_legend() is None:

@@ -163,8 +163,6 @@ class PerceptronStepper(Explorer):
         self.settings = fig.suptitle("", fontsize=9, color="0.25")
         self.legend = None
         self._drawn_key = None
-        self.animated = (self.shade, self.pos_pts, self.neg_pts, self.line, self.arrow, self.current, self.note,
-                         self.m_line, self.m_now)
 
     def compute(self, state):
         run = self._run(state)

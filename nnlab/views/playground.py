@@ -16,7 +16,6 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator
-from matplotlib.text import Annotation
 
 from .. import data, playground, training
 from ..words import number, plural
@@ -334,14 +333,10 @@ class TrainingPlayground(Explorer):
                     Line2D([], [], color=OKABE_ITO["orange"], lw=2.5, label="weight < 0 (width ∝ |w|)"),
                     Line2D([], [], color=OKABE_ITO["black"], lw=1.8, label="training set"),
                     Line2D([], [], color=OKABE_ITO["vermillion"], lw=1.8, ls="--", label="test set")]
-        # the key below the panels; the settings over its blank title, drawn every frame (not the key)
+        # the key below the panels, the settings of the run as its title
         self.key = fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=9, frameon=False,
                               title=" ", title_fontsize=9)
-        self.settings_text = fig.add_artist(Annotation("", xy=(0.5, 0.5), xycoords=self.key.get_title(),
-                                                       ha="center", va="center", fontsize=9))
-        for ax in fig.axes:      # titles under what changes: a frame does not draw them again
-            ax.title.set_zorder(0.1)
-        self.animated = (self.readout, self.settings_text)
+        self.settings_text = self.key.get_title()
 
     def _run_key(self, s):
         return tuple((k, repr(v)) for k, v in s.items() if k not in LIVE)

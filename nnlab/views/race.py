@@ -147,10 +147,6 @@ class OptimizerRace(Explorer):
                                    color="0.35")
         self.contours = None
         self._static_key = self._window = None
-        # everything that depends on the optimiser settings is drawn over a cached background
-        # that depends only on the surface, the start point and the number of steps
-        self.animated = (tuple(self.lines.values()) + tuple(self.heads.values()) + tuple(self.loss_lines.values())
-                         + tuple(self.e1.values()) + tuple(self.e2.values()) + (self.settings,))
         self.legend = None
         self._legend_key = None
 

@@ -2,7 +2,7 @@
 
 ``Renderer`` knows nothing of settings, controls or models; ``Explorer`` (``base.py``) owns one
 and asks it for a frame after every update. Three savings make a frame cheap, and none needs the
-view's help (a view may still list ``animated`` artists and say ``invalidate()``):
+view's help (a view may say ``invalidate()`` for a change matplotlib does not record):
 
 - **Only what changed is drawn again.** After a full draw the static picture is kept. For the
   next frame the renderer asks matplotlib what the view changed (every artist's ``stale`` flag,
@@ -12,7 +12,6 @@ view's help (a view may still list ``animated`` artists and say ``invalidate()``
   not (a curve, points, a marker) is taken out of the static picture from then on, together with
   everything drawn above it (so the drawing order, and every pixel, stays that of a full draw),
   and drawn over the kept picture on every frame: a new curve costs the curve, not the axes.
-  Declared ``animated`` artists are drawn last, over everything, on every frame.
 - **Ticks worked out once a frame.** Matplotlib works out an axis's ticks and measures their
   labels four times for each draw of it; within a frame nothing moves them, so it is done once.
 - **Titles placed without measuring.** Matplotlib measures every tick label of an axes to keep
@@ -32,8 +31,6 @@ view's help (a view may still list ``animated`` artists and say ``invalidate()``
 from __future__ import annotations
 
 import math
-import struct
-import zlib
 from operator import attrgetter
 
 import numpy as np
@@ -44,10 +41,8 @@ from matplotlib.spines import Spine
 
 from .canvas import Canvas
 from .layout import layout_key, needs_layout
+from .png import encode_png
 
-# zlib level for the PNG frames: 1 is several times faster to encode than the default 6,
-# and the frames of these flat-colour plots grow by only a few percent.
-PNG_COMPRESSION = 1
 # pixels added around each cell that is drawn again (antialiased edges reach a little outside)
 PAD = 2
 # a layout that moves no axes by more than this (a fraction of the figure: 0.01 px) leaves them where they were
@@ -59,13 +54,10 @@ LAYOUTS_KEPT = 64
 class Renderer:
     """Frames of one figure, laid out with the figure's own layout engine (taken over here)."""
 
-    def __init__(self, fig: Figure, animated=()):
+    def __init__(self, fig: Figure):
         if not isinstance(fig.canvas, Canvas):
             Canvas(fig)
         self.fig = fig
-        self.animated = tuple(animated)
-        for artist in self.animated:
-            artist.set_animated(True)
         self._layout_engine = fig.get_layout_engine()
         fig.set_layout_engine("none")
         self._layout_key = None
@@ -288,7 +280,7 @@ class Renderer:
 
     def _draw_order(self, ax):
         """``ax``'s artists in the order ``Axes.draw`` draws them (its patch first, not listed),
-        the blitted ones included, the declared ``animated`` ones left out."""
+        the blitted ones included."""
         blitted = self._blitted.get(ax, ())
         skip = [ax.patch]
         if not (ax.axison and ax._frameon):
@@ -345,7 +337,7 @@ class Renderer:
             if blitted:
                 order = self._draw_order(ax)
                 self._set_blitted(ax, order[order.index(blitted[0]):] if blitted[0] in order else [])
-        canvas.draw()  # animated and blitted artists are skipped here
+        canvas.draw()  # the blitted artists (animated, for matplotlib) are skipped here
         self._background = self._pixels().copy()
         self._regions = self._cells(items, renderer)
         self._spilled = {ax for ax in self.fig.axes if self._spills(ax)}
@@ -358,9 +350,6 @@ class Renderer:
         for ax in self.fig.axes:
             for artist in self._blitted.get(ax, ()):
                 artist.draw(renderer)
-        for artist in sorted(self.animated, key=lambda a: a.get_zorder()):
-            if artist.get_visible():
-                artist.draw(renderer)
 
     def _remember(self, items):
         self._seen = {item: _signature(item) for item in items}
@@ -368,8 +357,6 @@ class Renderer:
         self._children = {ax: tuple(map(id, ax.get_children())) for ax in self.fig.axes}
         for item in items:
             _unstale(item)
-        for artist in self.animated:
-            _unstale(artist)
         self.fig._stale = False
 
     # ------------------------------------------------------------------ cells
@@ -426,21 +413,6 @@ def _ticks_once(axis):
     axis._update_ticks, axis._get_ticklabel_bboxes = update_once, measure_once
 
 
-def encode_png(pixels):
-    """An H x W x 4 uint8 array as PNG bytes (8-bit RGBA, no filter, zlib at PNG_COMPRESSION)."""
-    h, w, _ = pixels.shape
-    rows = np.empty((h, 4 * w + 1), np.uint8)
-    rows[:, 0] = 0  # filter type "none" on every row
-    rows[:, 1:] = pixels.reshape(h, 4 * w)
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # 8 bits, colour type 6 (RGBA)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows.tobytes(), PNG_COMPRESSION)) + chunk(b"IEND", b""))
-
-
 def _overlap(a, b):
     """Whether two boxes overlap (x0, y0, x1, y1 in display units, or rows and columns)."""
     return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
@@ -487,7 +459,18 @@ def _stale(artist):
         return artist.label._stale or artist.offsetText._stale
     if artist._stale:
         return True
-    return any(_stale(child) for child in artist.get_children())
+    return any(_stale(child) for child in _parts(artist))
+
+
+def _parts(artist):
+    """The artists drawn as part of ``artist``: its children, and the patches a text draws that it does not
+    list as children (an annotation's arrow, a text's box), whose changes matplotlib does not pass up."""
+    parts = artist.get_children()
+    for name in ("arrow_patch", "_bbox_patch"):
+        part = getattr(artist, name, None)
+        if part is not None and part not in parts:
+            parts = [*parts, part]
+    return parts
 
 
 def _unstale(artist):
@@ -495,5 +478,5 @@ def _unstale(artist):
     if isinstance(artist, Axis):
         artist.label._stale = artist.offsetText._stale = False
         return
-    for child in artist.get_children():
+    for child in _parts(artist):
         _unstale(child)

@@ -1,6 +1,8 @@
 """Helpers shared by the view tests and the benchmarks (not needed by students)."""
 from __future__ import annotations
 
+import time
+
 import ipywidgets as widgets
 import numpy as np
 
@@ -32,3 +34,94 @@ def valued_controls(explorer):
 def is_active(control):
     """Whether a person could operate the control now (enabled and shown)."""
     return not getattr(control, "disabled", False) and control.layout.display != "none"
+
+
+def stock_pixels(fig):
+    """The figure as stock matplotlib draws it: every artist un-animated, drawn in full by a fresh, unmodified
+    ``FigureCanvasAgg`` (a plain ``RendererAgg``, which keeps nothing) at the axes positions the figure has
+    now. The oracle of every frame. The figure is left as it was: its canvas, and each artist's animated and
+    stale flags (what the explorer's renderer reads), are put back."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    artists = fig.findobj()
+    flags = [(a, a._animated, a._stale) for a in artists]
+    canvas = fig.canvas
+    try:
+        for artist in artists:
+            artist._animated = False
+        stock = FigureCanvasAgg(fig)
+        stock.draw()
+        return np.asarray(stock.buffer_rgba()).copy()
+    finally:
+        fig.set_canvas(canvas)
+        for artist, animated, stale in flags:
+            artist._animated, artist._stale = animated, stale
+
+
+def actions(explorer):
+    """Everything a person can do to ``explorer`` now: (kind, name, control) for every active value control
+    and button (kind "value" or "button"), and ("click", axes index, None) for each axes when the view
+    takes clicks."""
+    found = [("value", n, c) for n, c in valued_controls(explorer) if is_active(c)]
+    found += [("button", n, c) for n, c in explorer.controls.items()
+              if isinstance(c, widgets.Button) and is_active(c)]
+    if type(explorer).on_click is not _base_on_click():
+        found += [("click", i, None) for i, ax in enumerate(explorer.fig.axes) if ax.get_visible()]
+    return found
+
+
+def _base_on_click():
+    from .base import Explorer
+
+    return Explorer.on_click
+
+
+def random_value(control, rng):
+    """A value for ``control`` drawn as a person would reach it: either end of its range, or anywhere in it
+    (a typed value, a drag), or another option."""
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons, widgets.SelectionSlider)):
+        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        return values[rng.integers(len(values))]
+    if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
+        return not control.value
+    if isinstance(control, widgets.FloatLogSlider):
+        exp = [control.min, control.max, rng.uniform(control.min, control.max)][rng.integers(3)]
+        return float(control.base ** exp)
+    if hasattr(control, "min") and hasattr(control, "max"):
+        lo, hi = control.min, control.max
+        value = [lo, hi, lo + rng.uniform() * (hi - lo)][rng.integers(3)]
+        if isinstance(control.value, int) and not isinstance(control.value, bool):
+            return int(round(value))
+        step = getattr(control, "step", None)
+        return float(min(hi, max(lo, round(value / step) * step))) if step else float(value)
+    return other_value(control)
+
+
+def random_use(explorer, rng, steps):
+    """Operate ``explorer`` ``steps`` times at random (``actions``, ``random_value``), waiting for its background
+    work after each; yields a description of each action after it is done."""
+    for _ in range(steps):
+        options = actions(explorer)
+        kind, name, control = options[rng.integers(len(options))]
+        if kind == "value":
+            value = random_value(control, rng)
+            control.value = value
+            what = f"{name} = {value!r}"
+        elif kind == "button":
+            control.click()
+            what = f"press {name}"
+            if getattr(explorer, "playing", False):  # Play: let it run a little, then Pause, as a person would
+                time.sleep(rng.uniform(0.05, 0.3))
+                explorer.pause()
+                if explorer._task is not None:
+                    explorer._task.result(timeout=60)
+                what += ", then pause"
+        else:
+            ax = explorer.fig.axes[name]
+            x0, y0, x1, y1 = ax.get_window_extent().extents
+            H = explorer.fig.bbox.height
+            px, py = rng.uniform(x0 + 2, x1 - 2), H - rng.uniform(y0 + 2, y1 - 2)
+            explorer.click(px, py)
+            what = f"click axes {name} at ({px:.0f}, {py:.0f})"
+        explorer.settle(timeout=60)
+        yield what

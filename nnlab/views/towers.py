@@ -115,8 +115,6 @@ class TowerExplorer(Explorer):
                                  bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
         self.legend = fig.legend(handles=[self.l_f, self.l_net, self.parts, self.l_err], loc="outside lower center",
                                  ncol=4, fontsize=9, frameon=False)
-        # only these move when n changes; the rest is redrawn when the target, units or steepness do
-        self.animated = (self.parts, self.l_net, self.l_err, self.n_now)
         self._static_key = None
 
     def compute(self, s):
