@@ -61,6 +61,7 @@ def test_random_use_draws_what_matplotlib_draws(cls, seed):
         f"{cls.__name__}: after {'; '.join(done)}: a new explorer with the same state draws another picture"
 
 
+@pytest.mark.fast_renderer
 def test_the_oracle_sees_a_frame_that_is_not_matplotlibs():
     """The comparison can fail: a change the renderer is not told about leaves a frame matplotlib would not
     draw, and the figure is left as it was (its canvas and flags) by drawing it the stock way."""

@@ -55,6 +55,7 @@ def test_inner_ticks_are_matplotlibs_but_the_ones_at_the_ends():
     assert list(InnerTicks(nbins=5).tick_values(-1.0, 1.0)) == pytest.approx([-0.8, -0.4, 0.0, 0.4, 0.8])
 
 
+@pytest.mark.fast_renderer
 @pytest.mark.parametrize("cls, control", [("TowerExplorer", "target"), ("GradientFlowExplorer", "activation")])
 def test_a_dropdown_that_changes_every_range_does_not_move_the_panels(cls, control):
     """Its end labels stay inside the axes (a margin, ``InnerTicks``) and the error axis's labels have

@@ -285,6 +285,7 @@ def test_play_stops_by_itself_when_the_run_stops_early():
     assert p.trainer.stopped and not p.playing and "stopped early" in p.describe()
 
 
+@pytest.mark.fast_renderer
 def test_frames_drawn_in_part_equal_a_whole_redraw():
     """Play redraws only what changed; the oracle is a full redraw of the same figure."""
     import io

@@ -41,6 +41,7 @@ def test_random_walk_of_controls_renders_like_a_fresh_explorer(cls):
     assert not _clipped_text(e)
 
 
+@pytest.mark.fast_renderer
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
 def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
     """The renderer stamps the glyph bitmaps it kept for a text drawn before at the same place,
@@ -65,6 +66,7 @@ def test_texts_drawn_from_kept_glyphs_are_matplotlibs_own_pixels(cls):
     assert kept and all(stamps for stamps in kept.values()) and e.fig.canvas.get_renderer()._layouts
 
 
+@pytest.mark.fast_renderer
 @pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
 def test_a_layout_put_back_is_the_layout_engines(cls):
     """Going back to an option puts back the layout made for it: every axes where constrained
@@ -336,6 +338,7 @@ def test_a_control_change_that_fails_is_shown_and_reverted():
     assert len(e.errors) == 1 and "gelu" in e.errors[0]
 
 
+@pytest.mark.fast_renderer
 def test_the_clipping_and_staleness_checks_can_fail():
     e = ActivationExplorer()
     e.ax_a.set_title("a title far too long to fit into this figure " * 3)
@@ -693,6 +696,7 @@ def _held(fn, gate):
     return held
 
 
+@pytest.mark.fast_renderer
 def test_a_kept_text_layout_is_matplotlibs_for_every_property_that_decides_it():
     """Texts with the same string that differ in one property each (alignment, angle, size, line
     spacing, font, multi-line alignment) get matplotlib's own layout, whatever was kept before."""

@@ -53,8 +53,7 @@ from matplotlib.figure import Figure
 from .. import _validate as check_arg
 from .figure import Described
 from .frontend import shelled
-from .canvas import Canvas
-from .render import Renderer
+from .fastpath import make_renderer
 
 # One lock for every explorer: ipykernel 7 may run widget callbacks on more than one thread,
 # and matplotlib's Agg/FreeType rendering is not thread-safe (concurrent renders corrupted
@@ -283,9 +282,8 @@ class Explorer:
             raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; expected some of {sorted(defaults)}")
         self._state = self.validate({**defaults, **state})
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
-        Canvas(self.fig)
         self.setup(self.fig)
-        self.renderer = Renderer(self.fig)
+        self.renderer = make_renderer(self.fig)
         self.n_renders = 0
         self.errors = []  # control changes that could not be applied, for the student and the tests
         self._holding = False

@@ -14,6 +14,7 @@ changes in a fixed line renders only its new digits. The pixels are matplotlib's
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import matplotlib as mpl
 import numpy as np
@@ -173,7 +174,19 @@ def _kept_layout(text, renderer):
     return layout
 
 
-Text._get_layout = _kept_layout
+@contextmanager
+def kept_layouts():
+    """Within a frame of an explorer: matplotlib's text layout through ``_kept_layout``. Never for the whole
+    process: a student's own figures, drawn outside the explorers' frames, are laid out by matplotlib alone
+    (and ``_kept_layout`` passes any other renderer on to it meanwhile)."""
+    if Text._get_layout is _kept_layout:  # a frame inside a frame
+        yield
+        return
+    Text._get_layout = _kept_layout
+    try:
+        yield
+    finally:
+        Text._get_layout = _text_layout
 
 
 def _font_key(prop):

@@ -39,7 +39,7 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.spines import Spine
 
-from .canvas import Canvas
+from .canvas import Canvas, kept_layouts
 from .layout import layout_key, needs_layout
 from .png import encode_png
 
@@ -81,12 +81,13 @@ class Renderer:
 
     def png(self) -> bytes:
         """The figure as it is now, encoded as PNG."""
-        key = layout_key(self.fig)
-        if needs_layout(key, self._layout_key):
-            self._lay_out(key)  # axes it moved are drawn anew (``_changed``), the others kept
-            self._layout_key = key
-        self._place_titles()
-        self._frame()
+        with kept_layouts():
+            key = layout_key(self.fig)
+            if needs_layout(key, self._layout_key):
+                self._lay_out(key)  # axes it moved are drawn anew (``_changed``), the others kept
+                self._layout_key = key
+            self._place_titles()
+            self._frame()
         return encode_png(self._pixels())
 
     def png_like(self, other: Renderer) -> bytes:

@@ -45,15 +45,17 @@ def stock_pixels(fig):
 
     artists = fig.findobj()
     flags = [(a, a._animated, a._stale) for a in artists]
-    canvas = fig.canvas
+    canvas, engine = fig.canvas, fig.get_layout_engine()
     try:
         for artist in artists:
             artist._animated = False
+        fig.set_layout_engine("none")  # drawn where the axes are now (the frame's layout), not laid out again
         stock = FigureCanvasAgg(fig)
         stock.draw()
         return np.asarray(stock.buffer_rgba()).copy()
     finally:
         fig.set_canvas(canvas)
+        fig.set_layout_engine(engine)
         for artist, animated, stale in flags:
             artist._animated, artist._stale = animated, stale
 
