@@ -119,16 +119,18 @@ def run_start(text, tmp_path):
 
 def run_ci(text, tmp_path):
     """``bash .ci/run`` is what CI runs on every submission (this suite is its output); here: it sets up with
-    the test extra and then runs exactly the README's test command."""
+    the test extra and then runs exactly the README's test command (and the view layer once more by the
+    public path, as the README says)."""
     assert text == "bash .ci/run"
     script = (ROOT / ".ci" / "run").read_text().splitlines()
     assert "bash .ci/setup.sh --test" in script
     test_command = blocks()[0]["test-command"][1]
-    assert script[-1] == test_command.replace(".venv/bin/python", '"${NNLAB_VENV:-.venv}/bin/python"') + ' "$@"'
+    assert test_command.replace(".venv/bin/python", '"${NNLAB_VENV:-.venv}/bin/python"') + ' "$@"' in script
+    assert any(line.startswith("NNLAB_RENDERER=plain ") for line in script)
 
 
 def run_test_command(text, tmp_path):
-    """The test command is the last line of ``.ci/run`` (``run_ci``); here it runs on this one file."""
+    """The test command is a line of ``.ci/run`` (``run_ci``); here it runs on this one file."""
     done = bash(text + " tests/test_readme.py -k block_markers -p no:cacheprovider -q", ROOT)
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
 
