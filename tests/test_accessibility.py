@@ -88,3 +88,73 @@ def test_deep_wide_training_says_computing_at_once():
     assert not e.slow(e.state) and not e.slow({**e.state, "train": True})  # small: no note
     assert e.slow({**e.state, "train": True, "depth": 100, "width": 256})
     assert not e.slow({**e.state, "train": False, "depth": 100, "width": 256})  # no training: fast enough
+
+
+def _luminance(rgb):
+    c = np.asarray(rgb[:3], dtype=float)
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2])
+
+
+def contrast(a, b):
+    """WCAG 2's contrast ratio of two colours (RGB in 0..1)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _texts(fig):
+    """Every visible, non-empty text of a figure: axes titles, labels, tick labels, texts, legends, figure texts."""
+    found = list(fig.texts) + [t for lg in fig.legends for t in [*lg.get_texts(), lg.get_title()]]
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        found += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        found += [t for axis in (ax.xaxis, ax.yaxis) for t in axis.get_ticklabels()]
+        if ax.get_legend() is not None:
+            found += [*ax.get_legend().get_texts(), ax.get_legend().get_title()]
+    return [t for t in found if t.get_visible() and t.get_text().strip()]
+
+
+def _background(text):
+    """What a text is read against: its own box's face where it has an opaque one, else the axes' face (for a
+    text in axes coordinates or data) or the figure's."""
+    from matplotlib.colors import to_rgba
+
+    patch = text.get_bbox_patch()
+    if patch is not None and to_rgba(patch.get_facecolor())[3] >= 0.8:
+        return to_rgba(patch.get_facecolor())
+    ax = text.axes
+    inside = ax is not None and text in ax.texts
+    for image in ax.images if inside else ():  # a label on an image's cell (a confusion matrix): that cell
+        x, y = text.get_position()
+        left, right, bottom, top = image.get_extent()
+        data = np.asarray(image.get_array())
+        first = top if image.origin == "upper" else bottom  # where row 0 is drawn
+        last = bottom if image.origin == "upper" else top
+        u, v = (x - left) / (right - left), (y - first) / (last - first)
+        if data.ndim == 2 and 0 <= u <= 1 and 0 <= v <= 1:
+            row, col = min(int(v * data.shape[0]), data.shape[0] - 1), min(int(u * data.shape[1]), data.shape[1] - 1)
+            return image.to_rgba(data[row, col])
+    return to_rgba(ax.patch.get_facecolor() if inside else text.get_figure(root=True).patch.get_facecolor())
+
+
+@pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
+def test_every_text_has_a_contrast_of_at_least_4_5_at_every_step_of_random_use(cls):
+    """WCAG 2 (AA) asks 4.5:1 for text. Checked on every text of the figure, after every action of seeded
+    random use (the colours a view sets depend on its state: a step done, a point marked, a verdict)."""
+    from matplotlib.colors import to_rgba
+
+    from nnlab.views.testing import random_use
+
+    e = cls()
+    low = {}
+    for what in ["start", *random_use(e, np.random.default_rng(0), 8)]:
+        for text in _texts(e.fig):
+            colour = to_rgba(text.get_color())
+            if colour[3] < 1:  # a translucent text over its background
+                bg = _background(text)
+                colour = tuple(colour[3] * c + (1 - colour[3]) * b for c, b in zip(colour[:3], bg[:3])) + (1,)
+            ratio = contrast(colour, _background(text))
+            if ratio < 4.5:
+                low.setdefault(text.get_text()[:40], (round(ratio, 2), what))
+    assert not low, f"{cls.__name__}: texts below 4.5:1 (ratio, after): {low}"

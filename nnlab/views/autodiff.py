@@ -21,7 +21,11 @@ MAX_INPUTS = 4
 INPUTS = tuple(Setting(f"in{k + 1}", 0.0, f"input {k + 1}", low=-10.0, high=10.0, step=0.01, expensive=False)
                for k in range(MAX_INPUTS))
 LECTURE = graphs.EXAMPLES["lecture"].inputs
-DONE, NOW, TODO = OKABE_ITO["blue"], OKABE_ITO["vermillion"], "0.6"
+# what is done, what happens now, what is still to come: the boxes' edges and the arrows in TODO (3.9:1 on white,
+# over the 3:1 that graphics need), lines of text still to come in TODO_TEXT (5.7:1, over the 4.5:1 for text)
+DONE, NOW, TODO, TODO_TEXT = OKABE_ITO["blue"], OKABE_ITO["vermillion"], "0.5", "0.4"
+NOW_TEXT = "#B84F00"  # the vermillion darkened for the line of text marked now: 5.0:1 on white (NOW is 3.9:1)
+HIDDEN = "?"  # a value not computed yet: the table shows what will be computed, not the answer
 
 
 def _num(x):
@@ -274,20 +278,23 @@ class AutodiffTrace(Explorer):
         return totals
 
     def _draw_table(self, t, p, k, accent):
-        lines = ["forward pass"] + [f"{_name(n.name)} = {n.written} = {_num(n.value)}" if n.written != "input"
-                                    else f"{_name(n.name)} = {_num(n.value)} (input)" for n in t.nodes]
+        shown = lambda value, known: _num(value) if known else HIDDEN  # noqa: E731
+        lines = ["forward pass"] + [f"{_name(n.name)} = {n.written} = {shown(n.value, i < p)}" if n.written != "input"
+                                    else f"{_name(n.name)} = {_num(n.value)} (input)" for i, n in enumerate(t.nodes)]
         op = "adjoints, from the output back" if t.mode == "reverse" else f"tangents along {t.wrt}"
         lines.append(f"{t.mode} sweep ({op})")
-        for row in t.rows:
-            factor = (f"{_name(row.sends, accent)} · {_num(row.local)}" if t.mode == "reverse"
-                      else f"{_num(row.local)} · {_name(row.sends, accent)}")
+        for j, row in enumerate(t.rows):
+            known = j < k
+            factor = (f"{_name(row.sends, accent)} · {shown(row.local, known)}" if t.mode == "reverse"
+                      else f"{shown(row.local, known)} · {_name(row.sends, accent)}")
             lines.append(f"{_name(row.receives, accent)} {'=' if row.first else '+='} {factor}"
-                         f" = {_num(row.contribution)}   → {_num(row.total)}")
+                         f" = {shown(row.contribution, known)}   → {shown(row.total, known)}")
         marked = p if p <= len(t.nodes) else len(t.nodes) + 1 + k
         for i, (artist, text) in enumerate(zip(self.lines, lines)):
             done = 0 < i <= p if i <= len(t.nodes) else i - len(t.nodes) - 1 <= k and k > 0
             artist.set_text(("▶ " if i == marked and p else "   ") + text)
-            artist.set_color(NOW if i == marked and p else "black" if done or i in (0, len(t.nodes) + 1) else TODO)
+            artist.set_color(NOW_TEXT if i == marked and p else "black" if done or i in (0, len(t.nodes) + 1) else
+                             TODO_TEXT)
             artist.set_fontweight("bold" if i in (0, len(t.nodes) + 1) else "normal")
 
     def describe(self):

@@ -70,6 +70,15 @@ OKABE_ITO = {
 }
 PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
 
+
+def ink_on(rgba) -> str:
+    """"black" or "white", whichever reads better on the colour ``rgba`` (WCAG 2's contrast: the better of the
+    two is at least 4.58:1 on any colour)."""
+    c = np.asarray(rgba[:3], dtype=float)
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    luminance = float(c @ [0.2126, 0.7152, 0.0722])
+    return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
+
 #: How many model results ``memo`` keeps, over all explorers together.
 MEMO_SIZE = 64
 

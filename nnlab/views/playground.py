@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .. import data, playground, training
 from ..words import number, plural
-from .base import OKABE_ITO, RENDER_LOCK, Explorer, Setting
+from .base import OKABE_ITO, RENDER_LOCK, Explorer, Setting, ink_on
 
 DATASETS = ("circle", "gauss", "xor", "moons", "spirals")
 FEATURES = dict(zip(("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"), data.FEATURES))
@@ -396,7 +396,7 @@ class TrainingPlayground(Explorer):
             if i >= len(C) or j >= len(C):
                 continue
             t.set_text(str(C[i, j]))
-            t.set_color("white" if C[i, j] > C.max() / 2 else "black")
+            t.set_color(ink_on(self.confusion.to_rgba(C[i, j])))
         self.readout.set_text(self._readout())
         self.settings_text.set_text(self._settings_line())  # stale only if it changed
 
