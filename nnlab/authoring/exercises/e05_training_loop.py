@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from nnlab import check
 
-torch.manual_seed(0)
+_ = torch.manual_seed(0)  # the same run every time
 
 # %% [markdown]
 # ## 1. A loader that reshuffles every epoch

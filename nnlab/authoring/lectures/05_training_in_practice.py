@@ -272,9 +272,7 @@ ax2.set(xlabel="epoch", ylabel="accuracy on the test set", title="accuracy",
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
 show(fig, f"Left: the loss over {EPOCHS} epochs, per batch (grey, noisy) and on the "
-          f"whole training and test sets after each epoch. Right: the test accuracy "
-          f"per "
-          f"epoch, "
+          f"whole training and test sets after each epoch. Right: the test accuracy per epoch, "
           f"ending at {log['test accuracy'][-1]:.0%}.")
 
 # %% [markdown]
