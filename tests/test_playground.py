@@ -182,12 +182,12 @@ def test_describe_says_epoch_losses_accuracy_and_regions():
     p.run(100)
     text = p.describe()
     ev = p.trainer.evaluation
-    assert f"Epoch {p.trainer.epoch} " in text and f"training loss {ev['train_loss']:.3g}" in text
-    assert f"test loss {ev['test_loss']:.3g}" in text and f"{100 * ev['test_accuracy']:.0f}% on the test set" in text
+    assert f"Epoch {p.trainer.epoch} " in text and f"training loss {ev['train_loss']:.3f}" in text
+    assert f"test loss {ev['test_loss']:.3f}" in text and f"{100 * ev['test_accuracy']:.0f}% on the test set" in text
     # gauss: class 1 is the cloud at (1, 1), class 0 at (-1, -1); a linear model splits the square
     share = np.mean(np.argmax(p.result.probs, axis=2) == 1)
-    assert f"class 1 (blue) on {100 * share:.0f}% of the square" in text
-    cx = float(text.split("class 1 (blue) on")[1].split("around (")[1].split(",")[0])
+    assert f"class 1 (blue) on {100 * share:.0f}% of the plot" in text
+    cx = float(text.split("class 1 (blue) on")[1].split("centred near (")[1].split(",")[0])
     assert cx > 0
     assert p.caption.value.count("Epoch") == 1
 

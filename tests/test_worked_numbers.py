@@ -256,26 +256,25 @@ def test_lecture8_divergence_step_is_the_closed_form():
 # ------------------------------------------------------- lecture 5: claims about training runs
 
 def _lecture5_recipe(seed, epochs=150):
-    """Section 5's PyTorch recipe (2-4-1 sigmoid, BCE, Adam 0.03, batches of 100) with another seed:
-    the test accuracy per epoch."""
+    """Section 5's PyTorch recipe (2-4-1 sigmoid, a logit out, BCE with logits, Adam 0.03, batches of 100)
+    with another seed: the test accuracy per epoch."""
     g = np.random.default_rng(5)
     P = g.uniform(0, 1, (1000, 2))
     labels = (np.sum((P - 0.5) ** 2, axis=1) < 0.3**2).astype(float)
     Xt, yt = torch.tensor(P[:800]), torch.tensor(labels[:800, None])
     Xs, ys = torch.tensor(P[800:]), torch.tensor(labels[800:, None])
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Sigmoid(), torch.nn.Linear(4, 1),
-                                torch.nn.Sigmoid()).double()
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Sigmoid(), torch.nn.Linear(4, 1)).double()
     opt = torch.optim.Adam(model.parameters(), lr=0.03)
     gen = torch.Generator().manual_seed(seed)
     accuracy = []
     for _ in range(epochs):
         for idx in torch.randperm(800, generator=gen).split(100):
             opt.zero_grad()
-            torch.nn.functional.binary_cross_entropy(model(Xt[idx]), yt[idx]).backward()
+            torch.nn.functional.binary_cross_entropy_with_logits(model(Xt[idx]), yt[idx]).backward()
             opt.step()
         with torch.no_grad():
-            accuracy.append(((model(Xs) > 0.5).double() == ys).double().mean().item())
+            accuracy.append(((model(Xs) > 0).double() == ys).double().mean().item())
     return np.array(accuracy)
 
 

@@ -458,14 +458,14 @@ class TrainingPlayground(Explorer):
         ev = tr.evaluation
         text = (f"Epoch {tr.epoch} (iteration {tr.iteration}, {tr.samples_seen} samples seen) of a "
                 f"{'-'.join(map(str, tr.net.sizes))} network on {self._state['dataset']}, {self._state['optimizer']}"
-                f" at learning rate {tr.lr:.3g}: training loss {ev['train_loss']:.3g}")
+                f" at learning rate {tr.lr:.3g}: training loss {ev['train_loss']:.3f}")
         if "test_loss" in ev:
-            text += f", test loss {ev['test_loss']:.3g}"
+            text += f", test loss {ev['test_loss']:.3f}"
         text += f"; accuracy {100 * ev['train_accuracy']:.0f}% on the training set"
         if "test_accuracy" in ev:
             text += f", {100 * ev['test_accuracy']:.0f}% on the test set"
-        parts = [f"class {k} ({('orange', 'blue', 'green')[k]}) on {100 * share:.0f}% of the square"
-                 + (f" around ({number(cx, '.1f')}, {number(cy, '.1f')})" if share > 0 else "")
+        parts = [f"class {k} ({('orange', 'blue', 'green')[k]}) on {100 * share:.0f}% of the plot"
+                 + (f" (centred near ({number(cx, '.1f')}, {number(cy, '.1f')}))" if share > 0 else "")
                  for k, (share, cx, cy) in enumerate(r.regions)]
         text += ". The network predicts " + ", ".join(parts) + "."
         text += "".join(f" The run {m}." for m in (tr.diverged, tr.stopped) if m)

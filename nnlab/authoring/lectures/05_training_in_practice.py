@@ -201,7 +201,9 @@ print("over the last 1,000 steps the decaying steps stay at least 3x closer:",
 # **loop**: for every batch `zero_grad`, forward, loss, `backward`, `step`. Evaluation
 # runs in `eval()` mode under `torch.no_grad()`. The data: 1,000 points in the unit
 # square, class 1 inside a circle. The network: 2 inputs, 4 sigmoid hidden units, one
-# sigmoid output, binary cross-entropy, Adam with learning rate 0.03, batches of 100.
+# output that is the **logit** of class 1 (as in lecture 4 and exercise 5: the sigmoid is
+# not part of the model), `BCEWithLogitsLoss` (the binary cross-entropy of the sigmoid of
+# the logit, computed without overflow), Adam with learning rate 0.03, batches of 100.
 # `tqdm.auto` draws a progress bar that works in JupyterLab, Notebook 7, VS Code and a
 # terminal alike.
 
@@ -223,21 +225,21 @@ class SmallNet(torch.nn.Module):
         self.out = torch.nn.Linear(4, 1)
 
     def forward(self, x):
-        return torch.sigmoid(self.out(torch.sigmoid(self.hidden(x))))
+        return self.out(torch.sigmoid(self.hidden(x)))  # the logit: > 0 means class 1
 
 
 model = SmallNet().double()
 loader = DataLoader(TensorDataset(X_train, y_train), batch_size=100, shuffle=True,
                     generator=torch.Generator().manual_seed(0))
 optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
-loss_fn = torch.nn.BCELoss()
+loss_fn = torch.nn.BCEWithLogitsLoss()
 
 
 def evaluate(model, X, y):
     model.eval()
     with torch.no_grad():
-        p = model(X)
-        return loss_fn(p, y).item(), ((p > 0.5).double() == y).double().mean().item()
+        logits = model(X)
+        return loss_fn(logits, y).item(), ((logits > 0).double() == y).double().mean().item()
 
 
 log = {"batch loss": [], "train loss": [], "test loss": [], "test accuracy": []}
@@ -287,7 +289,7 @@ grid = np.linspace(0, 1, 121)
 G = torch.tensor(np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2))
 model.eval()
 with torch.no_grad():
-    region = model(G).numpy().reshape(121, 121)
+    region = torch.sigmoid(model(G)).numpy().reshape(121, 121)  # the probability of class 1
     units = torch.sigmoid(model.hidden(G)).numpy().reshape(121, 121, 4)
 fig = plt.figure(figsize=(9.5, 3.8), layout="constrained")
 left, right = fig.subfigures(1, 2, width_ratios=[1.15, 1])
