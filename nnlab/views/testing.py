@@ -115,8 +115,7 @@ def random_use(explorer, rng, steps):
             if getattr(explorer, "playing", False):  # Play: let it run a little, then Pause, as a person would
                 time.sleep(rng.uniform(0.05, 0.3))
                 explorer.pause()
-                if explorer._task is not None:
-                    explorer._task.result(timeout=60)
+                _finish_play(explorer)
                 what += ", then pause"
         else:
             ax = explorer.fig.axes[name]
@@ -127,3 +126,23 @@ def random_use(explorer, rng, steps):
             what = f"click axes {name} at ({px:.0f}, {py:.0f})"
         explorer.settle(timeout=60)
         yield what
+
+
+def _finish_play(explorer):
+    """Wait for Play's task to end. Play runs on the event loop of the thread that pressed it, or on a loop of
+    its own in a background thread where none runs (a plain script, a test): wait for that. A loop that this
+    thread holds but does not run (a test process that drives a browser holds Playwright's) would never run
+    the task: it is cancelled, and Play's own ending (buttons, the paused picture) is done at once."""
+    import asyncio
+    from concurrent.futures import Future
+
+    task = explorer._task
+    if task is None:
+        return
+    if isinstance(task, Future):
+        task.result(timeout=60)
+    elif asyncio.isfuture(task) and not task.done():
+        task.cancel()
+        explorer.playing = False
+        explorer._refresh_buttons()
+        explorer.update()
