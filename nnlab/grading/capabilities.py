@@ -66,7 +66,8 @@ def _functions(kinds):
 
 def hidden_paths(kinds):
     """The files and folders a sandbox lacking ``kinds`` hides: the absent packages' folders, and the source and
-    cached bytecode of every nnlab module whose functions are taken away (found without importing anything)."""
+    cached bytecode of every nnlab module whose functions are taken away (the packages are found without being
+    imported; nnlab's modules are imported, here in the grader)."""
     paths = set()
     for name in absent_modules(kinds):
         try:

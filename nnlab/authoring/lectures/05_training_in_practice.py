@@ -239,7 +239,8 @@ def evaluate(model, X, y):
     model.eval()
     with torch.no_grad():
         logits = model(X)
-        return loss_fn(logits, y).item(), ((logits > 0).double() == y).double().mean().item()
+        right = ((logits > 0).double() == y).double()
+        return loss_fn(logits, y).item(), right.mean().item()
 
 
 log = {"batch loss": [], "train loss": [], "test loss": [], "test accuracy": []}
@@ -274,8 +275,8 @@ ax2.set(xlabel="epoch", ylabel="accuracy on the test set", title="accuracy",
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
 show(fig, f"Left: the loss over {EPOCHS} epochs, per batch (grey, noisy) and on the "
-          f"whole training and test sets after each epoch. Right: the test accuracy per epoch, "
-          f"ending at {log['test accuracy'][-1]:.0%}.")
+          f"whole training and test sets after each epoch. Right: the test accuracy "
+          f"per epoch, ending at {log['test accuracy'][-1]:.0%}.")
 
 # %% [markdown]
 # The batch losses (grey) jump around the epoch curves: each is the loss of 100 random
@@ -289,7 +290,8 @@ grid = np.linspace(0, 1, 121)
 G = torch.tensor(np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2))
 model.eval()
 with torch.no_grad():
-    region = torch.sigmoid(model(G)).numpy().reshape(121, 121)  # the probability of class 1
+    # the probability of class 1
+    region = torch.sigmoid(model(G)).numpy().reshape(121, 121)
     units = torch.sigmoid(model.hidden(G)).numpy().reshape(121, 121, 4)
 fig = plt.figure(figsize=(9.5, 3.8), layout="constrained")
 left, right = fig.subfigures(1, 2, width_ratios=[1.15, 1])
