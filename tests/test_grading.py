@@ -439,3 +439,28 @@ def test_statuses_and_scores_come_from_kinds_never_from_wording():
             ([P("cell 1", check.RAISED, "did not return within")], [], "error"),
             ([], [], "ok")]:
         assert grading.status_of(failures, missing)[0] == status
+
+
+def test_the_gradebook_says_why_a_question_lost_points():
+    """A TA grading at midnight reads the diagnosis in gradebook.csv's message column, not only in results.json."""
+    import csv
+
+    from nnlab.grading.assignment import Assignment, Question
+    from nnlab.grading.reports import write_gradebook
+    from nnlab.grading.run import Row
+
+    assignment = Assignment("e", [Question("sigmoid", "my_sigmoid"), Question("backprop", "my_backprop", 3.0)])
+    rows = [Row("ann", "ann.ipynb", scores={"sigmoid": 1.0, "backprop": 3.0},
+                feedback={"sigmoid": ["all tests agree with the oracle"], "backprop": ["all tests agree"]}),
+            Row("ben", "ben.ipynb", status="error", message="cell 4: NameError: name 'x' is not defined (line 2)",
+                scores={"sigmoid": 0.5, "backprop": 0.0},
+                feedback={"sigmoid": ["on large values: overflow in exp: use the stable form", "more"],
+                          "backprop": ["test 1: dW1 is 1/N of the right one", "other"]})]
+    import tempfile
+    from pathlib import Path
+
+    path = write_gradebook(rows, assignment, Path(tempfile.mkdtemp()) / "gradebook.csv")
+    got = {r["student"]: r["message"] for r in csv.DictReader(path.open())}
+    assert got["ann"] == ""
+    assert got["ben"] == ("cell 4: NameError: name 'x' is not defined (line 2) | sigmoid: on large values: overflow "
+                          "in exp: use the stable form | backprop: test 1: dW1 is 1/N of the right one")

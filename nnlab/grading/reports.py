@@ -18,10 +18,21 @@ def write_gradebook(rows, assignment, path):
         maximum = sum(q.points for q in assignment.questions)
         for r in rows:
             total = round(sum(r.scores.get(c, 0.0) for c in cols), 4)
-            w.writerow([r.student, *[r.scores.get(c, 0.0) for c in cols], total, maximum, r.status, r.message,
-                        r.seconds])
+            w.writerow([r.student, *[r.scores.get(c, 0.0) for c in cols], total, maximum, r.status,
+                        gradebook_message(r, assignment), r.seconds])
     os.replace(tmp, path)
     return path
+
+
+def gradebook_message(row, assignment):
+    """The run's own message (why a cell failed, a time-out, ...), then, for every question short of full marks,
+    the first line of its diagnosis: what a TA reads in the gradebook without opening results.json."""
+    parts = [row.message] if row.message else []
+    for q in assignment.questions:
+        feedback = row.feedback.get(q.check) or []
+        if row.scores.get(q.check, 0.0) < q.points and feedback:
+            parts.append(f"{q.check}: {feedback[0]}")
+    return " | ".join(parts)
 
 
 def gradescope_results(row, assignment):
