@@ -28,7 +28,8 @@ def main(argv=None):
                                       "(nnlab/authoring/exercises/NAME.py)")
     a.add_argument("names", nargs="*", help="exercise names (default: all)")
     a.add_argument("--out", metavar="DIR", help="folder to write into (default: notebooks/exercises/ of the "
-                                                "checkout nnlab runs from; when installed, the current folder)")
+                                                "checkout nnlab runs from, when run inside it; anywhere else, "
+                                                "the current folder)")
     sub.add_parser("env", help="check the packages the course needs")
     g = sub.add_parser("grade", help="grade submitted notebooks in sandboxes; write a CSV gradebook",
                        description="Grade a folder of submitted notebooks (or nbgrader's submitted/<student>/"

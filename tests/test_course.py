@@ -92,3 +92,20 @@ def test_installed_build_needs_out_and_assign_writes_here(tmp_path, monkeypatch,
     assert "--out: nnlab is installed" in capsys.readouterr().err and not list(tmp_path.iterdir())
     assert main(["assign", "e01_perceptron"]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["e01_perceptron.ipynb"]
+
+
+def test_assign_from_a_folder_outside_the_clone_writes_there_not_into_the_clone(tmp_path):
+    """An instructor in a course folder beside the clone runs the clone's nnlab: the notebook lands in the course
+    folder, and the clone's own student version is left alone."""
+    import subprocess
+    import sys
+
+    from nnlab import authoring
+
+    committed = authoring.EXERCISE_NOTEBOOKS / "e03_towers.ipynb"
+    before = committed.stat().st_mtime_ns
+    done = subprocess.run([sys.executable, "-m", "nnlab", "assign", "e03_towers"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "e03_towers.ipynb").is_file(), done.stdout
+    assert committed.stat().st_mtime_ns == before

@@ -176,9 +176,15 @@ def exercise_cells(name: str, solution: bool):
 
 def assign(name: str, out=None) -> Path:
     """Write the student version ``NAME.ipynb`` (stubs, no outputs) into ``out`` (default: the checkout's
-    ``notebooks/exercises/``; installed from a wheel, the current folder)."""
-    folder = Path(out) if out is not None else EXERCISE_NOTEBOOKS or Path.cwd()
+    ``notebooks/exercises/`` when run from inside the checkout; anywhere else, or installed from a wheel, the
+    current folder: an instructor's course folder beside a clone gets the notebook, not the clone)."""
+    folder = Path(out) if out is not None else EXERCISE_NOTEBOOKS if _inside_checkout() else Path.cwd()
     return _write(to_notebook(exercise_cells(name, solution=False)), folder / f"{name}.ipynb")
+
+
+def _inside_checkout():
+    cwd = Path.cwd().resolve()
+    return CHECKOUT is not None and (cwd == CHECKOUT or CHECKOUT in cwd.parents)
 
 
 # ------------------------------------------------------------------ the course, for a student
