@@ -15,13 +15,13 @@ WITH_TESTS=0
 [[ "${1:-}" == "--test" ]] && WITH_TESTS=1
 
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "nnlab needs Python 3.10 or newer, found " + sys.version)'
-if [[ ! -x "$VENV/bin/python" ]]; then
-  echo "== creating $VENV"
-  "$PYTHON" -m venv "$VENV"
-fi
 PY="$VENV/bin/python"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-"$PY" -m pip install --quiet --upgrade pip
+if [[ ! -x "$PY" ]]; then
+  echo "== creating $VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$PY" -m pip install --quiet --upgrade pip  # once: later runs need no network when nothing changed
+fi
 
 # The tested versions (binder/constraints.txt) apply to the Python they were tested with; on another
 # Python some pins may have no wheels, so the newest allowed releases are taken instead, with a warning.
@@ -46,11 +46,24 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
   fi
 fi
 
-echo "== installing nnlab"
-if [[ $WITH_TESTS == 1 ]]; then
-  "$PY" -m pip install --quiet ${PIN[@]+"${PIN[@]}"} -e "$REPO[test]"
+# nnlab (editable) and its dependencies: installed again only when what decides them changed (pyproject.toml,
+# the pins, unpinned or not, the test extra), which a stamp in the environment records
+STAMP="$VENV/.nnlab-installed"
+WANT="$(cat "$REPO/pyproject.toml" "$CONSTRAINTS" | sha256sum | cut -d' ' -f1) ${NNLAB_UNPINNED:-0} $REPO"
+HAVE_STAMP="$(cat "$STAMP" 2>/dev/null || true)"
+if [[ -n "$HAVE_STAMP" && "${HAVE_STAMP% *}" == "$WANT" && ( $WITH_TESTS == 0 || "${HAVE_STAMP##* }" == 1 ) ]] \
+    && "$PY" -c 'import nnlab' 2>/dev/null; then
+  echo "== nnlab is installed, and pyproject.toml and the pins have not changed: nothing to install"
 else
-  "$PY" -m pip install --quiet ${PIN[@]+"${PIN[@]}"} -e "$REPO"
+  echo "== installing nnlab"
+  if [[ $WITH_TESTS == 1 ]]; then
+    "$PY" -m pip install --quiet ${PIN[@]+"${PIN[@]}"} -e "$REPO[test]"
+  else
+    "$PY" -m pip install --quiet ${PIN[@]+"${PIN[@]}"} -e "$REPO"
+  fi
+  TESTS_DONE=$WITH_TESTS
+  [[ -n "$HAVE_STAMP" && "${HAVE_STAMP% *}" == "$WANT" && "${HAVE_STAMP##* }" == 1 ]] && TESTS_DONE=1
+  echo "$WANT $TESTS_DONE" > "$STAMP"
 fi
 
 if [[ $WITH_TESTS == 1 && ! -x /usr/bin/chromium ]]; then

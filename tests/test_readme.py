@@ -275,3 +275,15 @@ def test_block_markers_every_readme_command_has_a_test():
 def test_readme_block_runs_as_written(name, tmp_path, repo_venv):
     lang, text = blocks()[0][name]
     RUNNERS[name](text, tmp_path)
+
+
+def test_a_second_set_up_installs_nothing_and_needs_no_network():
+    """The README promises that later runs skip what is installed: the set-up `start.sh` runs, a second time in
+    a row, neither reinstalls nnlab nor asks pip for anything (it would need the network)."""
+    env = dict(os.environ, PIP_INDEX_URL="http://127.0.0.1:9/nowhere", PIP_NO_INDEX="1")
+    first = subprocess.run(["bash", ".ci/setup.sh"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    again = subprocess.run(["bash", ".ci/setup.sh"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert "nothing to install" in again.stdout and "== installing" not in again.stdout, again.stdout
+    assert "Everything is ready." in again.stdout
