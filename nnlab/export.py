@@ -9,6 +9,8 @@ once per epoch). Its losses per epoch equal the Trainer's to rounding (float64 t
 """
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from . import _validate as check_arg
@@ -39,8 +41,31 @@ def _scheduler(schedule):
     return f"torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max={args[0]!r})"
 
 
-def _array(a):
-    return "np.array(" + repr(np.asarray(a).tolist()) + ")"
+def _array(a, indent=0, width=88):
+    """``a`` as readable Python: ``np.array([...])`` with a matrix one row to a line and a long vector wrapped
+    within ``width`` characters, every number written exactly (``repr``), so the script repeats the run."""
+    a = np.asarray(a)
+    if a.size <= 4 or a.ndim > 2:
+        return "np.array(" + repr(a.tolist()) + ")"
+    pad = " " * (indent + 4)
+    if a.ndim == 2:
+        lines = [pad + _packed(row, width - len(pad) - 1, pad) + "," for row in a.tolist()]
+    else:
+        lines = [pad + _packed(a.tolist(), width - len(pad), pad, brackets=False) + ","]
+    return "np.array([\n" + "\n".join(lines) + "\n" + " " * indent + "])"
+
+
+def _packed(values, width, pad, brackets=True):
+    """Numbers separated by ", ", wrapped before ``width`` (continuation lines start with ``pad``)."""
+    lines, line = [], ""
+    for text in map(repr, values):
+        if line and len(line) + 2 + len(text) > width - 2:
+            lines.append(line + ",")
+            line = text
+        else:
+            line = f"{line}, {text}" if line else text
+    body = ("\n" + pad + (" " if brackets else "")).join(lines + [line])
+    return f"[{body}]" if brackets else body
 
 
 def pytorch_script(config, points=(), epochs=20):
@@ -56,7 +81,7 @@ def pytorch_script(config, points=(), epochs=20):
               "linear": "lambda z: z"}[config.activation]
     return f'''"""Repeats an nnlab training run in PyTorch, step for step (written by nnlab.export.pytorch_script).
 
-The setup: {config!r}
+The setup: {textwrap.fill(repr(config), 100, subsequent_indent="    ")}
 with {len(points)} point(s) of your own added to the training set.
 Run:  python this_file.py          (a table of the losses per epoch)
       python this_file.py --json   (the history as JSON)
@@ -92,7 +117,8 @@ if {config.standardize!r}:   # standardise with the training set's mean and stan
     std = np.where(std > 0, std, 1.0)
     X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
 X_train, X_test = torch.tensor(X_train), torch.tensor(X_test)
-T_train, T_test = ({TARGETS[config.output].format(y="y_train")}, {TARGETS[config.output].format(y="y_test")})
+T_train = {TARGETS[config.output].format(y="y_train")}
+T_test = {TARGETS[config.output].format(y="y_test")}
 has_test = len(X_test) > 0
 
 

@@ -80,3 +80,11 @@ def test_the_playgrounds_script_repeats_the_playgrounds_run(tmp_path):
         np.testing.assert_allclose(got[column], p.trainer.history[column], rtol=0, atol=1e-8, err_msg=column)
     table = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300).stdout
     assert len(table.strip().splitlines()) == 5     # a row per epoch, epoch 0 included
+
+
+def test_the_exported_data_is_readable():
+    """The data and starting weights are written a row to a line, wrapped within 88 characters (not lines of
+    several thousand characters), and still exactly (the run above repeats to 1e-8)."""
+    script = export.pytorch_script(TrainingConfig(n=200), epochs=1)
+    data = script.split("# ---- the data")[1].split("\n# ----")[0].splitlines()
+    assert len(data) > 100 and max(map(len, data)) <= 88, max(data, key=len)
