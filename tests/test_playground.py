@@ -300,3 +300,19 @@ def test_frames_drawn_in_part_equal_a_whole_redraw():
     shown = p.image.value
     p.static_changed()
     np.testing.assert_array_equal(pixels(shown), pixels(p.render_png()))
+
+
+def test_the_export_tab_offers_the_runs_script_as_a_file():
+    """Export: a button writes this run's PyTorch script and offers it as nnlab_run.py to download; the file is
+    what ``to_pytorch`` writes (a runnable script, tested in test_export.py), for the epochs asked."""
+    import base64
+    import re
+
+    p = TrainingPlayground()
+    p.layout()
+    assert p.export_link.value == ""
+    p.export_button.click()
+    link = re.search(r'download="nnlab_run.py" href="data:text/x-python;base64,([^"]+)"', p.export_link.value)
+    assert link, p.export_link.value
+    assert base64.b64decode(link.group(1)).decode() == p.to_pytorch(epochs=20)
+    assert "python nnlab_run.py" in p.export_link.value

@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 from .. import data, playground, training
 from ..words import number, plural
 from .base import OKABE_ITO, RENDER_LOCK, Explorer, Setting, ink_on
+from .export_tab import ExportsRuns
 
 DATASETS = ("circle", "gauss", "xor", "moons", "spirals")
 FEATURES = dict(zip(("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"), data.FEATURES))
@@ -46,7 +47,7 @@ def _class_option(k):
     return (f"class {k} ({('orange', 'blue', 'green')[k]})", k)
 
 
-class TrainingPlayground(Explorer):
+class TrainingPlayground(ExportsRuns, Explorer):
     """Train a small network on 2-D data and watch it learn: every neuron, the decision region,
     the loss and accuracy, the confusion matrix. The whole setup (seed included) is ``state``:
     ``TrainingPlayground(**p.state)`` repeats the run step for step; ``to_pytorch()`` writes it as a
@@ -124,16 +125,6 @@ class TrainingPlayground(Explorer):
             schedule=SCHEDULES[s["schedule"]], batch_size=s["batch_size"], dropout=s["dropout"],
             standardize=s["standardize"], patience=s["patience"] or None, seed=s["seed"], **reg)
 
-    def to_pytorch(self, epochs=20, path=None):
-        """A runnable PyTorch script that repeats this run (same data, weights, order, optimiser) for
-        ``epochs`` epochs; written to ``path`` as well if one is given."""
-        from .. import export
-        text = export.pytorch_script(self.config(), self._state["points"], epochs=epochs)
-        if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        return text
-
     # ----------------------------------------------------------------- controls
     def make_controls(self):
         c = super().make_controls()
@@ -185,6 +176,7 @@ class TrainingPlayground(Explorer):
             "Training": [row("optimizer", "momentum", "lr"), row("schedule", "batch_size", "patience"),
                          row("regularization", "reg_rate", "dropout")],
         }
+        groups["Export"] = self._export_panel()
         tabs = widgets.Tab(children=[widgets.VBox(g) for g in groups.values()], titles=tuple(groups))
         # the figure right under the buttons, the settings in tabs below it: all in view at once
         return widgets.VBox([row("play", "pause", "step", "step_epoch", "reset"), self.image, self.caption, tabs])
