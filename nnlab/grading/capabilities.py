@@ -19,6 +19,7 @@ notebook's text, in the trusted process.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -195,6 +196,7 @@ def _functions_in(tree):
             and sum(1 for _ in ast.walk(n)) >= MIN_NODES]
 
 
+@functools.lru_cache(maxsize=16)
 def _protected_shapes(kinds):
     """Shapes of the ruled-out nnlab functions and of every function of the absent nnlab modules."""
     wanted = {(f.__code__.co_filename, f.__name__): name for name, f in _functions(kinds).items()}
@@ -211,7 +213,7 @@ def copied(cells, kinds):
     included), or None: ``cells`` are the code cells' sources."""
     if not kinds:
         return None
-    shapes = _protected_shapes(kinds)
+    shapes = _protected_shapes(tuple(kinds))
     for source in cells:
         try:
             tree = ast.parse(source)
