@@ -134,6 +134,41 @@ class Phases:
                 + f"; frames: {whole} whole, {part} in part, {frames - whole - part} blitted only")
 
 
+def random_use_latency(quick):
+    """Seeded random use of every explorer (``views.testing.random_use``: every control at its ends and
+    between, in combination with the others, options, buttons, Play then Pause, clicks), each action timed
+    from the change to the new PNG, as a student meets it: work that an explorer does later (GradientFlow's
+    training) runs in the background after that frame, and is waited for before the next action, untimed.
+    Median and 90th percentile against the reference draw (targets 2x and 4x). Play's own time (it trains
+    while it runs) is left out."""
+    from nnlab.views import EXPLORERS
+    from nnlab.views.base import Explorer
+    from nnlab.views.testing import random_use
+
+    Explorer.background = True
+    print(f"\nrandom use ({'2 x 15' if quick else '4 x 30'} actions per explorer, seeded): each action to its PNG")
+    print(f"{'explorer':<24}{'median':>8}{'p90':>8}   {'ratio':>6}{'p90':>6}   slowest action")
+    for cls in EXPLORERS:
+        ref = reference_line_plot(7)
+        times = []
+        for seed in range(2 if quick else 4):
+            e = cls()
+            rng = np.random.default_rng(seed)
+            clock = [time.perf_counter()]
+
+            def acted(what, clock=clock):
+                if "then pause" not in what:
+                    times.append((time.perf_counter() - clock[0], what))
+
+            for _ in random_use(e, rng, 15 if quick else 30, acted):
+                clock[0] = time.perf_counter()
+        values = np.array([t for t, _ in times])
+        med, p90 = np.median(values), np.percentile(values, 90)
+        slow = max(times)
+        print(f"{cls.__name__:<24}{med * 1000:8.1f}{p90 * 1000:8.1f}   {med / ref:6.2f}{p90 / ref:6.2f}   "
+              f"{slow[1][:40]} ({slow[0] * 1000:.0f} ms)")
+
+
 def explorer_latency(cls, repeats, seed=0):
     """Every control's median update time over its whole range, and where the time went.
 
@@ -244,6 +279,8 @@ def main(argv=None):
               f"{per_control[slow] / ref:7.2f}   {shares}")
     print(f"target: every control's median <= 2.0 x the plain draw; {len(failing)} controls above it"
           + (": " + ", ".join(failing) if failing else ""))
+
+    random_use_latency(args.quick)
 
     from nnlab.views import GradientFlowExplorer
 

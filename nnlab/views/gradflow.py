@@ -156,7 +156,7 @@ class GradientFlowExplorer(Explorer):
         vals = np.r_[gw, ga]
         vals = vals[np.isfinite(vals)]
         if vals.size:
-            lo, hi = vals.min(), vals.max()
+            lo, hi = max(vals.min(), 1e-300), min(vals.max(), 1e300)  # a vanished or exploded norm: the ends
             # whole decades with room around the data: a setting moved a little keeps the axis
             self.ax_g.set_ylim(max(1 / round_up(5 / lo, log=True), 1e-300), min(round_up(hi * 5, log=True), 1e300))
         H = f.histograms / np.maximum(f.histograms.sum(1, keepdims=True), 1)

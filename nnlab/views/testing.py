@@ -99,9 +99,10 @@ def random_value(control, rng):
     return other_value(control)
 
 
-def random_use(explorer, rng, steps):
+def random_use(explorer, rng, steps, acted=None):
     """Operate ``explorer`` ``steps`` times at random (``actions``, ``random_value``), waiting for its background
-    work after each; yields a description of each action after it is done."""
+    work after each; yields a description of each action after it is done. ``acted(what)`` is called as soon
+    as the action's own frame is shown, before its background work is waited for."""
     for _ in range(steps):
         options = actions(explorer)
         kind, name, control = options[rng.integers(len(options))]
@@ -124,6 +125,8 @@ def random_use(explorer, rng, steps):
             px, py = rng.uniform(x0 + 2, x1 - 2), H - rng.uniform(y0 + 2, y1 - 2)
             explorer.click(px, py)
             what = f"click axes {name} at ({px:.0f}, {py:.0f})"
+        if acted is not None:  # the action's own frame is shown (a benchmark stops its clock here)
+            acted(what)
         explorer.settle(timeout=60)
         yield what
 
