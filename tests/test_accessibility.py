@@ -87,7 +87,20 @@ def test_deep_wide_training_says_computing_at_once():
     e = GradientFlowExplorer(depth=6, width=16)
     assert not e.slow(e.state) and not e.slow({**e.state, "train": True})  # small: no note
     assert e.slow({**e.state, "train": True, "depth": 100, "width": 256})
-    assert not e.slow({**e.state, "train": False, "depth": 100, "width": 256})  # no training: fast enough
+    assert e.slow({**e.state, "train": False, "depth": 100, "width": 256})  # the flow alone takes 0.2-0.6 s
+    assert not e.slow({**e.state, "train": False, "depth": 50, "width": 64})   # a flow of 15 ms: no note
+    assert not e.training_is_slow({**e.state, "train": False, "depth": 100, "width": 256})  # nothing trained
+
+
+def test_a_heavy_gradient_flow_says_computing_before_it_blocks():
+    """Issue 27: a new scale at depth 80 x width 205 held the kernel 220-390 ms with no "computing…"."""
+    from nnlab.views import GradientFlowExplorer
+
+    e = GradientFlowExplorer(depth=80, width=205)
+    said = []
+    e.caption.observe(lambda change: said.append(change["new"]), names="value")
+    e.controls["scale"].value = 1.5
+    assert said and "computing" in said[0] and "computing" not in said[-1], said
 
 
 def _luminance(rgb):

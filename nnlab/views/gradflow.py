@@ -17,6 +17,8 @@ TRAIN_STEPS = 150
 TRAIN_BUDGET = 3e9  # multiply-adds per curve (about a second here); big networks get fewer steps
 # the training panel's top, as a multiple of the highest loss: the legend sits in the room above the curves
 HEADROOM = 1.5
+# a gradient flow (one forward and backward pass) that costs more multiply-adds than this says "computing…" first
+FLOW_BUDGET = TRAIN_BUDGET / 4
 # the highest loss the training panel shows (chance is ln 2 = 0.69): a diverging run leaves through the top
 LOSS_TOP = 10.0
 
@@ -95,8 +97,13 @@ class GradientFlowExplorer(Explorer):
         fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=9, frameon=False)
 
     def slow(self, state):
-        """Training that needs more than a third of the budget (about a third of a second): say "computing…"
-        and train in the background (``later``)."""
+        """Say "computing…" before the frame: for a big network's training (``training_is_slow``), and for a
+        gradient flow that costs more than FLOW_BUDGET (a quarter of a second or more: depth 80 x width 205)."""
+        return self.training_is_slow(state) or step_cost(state["depth"], state["width"], state["batch"]) > FLOW_BUDGET
+
+    def training_is_slow(self, state):
+        """Training that needs more than a third of the budget (about a third of a second): trained in the
+        background (``later``), in float32."""
         if not state["train"]:
             return False
         cost = step_cost(state["depth"], state["width"], state["batch"]) * train_steps(
@@ -108,7 +115,7 @@ class GradientFlowExplorer(Explorer):
         trained in float32, PyTorch's default precision and twice as fast here; the others in float64,
         so they are the lecture's curves."""
         steps = train_steps(s["depth"], s["width"], s["batch"])
-        dtype = "float32" if self.slow(s) else "float64"
+        dtype = "float32" if self.training_is_slow(s) else "float64"
         return ((gradflow.train, s["depth"], s["width"], s["activation"], s["init"], s["scale"], s["residual"]),
                 (("steps", steps), ("batch", s["batch"]), ("seed", s["seed"]), ("dtype", dtype)))
 
@@ -124,7 +131,7 @@ class GradientFlowExplorer(Explorer):
     def later(self, state):
         """Training a big network (``slow``) takes a second or more: the flow is shown first, then this
         network's curve, then the reference's (one job each; the explorer draws after each)."""
-        if not state["train"] or not self.slow(state):
+        if not state["train"] or not self.training_is_slow(state):
             return None
         todo = [s for s in self._networks(state) if self._curve_args(s) not in self._done]
         if not todo:
@@ -140,7 +147,7 @@ class GradientFlowExplorer(Explorer):
                     s["residual"], batch=s["batch"], seed=s["seed"])
         curves = None
         if s["train"]:  # a big network's curves come from ``later`` (None until then)
-            big = self.slow(s)
+            big = self.training_is_slow(s)
             curves = tuple(self._curve(n) if not big or self._curve_args(n) in self._done else None
                            for n in self._networks(s))
         return SimpleNamespace(flow=flow, curves=curves, training=curves is not None and None in curves)
