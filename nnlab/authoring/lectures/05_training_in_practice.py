@@ -180,8 +180,9 @@ late = {label: float(np.sqrt(np.mean(path[-1000:] ** 2)))
         for label, path in paths.items()}
 show(fig, "Distance of the SGD weight from the least-squares minimum over 4,000 steps, "
           "log scale. With a constant step the distance stops falling and jitters "
-          f"around {late['constant α = 0.05']:.1e}; with steps that shrink like 1/t it keeps "
-          f"falling, to about {late['α_t = 0.05 / (1 + t/100)']:.1e} at the end.")
+          f"around {late['constant α = 0.05']:.1e}; with steps that shrink like 1/t "
+          f"it keeps falling, to about {late['α_t = 0.05 / (1 + t/100)']:.1e} at the "
+          "end.")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -314,10 +315,10 @@ right.colorbar(im, ax=unit_axes, label="unit output", shrink=0.9)
 right.supxlabel("x1", fontsize=10)
 right.supylabel("x2", fontsize=10)
 show(fig, "Left: the trained network's probability of class 1 over the unit square, "
-          "the 0.5 contour in black and the test points, class 1 as black dots, class 0 "
-          "as white squares. Right: each of the four hidden units' outputs over the "
-          "square; each is a soft step across a straight line, and together they bound "
-          "the region.")
+          "the 0.5 contour in black and the test points, class 1 as black dots, "
+          "class 0 as white squares. Right: each of the four hidden units' outputs "
+          "over the square; each is a soft step across a straight line, and together "
+          "they bound the region.")
 
 # %%
 # NBVAL_CHECK_OUTPUT
