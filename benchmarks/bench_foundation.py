@@ -71,11 +71,14 @@ def range_values(control, rng, n=12, jumps=8):
     options and then jumped between; a checkbox toggled."""
     import ipywidgets as widgets
 
+    from nnlab.views.logslider import LogSlider
     from nnlab.views.testing import other_value
 
-    if isinstance(control, widgets.FloatLogSlider):
-        exps = np.r_[np.linspace(control.min, control.max, n), rng.uniform(control.min, control.max, jumps)]
-        return [float(control.base ** e) for e in exps]
+    if isinstance(control, LogSlider):  # dragged across its grid, then typed values anywhere in its range
+        grid = np.asarray(control.grid)
+        typed = np.exp(rng.uniform(np.log(control.low), np.log(control.high), jumps))
+        return [float(v) for v in grid[np.linspace(0, len(grid) - 1, n).round().astype(int)]] + [
+            float(f"{v:.3g}") for v in np.clip(typed, control.low, control.high)]
     if isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
         vals = np.r_[np.linspace(control.min, control.max, n), rng.uniform(control.min, control.max, jumps)]
         return [type(control.value)(round(v / control.step) * control.step) for v in vals]

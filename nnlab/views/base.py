@@ -53,6 +53,7 @@ from matplotlib.figure import Figure
 from .. import _validate as check_arg
 from .figure import Described
 from .frontend import shelled
+from .logslider import LogSlider, log_grid
 from .fastpath import make_renderer
 
 # One lock for every explorer: ipykernel 7 may run widget callbacks on more than one thread,
@@ -124,15 +125,15 @@ class Setting:
 
     The control follows from the declaration: ``options`` make a Dropdown (``buttons``: toggle
     buttons; an option may be a ``(label, value)`` pair), a bool default a Checkbox, ``integer``
-    an IntSlider, ``log`` a base-10 FloatLogSlider over [low, high], anything else a FloatSlider.
+    an IntSlider, ``log`` a ``LogSlider`` over [low, high], anything else a FloatSlider.
     ``label`` None: a setting without a control. ``expensive``: the slider updates on release.
     ``optional``: None is allowed (the view fills it in). ``width``: the layout width of a
     dropdown or checkbox, or the button width of toggle buttons. ``readout``: the slider's
     readout format (a d3-format string such as ".4f"; the widget's own default otherwise).
 
-    A log slider moves in steps of ``step`` in log10 from its lower end, so its ends are
-    moved inwards onto that grid: round values such as 1, 10 and 100 are then reachable
-    exactly, and values it sends back are rounded to 6 significant digits.
+    A log slider keeps the value typed or set (the default too) and drags along round values
+    ``step`` apart in log10 (``logslider.log_grid``); values are kept to 6 significant digits,
+    those of a linear slider to 12 (a step of 0.05 leaves no 0.9000000000000001 behind).
     """
 
     name: str
@@ -166,14 +167,12 @@ class Setting:
         if self.integer:
             return check_arg.integer(self.name, value, low=self.low, high=self.high)
         value = check_arg.real(self.name, value, low=self.low, high=self.high)
-        return float(f"{value:.6g}") if self.log else value
+        return float(f"{value:.6g}") if self.log else float(f"{value:.12g}")
 
     @property
-    def exponents(self) -> tuple[float, float]:
-        """The ends of a log slider in log10, on its grid of steps (inside [low, high])."""
-        step = self.step or 0.1
-        lo, hi = np.log10(self.low) / step, np.log10(self.high) / step
-        return float(np.ceil(lo - 1e-9) * step), float(np.floor(hi + 1e-9) * step)
+    def grid(self) -> tuple[float, ...]:
+        """The values a dragged log slider stops at: round numbers ``step`` (default 0.1) apart in log10."""
+        return log_grid(self.low, self.high, self.step or 0.1)
 
     def control(self, value) -> widgets.Widget:
         """The labelled widget for this setting, showing ``value``."""
@@ -193,9 +192,9 @@ class Setting:
             return slider(widgets.IntSlider, self.label, value, min=self.low, max=self.high,
                           expensive=self.expensive, **extra)
         if self.log:
-            lo, hi = self.exponents
-            return slider(widgets.FloatLogSlider, self.label, value, min=lo, max=hi, base=10,
-                          expensive=self.expensive, **extra)
+            return LogSlider(value=value, low=self.low, high=self.high, grid=self.grid, description=self.label,
+                             continuous_update=not self.expensive, readout_format=self.readout or "",
+                             layout=CONTROL_LAYOUT)
         return slider(widgets.FloatSlider, self.label, value, min=self.low, max=self.high,
                       expensive=self.expensive, **extra)
 
@@ -304,7 +303,7 @@ class Explorer:
         self.refresh_controls()
         for name, control in self.controls.items():
             control.add_class("nnlab-ctl")
-            if isinstance(control, widgets.FloatLogSlider):
+            if isinstance(control, LogSlider):
                 control.add_class("nnlab-log")
             if hasattr(control, "value") and name in self._state:
                 control.observe(self._on_control, names="value")

@@ -6,6 +6,8 @@ import time
 import ipywidgets as widgets
 import numpy as np
 
+from .logslider import LogSlider
+
 
 def other_value(control):
     """A valid value for ``control`` that differs from its current one (30 % in from the far end)."""
@@ -14,10 +16,9 @@ def other_value(control):
         return next(x for x in values if x != control.value)
     if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
         return not control.value
-    if isinstance(control, widgets.FloatLogSlider):
-        lo, hi = control.min, control.max
-        exp = np.log(control.value) / np.log(control.base)
-        return float(control.base ** (lo + 0.3 * (hi - lo) if exp > (lo + hi) / 2 else hi - 0.3 * (hi - lo)))
+    if isinstance(control, LogSlider):
+        grid = control.grid
+        return grid[len(grid) // 3] if control.value > grid[len(grid) // 2] else grid[2 * len(grid) // 3]
     if isinstance(control, (widgets.IntSlider, widgets.FloatSlider, widgets.BoundedIntText, widgets.BoundedFloatText)):
         lo, hi = control.min, control.max
         target = lo + 0.3 * (hi - lo) if control.value > (lo + hi) / 2 else hi - 0.3 * (hi - lo)
@@ -86,9 +87,10 @@ def random_value(control, rng):
         return values[rng.integers(len(values))]
     if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
         return not control.value
-    if isinstance(control, widgets.FloatLogSlider):
-        exp = [control.min, control.max, rng.uniform(control.min, control.max)][rng.integers(3)]
-        return float(control.base ** exp)
+    if isinstance(control, LogSlider):  # an end, a place a drag stops at, or a typed value (3 digits)
+        typed = float(f"{np.exp(rng.uniform(np.log(control.low), np.log(control.high))):.3g}")
+        return [control.grid[0], control.grid[-1], control.grid[rng.integers(len(control.grid))],
+                min(control.high, max(control.low, typed))][rng.integers(4)]
     if hasattr(control, "min") and hasattr(control, "max"):
         lo, hi = control.min, control.max
         value = [lo, hi, lo + rng.uniform() * (hi - lo)][rng.integers(3)]

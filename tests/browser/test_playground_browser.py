@@ -99,3 +99,39 @@ def test_play_shows_frames_a_slider_works_while_playing_and_pause_stops_them(pag
     wait(lambda: "points 1 1 201" in json.dumps(page.evaluate(RUN_STATE_JS)["outputs"][-1]), 20,
          "the clicked point in the state and the training set")
     assert not page.console_errors, page.console_errors
+
+
+def _kernel_says(page, code, expected, what):
+    page.evaluate(RUN_CELL_JS, f"print('@', {code})")
+    wait(lambda: f"@ {expected}" in json.dumps(page.evaluate(RUN_STATE_JS)["outputs"][-1]), 20, what)
+
+
+def test_a_learning_rate_is_what_the_student_typed(page, lab):
+    """The log slider keeps the default (0.03, not the 0.0316228 of ipywidgets' grid) once it is shown, a
+    typed value exactly, and a drag or an arrow key stops at round values; what the playground exports is
+    the run it trains."""
+    write_notebook(lab["root"], "learning_rate.ipynb", [
+        "from nnlab.views import TrainingPlayground\np = TrainingPlayground(n=200)\np"])
+    state = open_and_run(page, lab, "learning_rate.ipynb")
+    assert not bad_outputs(state), bad_outputs(state)
+    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").first
+    wait(lambda: "Epoch 0 " in explorer.locator(".nnlab-caption").inner_text(), 30, "the first picture")
+    explorer.locator("[role=tab]").filter(has_text="Training").click()
+    row = explorer.locator(".nnlab-log").filter(has_text="learning rate")
+    readout = row.locator(".widget-readout")
+    wait(lambda: readout.is_visible(), 10, "the learning rate's slider")
+    time.sleep(0.5)                                  # anything the shown slider would send back has arrived
+    _kernel_says(page, "p.state['lr'], p.state['momentum'], 'lr=0.03,' in p.to_pytorch()", "0.03 0.9 True",
+                 "the default learning rate, unchanged by showing the slider")
+    for typed in ("0.05", "0.03", "0.0123"):
+        readout.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type(typed)
+        page.keyboard.press("Enter")
+        _kernel_says(page, "p.state['lr']", typed, f"the typed learning rate {typed}")
+    row.locator("input[type=range]").focus()
+    page.keyboard.press("ArrowRight")                # 0.0123 sits nearest 0.013 on the grid; one step on
+    _kernel_says(page, "p.state['lr'], p.state['lr'] in p.controls['lr'].grid", "0.014 True",
+                 "a round learning rate from the arrow key")
+    assert not page.console_errors, page.console_errors
