@@ -7,10 +7,13 @@ Conventions (stated once):
 - Class probabilities have one column per class for every output: sigmoid p -> (1 - p, p), the
   anchor's tanh a -> ((1 - a)/2, (1 + a)/2) (clipped to [0, 1]), softmax as it is.
 - A neuron's picture is its activation over the grid divided by its largest |activation| there, so
-  every tile spans [-1, 1] (the sign and the shape are what it shows, not the scale).
+  every tile spans [-1, 1] (the sign and the shape are what it shows, not the scale). The output is
+  shown as a prediction: one sigmoid or tanh unit as 2 p - 1 (p: class 1's probability) so scaled,
+  softmax units each as their class's probability as it is, in [0, 1].
 - The network is laid out in tiles of ``tile`` units with ``gap`` units between them: layer l (inputs
   first) in column l, its nodes centred vertically; links go from the right edge of a tile to the left
   edge of the next layer's tile, with width proportional to |w| over the largest |w| of the network.
+  ``fit`` chooses the tile's size in pixels so that the deepest, widest network still shows its tiles.
 """
 from __future__ import annotations
 
@@ -95,7 +98,9 @@ def snapshot(tr, res=40, extent=EXTENT, every=2):
     inputs = tr.inputs(G)
     fw = net.forward_pass(inputs)
     probs = class_probabilities(fw.A[-1], net.output)
-    layers = [scaled(A) for A in fw.A[:-1]] + [scaled(2 * probs[:, 1:] - 1 if probs.shape[1] == 2 else probs)]
+    # softmax: each class's probability, which the view paints in that class's colour
+    shown = probs if net.output == "softmax" else scaled(2 * probs[:, 1:] - 1)
+    layers = [scaled(A) for A in fw.A[:-1]] + [shown]
     tiles = [[L[:, j].reshape(res, res)[::every, ::every] for j in range(L.shape[1])] for L in layers]
     X, Y = (tr.X_test, tr.Y_test) if tr.X_test is not None else (tr.X, tr.Y)
     K = probs.shape[1]
@@ -125,6 +130,23 @@ def confusion_matrix(truth, predicted, classes):
     return C
 
 
+def fit(sizes, box, label=0.0, head=0.0, largest=36.0, gap=0.25, between=(0.5, 2.0), margin=3.0):
+    """How a network of ``sizes`` fills a box (width, height) in pixels, ``label`` pixels on the left kept
+    for the input names, ``head`` pixels on top for the column heads and ``margin`` at either side: the
+    tile's size in pixels (as large as leaves ``between[0]`` tiles between columns and ``gap`` between rows,
+    at most ``largest``), the column pitch in tiles (the room left over goes to the links, up to
+    ``between[1]`` tiles) and the axes limits, in tiles, that put the diagram in the middle of the box."""
+    L, n = len(sizes), max(sizes)
+    width, height = box
+    room = width - 2 * margin - label
+    px = min(largest, room / (L + (L - 1) * between[0]), (height - head) / (n + (n - 1) * gap))
+    room = min(between[1], (room - L * px) / (max(L - 1, 1) * px))
+    left, right = -label / px, L + (L - 1) * room
+    pad = (width / px - (right - left)) / 2
+    return SimpleNamespace(px=px, column=1 + room, gap=gap, xlim=(left - pad, right + pad),
+                           ylim=(n + (n - 1) * gap + 0.1, -head / px))
+
+
 def layout(sizes, tile=1.0, gap=0.35, column=2.2):
     """Centres (x, y) of every node, one array (n_l, 2) per layer (inputs first); see the conventions."""
     tallest = max(sizes)
@@ -151,11 +173,14 @@ def links(params, centres, tile=1.0):
 
 
 def mosaic(tiles, centres, res, tile=1.0):
-    """All tiles in one picture (nan between them), ``res`` pixels per unit, row 0 at the top: the
-    network's layer l in its column, each tile with x2 growing upwards."""
+    """All tiles in one picture, ``res`` pixels per unit, row 0 at the top: the network's layer l in its
+    column, each tile with x2 growing upwards. Tiles of values have nan between them; tiles of colours
+    (RGBA bytes, ``paint``) have transparent pixels."""
     right = max(c[:, 0].max() for c in centres) + tile / 2
     bottom = max(c[:, 1].max() for c in centres) + tile / 2
-    out = np.full((int(round(bottom * res)), int(round(right * res))), np.nan)
+    first = next(t for layer in tiles for t in layer)
+    empty = np.nan if np.issubdtype(first.dtype, np.floating) else 0
+    out = np.full((int(round(bottom * res)), int(round(right * res))) + first.shape[2:], empty, first.dtype)
     for layer, column in zip(tiles, centres):
         for t, (cx, cy) in zip(layer, column):
             r0, c0 = int(round((cy - tile / 2) * res)), int(round((cx - tile / 2) * res))
@@ -174,6 +199,23 @@ def diverging(values, low, high):
     return np.round(255 * np.concatenate([rgb, alpha], axis=-1)).astype(np.uint8)
 
 
+def paint(tiles, low, high, classes=None):
+    """The tiles (one list per layer) as RGBA bytes: ``diverging(low, high)``, but the output layer's tiles
+    when ``classes`` (one RGB colour per output unit) is given: white at probability 0, the unit's class
+    colour at 1 (a softmax output: each tile is its class's probability)."""
+    flat = [t for layer in tiles for t in layer]
+    rgba = list(diverging(np.stack(flat), low, high))
+    if classes is not None:
+        first = len(flat) - len(tiles[-1])
+        for k, t in enumerate(tiles[-1]):
+            rgba[first + k] = diverging(t, (1.0, 1.0, 1.0), classes[k])
+    out, i = [], 0
+    for layer in tiles:
+        out.append(rgba[i:i + len(layer)])
+        i += len(layer)
+    return out
+
+
 def regions(probs, extent):
     """For each class: the share of the grid it is predicted on and the centre (x1, x2) of that part."""
     res, K = probs.shape[0], probs.shape[2]
@@ -186,6 +228,57 @@ def regions(probs, extent):
         share = float(mine.mean())
         out.append((share, float(gx[mine].mean()) if share else np.nan, float(gy[mine].mean()) if share else np.nan))
     return out
+
+
+def contour(F, xs, ys):
+    """The line F = 0 of a grid F (row i at ys[i], column j at xs[j]) as segments (M, 2, 2), by marching
+    squares: the crossing on each edge whose ends differ in sign, linear in between; a cell with four
+    crossings (a saddle) joins them as its centre's sign says."""
+    F = np.asarray(F, float)
+    pos = F > 0
+
+    def cross(a, b, along, at, horizontal):
+        """The crossing points of the edges from a to b (nan where no sign change)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = a / (a - b)
+        lo, hi = along
+        p = lo + t * (hi - lo)
+        xy = np.stack([p, np.broadcast_to(at, p.shape)] if horizontal else [np.broadcast_to(at, p.shape), p], -1)
+        return np.where(((a > 0) != (b > 0))[..., None], xy, np.nan)
+
+    X, Y = np.asarray(xs, float), np.asarray(ys, float)
+    # the four edges of cell (i, j) (corners i..i+1, j..j+1), in the order bottom, right, top, left
+    bottom = cross(F[:-1, :-1], F[:-1, 1:], (X[None, :-1], X[None, 1:]), Y[:-1, None], True)
+    top = cross(F[1:, :-1], F[1:, 1:], (X[None, :-1], X[None, 1:]), Y[1:, None], True)
+    left = cross(F[:-1, :-1], F[1:, :-1], (Y[:-1, None], Y[1:, None]), X[None, :-1], False)
+    right = cross(F[:-1, 1:], F[1:, 1:], (Y[:-1, None], Y[1:, None]), X[None, 1:], False)
+    edges = np.stack([bottom, right, top, left], 2).reshape(-1, 4, 2)
+    crossed = ~np.isnan(edges[..., 0])
+    count = crossed.sum(1)
+    two = edges[count == 2][crossed[count == 2]].reshape(-1, 2, 2)
+    # a saddle: if the centre has the sign of the bottom-left corner, the lines cut off the other two
+    # corners (bottom with right, top with left), else bottom with left and top with right
+    centre = (F[:-1, :-1] + F[:-1, 1:] + F[1:, :-1] + F[1:, 1:]).ravel()[count == 4] / 4
+    four = edges[count == 4]
+    joined = ((centre > 0) == pos[:-1, :-1].ravel()[count == 4])[:, None, None, None]
+    pairs = np.where(joined, four[:, [[0, 1], [2, 3]]], four[:, [[0, 3], [2, 1]]]).reshape(-1, 2, 2)
+    return np.concatenate([two, pairs])
+
+
+def boundary(probs, extent):
+    """The decision boundary over the grid of ``regions``, as segments (M, 2, 2): for each pair of classes
+    j < k the line p_j = p_k, in the grid cells where both j and k are predicted at some corner."""
+    res, K = probs.shape[0], probs.shape[2]
+    xs = np.linspace(*extent, res)
+    winner = np.argmax(probs, axis=2)
+    out = []
+    for j in range(K):
+        for k in range(j + 1, K):
+            seg = contour(probs[..., j] - probs[..., k], xs, xs)
+            col, row = np.clip(((seg.mean(1) - xs[0]) // (xs[1] - xs[0])).astype(int), 0, res - 2).T
+            corners = winner[[row, row, row + 1, row + 1], [col, col + 1, col, col + 1]]
+            out.append(seg[(corners == j).any(0) & (corners == k).any(0)])
+    return np.concatenate(out)
 
 
 def nice(x):

@@ -14,7 +14,11 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.path import Path
+from matplotlib.patheffects import withStroke
+from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .. import data, playground, training
@@ -34,6 +38,12 @@ CLASS_MARKERS = ("o", "s", "^")
 RES = 40           # grid of the decision region
 EVERY = 2          # every neuron's tile shows every other point of it
 MAX_LAYERS, MAX_UNITS = 6, 8
+# the network's cell of the figure in pixels (what constrained layout leaves it; a constant, so that the same
+# state always draws the same diagram); the column heads' row in pixels
+NET_BOX, HEAD_PX = (326.0, 353.0), 16.0
+# the new point: a reticle (a ring with four ticks), a shape no data point has, around a marker of its class
+RETICLE = Path.make_compound_path(Path.circle((0, 0), 0.5), *(Path([(a * 0.5, b * 0.5), (a, b)]) for a, b in
+                                                              ((1, 0), (-1, 0), (0, 1), (0, -1))))
 # settings that take effect at once; any other change starts a new run
 LIVE = {"lr", "regularization", "reg_rate", "dropout", "add_class", "add_x1", "add_x2"}
 _WARMING = []      # the one background compilation of the training steps, started by the first playground
@@ -269,7 +279,8 @@ class TrainingPlayground(ExportsRuns, Explorer):
         if not _WARMING:
             _WARMING.append(threading.Thread(target=playground.warm_up, daemon=True))
             _WARMING[0].start()
-        gs = fig.add_gridspec(3, 3, width_ratios=[1.75, 1.45, 1.0])
+        # the network gets the widest cell: 8 columns of 8 tiles must stay readable (``playground.fit``)
+        gs = fig.add_gridspec(3, 3, width_ratios=[1.95, 1.35, 1.0])
         self.ax_net = fig.add_subplot(gs[:, 0])
         self.ax_region = fig.add_subplot(gs[:, 1])
         self.ax_loss, self.ax_acc, self.ax_conf = (fig.add_subplot(gs[i, 2]) for i in range(3))
@@ -277,14 +288,19 @@ class TrainingPlayground(ExportsRuns, Explorer):
         for axis in (self.ax_net.xaxis, self.ax_net.yaxis):   # no ticks at all: its limits never need a layout
             axis.set_major_locator(NullLocator())
         self.ax_net.set_title("network: each neuron's output", fontsize=10)
+        # links under the tiles (they end at the tiles' edges), each tile framed: its white (0) parts are
+        # told from the background and from the gap to the next tile
         self.links = LineCollection([], zorder=1, capstyle="butt")
         self.ax_net.add_collection(self.links)
-        # the tiles come coloured (orange -1, white 0, blue +1: playground.diverging), as one picture
+        # the tiles come coloured (orange -1, white 0, blue +1; softmax outputs white 0 to their class's colour
+        # at 1: playground.paint), as one picture
         self.tiles = self.ax_net.imshow(np.zeros((2, 2, 4), np.uint8), zorder=2, interpolation="nearest",
                                         aspect="equal")
+        self.tile_edges = LineCollection([], zorder=2.5, colors="0.55", linewidths=0.6, joinstyle="miter")
+        self.ax_net.add_collection(self.tile_edges)
         self.input_texts = [self.ax_net.text(0, 0, "", ha="right", va="center", fontsize=10, zorder=0.1)
                             for _ in FEATURES]
-        self.head_texts = [self.ax_net.text(0, 0, "", ha="center", va="bottom", fontsize=9, zorder=0.1)
+        self.head_texts = [self.ax_net.text(0, 0, "", ha="center", va="center", fontsize=9, zorder=0.1)
                            for _ in range(MAX_LAYERS + 2)]
         # every axes below what changes in it, so that a frame draws only what changed (render.py)
         for ax in (self.ax_region, self.ax_loss, self.ax_acc, self.ax_conf):
@@ -296,12 +312,20 @@ class TrainingPlayground(ExportsRuns, Explorer):
         self.train_pts, self.test_pts = [], []
         for k in range(3):
             col, m = CLASS_COLOURS[k], CLASS_MARKERS[k]
-            # lines of markers, not scatter: Agg draws one marker many times (they are redrawn every frame)
-            self.train_pts.append(self.ax_region.plot([], [], ls="", marker=m, ms=4.7, color=col, mec="white",
-                                                      mew=0.6, zorder=3)[0])
-            self.test_pts.append(self.ax_region.plot([], [], ls="", marker=m, ms=4.7, mfc="none", mec=col,
-                                                     mew=1.3, zorder=3)[0])
-        self.new_point = self.ax_region.plot([], [], "P", color="black", mec="white", ms=11, zorder=4)[0]
+            # lines of markers, not scatter: Agg draws one marker many times (they are redrawn every frame);
+            # small, and the training points' faces half see-through: the region shows between and under them
+            self.train_pts.append(self.ax_region.plot([], [], ls="", marker=m, ms=3.6, mfc=(*to_rgb(col), 0.55),
+                                                      mec=col, mew=0.7, zorder=3)[0])
+            self.test_pts.append(self.ax_region.plot([], [], ls="", marker=m, ms=3.6, mfc="none", mec=col,
+                                                     mew=0.9, zorder=3)[0])
+        # the decision boundary over the points: where the region changes class, even where points crowd it
+        self.boundary = LineCollection([], colors=OKABE_ITO["black"], linewidths=1.0, zorder=4)
+        self.ax_region.add_collection(self.boundary)
+        # the new point above everything: a black reticle with a white halo around a large marker of its class
+        halo = [withStroke(linewidth=3.2, foreground="white")]
+        self.new_point = self.ax_region.plot([], [], ls="", marker=RETICLE, ms=20, mfc="none", mec="black", mew=1.4,
+                                             zorder=5, path_effects=halo)[0]
+        self.new_point_class = self.ax_region.plot([], [], ls="", ms=7, mec="black", mew=0.9, zorder=5)[0]
         self.curves = {}
         for ax, what, label in ((self.ax_loss, "loss", "loss"), (self.ax_acc, "accuracy", "accuracy")):
             for split, col, ls in (("train", OKABE_ITO["black"], "-"), ("test", OKABE_ITO["vermillion"], "--")):
@@ -320,7 +344,9 @@ class TrainingPlayground(ExportsRuns, Explorer):
         handles = [Line2D([], [], ls="", marker=CLASS_MARKERS[k], color=CLASS_COLOURS[k], mec="white", ms=8,
                           label=f"class {k}") for k in range(3)]
         handles += [Line2D([], [], ls="", marker="o", mfc="none", mec="0.3", ms=8, label="test point"),
-                    Line2D([], [], ls="", marker="P", color="black", ms=9, label="where a new point goes"),
+                    Line2D([], [], ls="", marker=RETICLE, mfc="none", mec="black", ms=14, mew=1.2,
+                           label="where a new point goes"),
+                    Line2D([], [], color=OKABE_ITO["black"], lw=1.0, label="decision boundary"),
                     Line2D([], [], color=OKABE_ITO["blue"], lw=2.5, label="weight > 0"),
                     Line2D([], [], color=OKABE_ITO["orange"], lw=2.5, label="weight < 0 (width ∝ |w|)"),
                     Line2D([], [], color=OKABE_ITO["black"], lw=1.8, label="training set"),
@@ -346,12 +372,17 @@ class TrainingPlayground(ExportsRuns, Explorer):
         if self._drawn_key != key:
             self._data = playground.data(cfg, s["points"])
             self._window = playground.window(np.vstack([self._data[0], self._data[2]]))
-            self._layout = playground.layout(tr.net.sizes)
+            self._names = [FEATURE_LABELS[list(FEATURES.values()).index(f)] for f in tr.features]
+            self._fit = playground.fit(tr.net.sizes, NET_BOX, _width_px(self._names, 10, self.dpi) + 6, HEAD_PX)
+            self._layout = playground.layout(tr.net.sizes, gap=self._fit.gap, column=self._fit.column)
         snap = playground.snapshot(tr, RES, self._window, EVERY)
         snap.links = playground.links(snap.params, self._layout)
-        snap.mosaic = playground.mosaic(snap.tiles, self._layout, RES // EVERY)
-        snap.mosaic_rgba = playground.diverging(snap.mosaic, to_rgb(OKABE_ITO["orange"]), to_rgb(OKABE_ITO["blue"]))
+        K = snap.probs.shape[2]
+        classes = [to_rgb(c) for c in CLASS_COLOURS[:K]] if tr.net.output == "softmax" else None
+        painted = playground.paint(snap.tiles, to_rgb(OKABE_ITO["orange"]), to_rgb(OKABE_ITO["blue"]), classes)
+        snap.mosaic = playground.mosaic(painted, self._layout, RES // EVERY)
         snap.regions = playground.regions(snap.probs, snap.extent)
+        snap.boundary = playground.boundary(snap.probs, snap.extent)
         snap.colours = playground.blend(snap.probs, [to_rgb(c) for c in CLASS_COLOURS[:snap.probs.shape[2]]], 0.7)
         snap.curves = playground.thin(snap.epochs, snap.train_loss, snap.test_loss, snap.train_accuracy,
                                       snap.test_accuracy)
@@ -365,12 +396,17 @@ class TrainingPlayground(ExportsRuns, Explorer):
             self._draw_run(r)
         lo, hi = r.extent
         self.region.set_data(r.colours)
+        self.boundary.set_segments(r.boundary)
         self.new_point.set_data([s["add_x1"]], [s["add_x2"]])
-        self.new_point.set_color(CLASS_COLOURS[s["add_class"]])
-        self.tiles.set_data(r.mosaic_rgba)
+        self.new_point_class.set_data([s["add_x1"]], [s["add_x2"]])
+        if self.new_point_class.get_marker() != CLASS_MARKERS[s["add_class"]]:
+            self.new_point_class.set_marker(CLASS_MARKERS[s["add_class"]])
+        self.new_point_class.set_markerfacecolor(CLASS_COLOURS[s["add_class"]])
+        self.tiles.set_data(r.mosaic)
         segments, weights, widths = r.links
         self.links.set_segments(segments)
-        self.links.set_linewidths(0.3 + 3.7 * widths)
+        # the widest link thinner when many share a gap (4 points up to 4 units a layer, 2 at 8)
+        self.links.set_linewidths(0.3 + (min(4.0, 16 / max(self.trainer.net.sizes)) - 0.3) * widths)
         self.links.set_colors([OKABE_ITO["blue"] if w > 0 else OKABE_ITO["orange"] for w in weights])
         epochs, *cols = r.curves
         for name, col in zip(("train_loss", "test_loss", "train_accuracy", "test_accuracy"), cols):
@@ -405,16 +441,19 @@ class TrainingPlayground(ExportsRuns, Explorer):
         self.ax_region.set_ylim(lo, hi)
         width, height = r.mosaic.shape[1] / (RES // EVERY), r.mosaic.shape[0] / (RES // EVERY)
         self.tiles.set_extent((0, width, height, 0))
-        self.ax_net.set_xlim(-2.5, width + 0.1)
-        self.ax_net.set_ylim(height + 0.1, -0.9)
-        names = [FEATURE_LABELS[list(FEATURES.values()).index(f)] for f in self.trainer.features]
+        fit = self._fit
+        self.ax_net.set_xlim(*fit.xlim)
+        self.ax_net.set_ylim(*fit.ylim)
+        corners = np.array([(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5), (-0.5, -0.5)])
+        self.tile_edges.set_segments([c + corners for column in self._layout for c in column])
         hidden = len(self._layout) - 2
-        short = hidden > 3        # deep networks: short column heads that do not run into each other
+        short = fit.px * fit.column < 50   # narrow columns: short heads that do not run into each other
         heads = (["in" if short else "inputs"] + [f"h{k}" if short else f"layer {k}" for k in range(1, hidden + 1)]
                  + ["out" if short else "output"])
         # the texts are made once (setup) and moved, so that a new run redraws only what changed
-        shown = [(t, (x - 0.6, yy), name) for t, (x, yy), name in zip(self.input_texts, self._layout[0], names)]
-        shown += [(t, (col[0, 0], -0.35), head) for t, col, head in zip(self.head_texts, self._layout, heads)]
+        left = 0.5 + 4 / fit.px        # 4 pixels from the input tiles
+        shown = [(t, (x - left, yy), name) for t, (x, yy), name in zip(self.input_texts, self._layout[0], self._names)]
+        shown += [(t, (col[0, 0], fit.ylim[1] / 2), head) for t, col, head in zip(self.head_texts, self._layout, heads)]
         for t in self.input_texts + self.head_texts:
             t.set_visible(any(t is u for u, _, _ in shown))
         for t, xy, text in shown:
@@ -466,6 +505,12 @@ class TrainingPlayground(ExportsRuns, Explorer):
             text += (f" You added {plural(len(self._state['points']), 'point')}, the last of class {k} at "
                      f"({number(x, '.2f')}, {number(y, '.2f')}).")
         return text
+
+
+def _width_px(texts, size, dpi):
+    """The widest of ``texts`` at ``size`` points, in pixels (measured from the font, without drawing)."""
+    prop = FontProperties(size=size)
+    return max(text_to_path.get_text_width_height_descent(t, prop, ismath=False)[0] for t in texts) * dpi / 72
 
 
 def _running():
