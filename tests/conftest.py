@@ -2,6 +2,8 @@
 False), so each control change gives one frame, in order; tests of the background path turn it on.
 Notebook checks draw fresh inputs on every call (``registry.SEED = None``); the tests fix them at seed 0, so
 that a test can draw the same cases as the check it calls (tests of other seeds set their own)."""
+import os
+
 import pytest
 
 from nnlab.checks import registry
@@ -18,9 +20,51 @@ def check_inputs_of_seed_0(monkeypatch):
     monkeypatch.setattr(registry, "SEED", 0)
 
 
+#: The tiers a plain ``pytest`` leaves out (a contributor's loop of about two minutes); ``pytest --all`` runs
+#: them too (``.ci/run`` does), ``pytest -m notebooks`` one of them, and a test named on the command line runs
+#: whatever its tier. Notebook cells (nbval) are in ``notebooks``; the others are marked where they are written.
+TIERS = ("slow", "notebooks", "browser", "packaging")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--all", action="store_true", dest="all_tiers",
+                     help=f"run every tier ({', '.join(TIERS)}), not only the fast one")
+
+
+def _left_out(config):
+    """Whether this run leaves the tiers out: a plain ``pytest`` (no paths, no ``-m``, no ``-k``, no ``--all``)."""
+    from _pytest.config import Config
+
+    return not (config.getoption("all_tiers") or config.option.markexpr or config.option.keyword
+                or config.args_source != Config.ArgsSource.TESTPATHS)
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject.toml's addopts): a tier, or every tier, on two workers (pytest-xdist; each test file
+    on one worker, so a notebook's cells stay in order in one kernel); tests named on the command line in this
+    process, with no workers to start."""
+    from _pytest.config import Config
+
+    return min(2, os.cpu_count() or 1) if config.args_source == Config.ArgsSource.TESTPATHS else 0
+
+
+def pytest_report_header(config):
+    if _left_out(config):
+        return f"the fast tier: tests marked {', '.join(TIERS)} are left out (pytest --all runs everything)"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Where the explorers draw by matplotlib's public path (``NNLAB_RENDERER=plain``, or a matplotlib the fast
-    renderer cannot trust), the tests of the fast renderer's own machinery have nothing to test."""
+    """Notebook cells join the ``notebooks`` tier, and a plain ``pytest`` leaves the tiers out. Where the explorers
+    draw by matplotlib's public path (``NNLAB_RENDERER=plain``, or a matplotlib the fast renderer cannot trust),
+    the tests of the fast renderer's own machinery have nothing to test."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebooks)
+    if _left_out(config):
+        tiered = [any(tier in item.keywords for tier in TIERS) for item in items]
+        config.hook.pytest_deselected(items=[item for item, t in zip(items, tiered) if t])
+        items[:] = [item for item, t in zip(items, tiered) if not t]
+
     from nnlab.views import fastpath
 
     why = fastpath.why_plain()

@@ -7,6 +7,8 @@ from nbclient import NotebookClient
 
 from nnlab import authoring
 
+pytestmark = pytest.mark.notebooks
+
 
 def _run(cells):
     nb = authoring.to_notebook(cells)

@@ -29,6 +29,7 @@ def run_script(text, tmp_path):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", SETUPS.values(), ids=SETUPS.keys())
 def test_the_exported_script_repeats_the_run(config, tmp_path):
     points = [[0.5, -0.5, 1], [-1.0, 2.0, 0]]
@@ -63,6 +64,7 @@ def test_bad_epochs_are_named():
         export.pytorch_script(TrainingConfig(), epochs=-1)
 
 
+@pytest.mark.slow
 def test_the_playgrounds_script_repeats_the_playgrounds_run(tmp_path):
     from nnlab.views.playground import TrainingPlayground
 

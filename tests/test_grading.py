@@ -99,6 +99,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("attack", HOSTILE)
 def test_hostile_submission_gets_its_status_and_no_score(tmp_path, attack):
     extra, status = HOSTILE[attack]
@@ -107,14 +108,19 @@ def test_hostile_submission_gets_its_status_and_no_score(tmp_path, attack):
     assert total(row) == 0 and row.message
 
 
-def test_fork_bomb_is_contained(tmp_path):
+@pytest.mark.slow
+def test_fork_bomb_is_contained(tmp_path, monkeypatch):
     prot = grading.protections()
     if os.geteuid() == 0 and not prot.cgroup_root and not prot.drop_uid:
         pytest.skip("no process limit applies to root on this machine: not safe to run")
+    made, mkdtemp = [], tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda *a, **k: made.append(mkdtemp(*a, **k)) or made[-1])
     row = grade_one(tmp_path, extra=["import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
                                      "        pass"])
     assert row.status == "timeout" and total(row) == 0
-    left = subprocess.run(["pgrep", "-f", "nnlab.grading.sandbox"], capture_output=True, text=True).stdout.split()
+    assert made    # this run's sandbox folder: its processes (and only its: other tests may grade meanwhile)
+    left = [pid for d in made for pid in subprocess.run(["pgrep", "-f", f"nnlab.grading.sandbox {d}"],
+                                                        capture_output=True, text=True).stdout.split()]
     assert not left, "sandbox processes survived the run"
 
 
@@ -214,6 +220,7 @@ def test_a_file_that_is_not_a_notebook(tmp_path):
     assert row.status == "error" and "not a readable notebook" in row.message and total(row) == 0
 
 
+@pytest.mark.slow
 def test_command_line_writes_gradebook_and_gradescope_results_and_reruns_the_same(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
@@ -242,6 +249,7 @@ def test_command_line_writes_gradebook_and_gradescope_results_and_reruns_the_sam
     assert bad.returncode == 2 and "assignment: expected an exercise name" in bad.stderr
 
 
+@pytest.mark.packaging
 def test_checks_exported_for_otter_grader_work_in_grader_check(tmp_path, monkeypatch):
     otter = pytest.importorskip("otter")
     import numpy as np
@@ -279,6 +287,7 @@ def test_no_network_in_the_sandbox(tmp_path):
     assert row.status == "error" and "Error" in row.message and total(row) == 0
 
 
+@pytest.mark.packaging
 def test_nnlab_checks_in_an_otter_assign_master_notebook(tmp_path, monkeypatch):
     """otter assign keeps an nnlab check as the question's test and gives students grader.check(...)."""
     otter = pytest.importorskip("otter")
@@ -336,6 +345,7 @@ def test_only_the_outermost_of_nested_equal_or_overlapping_paths_is_hidden(tmp_p
     assert hideable([_sys.prefix, tempfile.gettempdir(), "/"]) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", ["subs inside the output folder", "output inside the submissions folder",
                                     "the same folder", "apart"])
 def test_grading_works_in_every_arrangement_of_folders(tmp_path, layout):
@@ -377,6 +387,7 @@ def test_a_sandbox_that_cannot_start_stops_the_run_before_any_grading(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_sandbox_failure_after_the_preflight_is_a_grader_error_never_the_students(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()

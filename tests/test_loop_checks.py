@@ -223,6 +223,7 @@ def test_evaluation_slips_are_named(slip, words):
 
 
 # ------------------------------------------------------------------ graded by `nnlab grade`
+@pytest.mark.slow
 def test_e05_is_graded_in_the_sandbox(tmp_path):
     import nbformat
 

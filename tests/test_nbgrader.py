@@ -19,6 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.packaging
+
 pytest.importorskip("nbgrader")
 
 ASSIGNMENT = "ps1"

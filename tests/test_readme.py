@@ -26,6 +26,8 @@ import pytest
 
 from nnlab import authoring
 
+pytestmark = pytest.mark.packaging
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCK = re.compile(r"(?:<!-- test: (?P<name>[\w-]+) -->\s*\n)?[ \t]*```(?P<lang>\w*)\n(?P<body>.*?)\n[ \t]*```", re.S)

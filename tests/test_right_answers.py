@@ -58,6 +58,7 @@ def test_each_source_defines_its_function_and_only_one():
         assert defined == [FUNCTION[check]], (check, idiom, defined)
 
 
+@pytest.mark.slow
 def test_right_answers_earn_full_marks_under_nnlab_grade(tmp_path):
     """The corpus graded as notebooks: for each exercise, the k-th idiom of every question in one notebook
     (the exercise's solution cells with those functions swapped in), through the sandbox; full marks each."""

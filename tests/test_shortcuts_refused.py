@@ -306,6 +306,7 @@ def test_the_attacks_would_earn_points_if_nothing_were_refused(check, attacks, r
     assert result.passed, result.messages
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise, attacks", [("e02_forward_and_backprop", E02_ATTACKS),
                                                ("e04_backprop_autodiff", E04_ATTACKS),
                                                ("e05_training_loop", E05_ATTACKS),

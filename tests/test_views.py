@@ -11,7 +11,14 @@ from nnlab.views.logslider import LogSlider
 from nnlab.views.testing import is_active, other_value, stock_pixels, valued_controls
 
 
-@pytest.mark.parametrize("cls", list(EXPLORERS), ids=lambda c: c.__name__)
+def heavy_ones_slow(params):
+    """The parameters, those of the two explorers that train as they draw marked slow (pytest --all runs them)."""
+    return [pytest.param(*(p if isinstance(p, tuple) else (p,)), marks=pytest.mark.slow)
+            if (p[0] if isinstance(p, tuple) else p).__name__ in ("TrainingPlayground", "OptimizerRace") else p
+            for p in params]
+
+
+@pytest.mark.parametrize("cls", heavy_ones_slow(EXPLORERS), ids=lambda c: c.__name__)
 def test_every_control_updates_state_and_image(cls):
     e = cls()
     assert e.n_renders == 1 and e.image.value[:8] == b"\x89PNG\r\n\x1a\n"
@@ -155,7 +162,7 @@ def _pixels(png):
     return np.asarray(Image.open(io.BytesIO(png)))
 
 
-@pytest.mark.parametrize("cls, example", list(EXPLORERS.items()), ids=lambda c: getattr(c, "__name__", ""))
+@pytest.mark.parametrize("cls, example", heavy_ones_slow(EXPLORERS.items()), ids=lambda c: getattr(c, "__name__", ""))
 def test_each_control_alone_from_a_state_where_it_is_active(cls, example):
     """Every control is usable in the defaults or the registered example, and works there."""
     names = [n for n, _ in valued_controls(cls())]

@@ -27,7 +27,7 @@ from test_course import check_course, leaks
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = "e02_forward_and_backprop"
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.packaging]
 
 
 def _run(cmd, **kw):
