@@ -1,13 +1,11 @@
 """TrainingPlayground: TensorFlow Playground inside Jupyter, on nnlab's Trainer (``nnlab.playground``).
 
-Play trains as an asyncio task (a chunk of one epoch, a frame, then it yields), so Pause, the
-sliders and other cells keep working; ``run(steps)`` does the same synchronously for tests.
+Its parts apart by job: the settings and the drawing here, Play and the timing in ``player.py``, the export
+in ``export_tab.py``, the arithmetic of the picture in ``nnlab.playground``.
 """
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
 from dataclasses import replace
 
 import ipywidgets as widgets
@@ -23,8 +21,9 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .. import data, playground, training
 from ..words import number, plural
-from .base import OKABE_ITO, RENDER_LOCK, Explorer, Setting, ink_on
+from .base import OKABE_ITO, Explorer, Setting, ink_on
 from .export_tab import ExportsRuns
+from .player import PlaysRuns
 
 DATASETS = ("circle", "gauss", "xor", "moons", "spirals")
 FEATURES = dict(zip(("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"), data.FEATURES))
@@ -57,7 +56,7 @@ def _class_option(k):
     return (f"class {k} ({('orange', 'blue', 'green')[k]})", k)
 
 
-class TrainingPlayground(ExportsRuns, Explorer):
+class TrainingPlayground(PlaysRuns, ExportsRuns, Explorer):
     """Train a small network on 2-D data and watch it learn: every neuron, the decision region,
     the loss and accuracy, the confusion matrix. The whole setup (seed included) is ``state``:
     ``TrainingPlayground(**p.state)`` repeats the run step for step; ``to_pytorch()`` writes it as a
@@ -201,76 +200,6 @@ class TrainingPlayground(ExportsRuns, Explorer):
         """The keyboard path of a click: a point of the chosen class at (new point x1, new point x2)."""
         s = self._state
         self.set(points=s["points"] + [[s["add_x1"], s["add_x2"], s["add_class"]]])
-
-    # ----------------------------------------------------------------- training
-    def reset(self):
-        """Start the run again from its first step (same seed: the same run)."""
-        with RENDER_LOCK:
-            self._key = None
-            self.update()
-
-    def run(self, steps):
-        """Train ``steps`` batches now and draw one frame; returns how many were taken."""
-        with RENDER_LOCK:
-            t0, epoch = time.perf_counter(), self.trainer.epoch
-            taken = self.trainer.run(steps)
-            self._timed(time.perf_counter() - t0, epoch)
-            self.update()
-        return taken
-
-    def run_epoch(self):
-        """Train to the end of the current epoch and draw one frame; returns the iterations taken."""
-        with RENDER_LOCK:
-            t0, epoch = time.perf_counter(), self.trainer.epoch
-            taken = playground.run_for(self.trainer, 1)
-            self._timed(time.perf_counter() - t0, epoch)
-            self.update()
-        return taken
-
-    def _timed(self, seconds, epoch_before):
-        self._train_seconds += seconds
-        self._epochs_timed += self.trainer.epoch - epoch_before
-        if self._epochs_timed:
-            self.seconds_per_epoch = self._train_seconds / self._epochs_timed
-
-    def frame(self):
-        """One frame of Play: an epoch of training, then the picture (the caption only, not announced)."""
-        with RENDER_LOCK:
-            t0, epoch = time.perf_counter(), self.trainer.epoch
-            playground.run_for(self.trainer, 1)
-            self._timed(time.perf_counter() - t0, epoch)
-            self.result = self.compute(self.state)
-            self.draw(self.result)
-            self.image.value = self.render_png()
-            self.caption.value = f'<div class="nnlab-text">{self.describe()}</div>'
-            self.n_renders += 1
-            self.frames += 1
-
-    def play(self):
-        """Train and draw frames in an asyncio task until Pause (or until the run ends)."""
-        if self.playing:
-            return self._task
-        self.playing = True
-        self._refresh_buttons()
-        self._task = asyncio.run_coroutine_threadsafe(self._play(), _loop()) if _running() is None \
-            else _running().create_task(self._play())
-        return self._task
-
-    async def _play(self):
-        try:
-            while self.playing and not self.trainer.done:
-                self.frame()
-                await asyncio.sleep(0.001)    # yield: Pause, sliders and other cells run here
-        finally:
-            self.playing = False
-            with RENDER_LOCK:
-                self._refresh_buttons()
-                self.update()                 # the paused picture, described and announced
-
-    def pause(self):
-        """Stop playing after the current frame."""
-        self.playing = False
-        self._refresh_buttons()
 
     # ----------------------------------------------------------------- figure
     def setup(self, fig):
@@ -511,22 +440,3 @@ def _width_px(texts, size, dpi):
     """The widest of ``texts`` at ``size`` points, in pixels (measured from the font, without drawing)."""
     prop = FontProperties(size=size)
     return max(text_to_path.get_text_width_height_descent(t, prop, ismath=False)[0] for t in texts) * dpi / 72
-
-
-def _running():
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-_LOOP = []
-
-
-def _loop():
-    """A loop in a background thread, for Play called where no event loop runs (a plain script)."""
-    if not _LOOP:
-        loop = asyncio.new_event_loop()
-        threading.Thread(target=loop.run_forever, daemon=True).start()
-        _LOOP.append(loop)
-    return _LOOP[0]
