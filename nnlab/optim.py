@@ -13,7 +13,8 @@ so one update agrees with ``torch.optim`` to rounding (tested at 1e-12 in float6
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable
 
 import numpy as np
 

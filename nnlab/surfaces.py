@@ -6,7 +6,7 @@ Every surface works on points of shape (..., 2): ``f(P)`` has shape (...), ``gra
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

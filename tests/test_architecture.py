@@ -90,7 +90,7 @@ def test_the_rule_is_checked_on_real_imports():
     assert layer("check") == "checks" and layer("views.race") == "views" and layer("optim") == "models"
 
 
-LARGER = {"nn": 600}  # the reference MLP with its docstring of conventions: one idea, allowed to stay, not to grow
+LARGER = {}  # modules allowed over 500 lines (none: nn.py gave its activations and losses to functions.py)
 
 
 @pytest.mark.parametrize("name, path", list(modules()), ids=[n for n, _ in modules()])
@@ -121,5 +121,6 @@ def test_views_use_only_public_model_functions_and_the_one_cache(path):
 def test_the_view_rule_sees_model_calls():
     """The parser above finds the model modules a view imports and the attributes it reads."""
     tree = ast.parse((PACKAGE / "views" / "towers.py").read_text())
-    attrs = {(n.value.id, n.attr) for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
+    attrs = {(n.value.id, n.attr) for n in ast.walk(tree)
+             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
     assert ("approx", "compare") in attrs and ("approx", "check_interval") in attrs

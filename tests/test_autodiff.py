@@ -85,7 +85,8 @@ def test_forward_mode_equals_torch_jvp_and_reverse_equals_vjp(seed):
     assert dy == pytest.approx(float(jt), rel=1e-10, abs=1e-12)
     _, pullback = vjp(f, torch.tensor(xs))
     (g,) = pullback(torch.tensor(1.0))
-    np.testing.assert_allclose(ad.gradient(lambda *v: run(program, AD, v)[0], *xs)[1], g.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ad.gradient(lambda *v: run(program, AD, v)[0], *xs)[1], g.numpy(),
+                               rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(10))

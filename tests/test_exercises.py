@@ -47,6 +47,7 @@ def test_student_version_fails_every_check_cleanly(name):
 
 def test_strip_solutions_keeps_indentation_and_rejects_broken_markers():
     src = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n\nf(1)"
-    assert authoring.strip_solutions(src) == 'def f(x):\n    raise NotImplementedError("write your solution here")\n\nf(1)'
+    assert authoring.strip_solutions(src) == ('def f(x):\n    raise NotImplementedError("write your solution here")'
+                                              '\n\nf(1)')
     with pytest.raises(ValueError, match="without"):
         authoring.strip_solutions("### BEGIN SOLUTION\nx = 1")

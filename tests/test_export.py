@@ -69,7 +69,8 @@ def test_the_playgrounds_script_repeats_the_playgrounds_run(tmp_path):
     from nnlab.views.playground import TrainingPlayground
 
     p = TrainingPlayground(dataset="moons", n=150, layers=2, units1=6, units2=3, optimizer="momentum", lr=0.05,
-                           regularization="l2", dropout=0.1, points=[[0.0, 0.0, 1]], schedule="cosine (over 200 epochs)")
+                           regularization="l2", dropout=0.1, points=[[0.0, 0.0, 1]],
+                           schedule="cosine (over 200 epochs)")
     path = tmp_path / "playground_run.py"
     text = p.to_pytorch(epochs=4, path=path)
     assert path.read_text() == text

@@ -8,7 +8,8 @@ from nnlab.gradcheck import best_step, difference_quotient, error_against_h
 HS = np.logspace(-1, -12, 45)
 
 
-@pytest.mark.parametrize("kind, power, coefficient", [("forward", 1, -np.sin(1.0) / 2), ("central", 2, -np.cos(1.0) / 6)])
+@pytest.mark.parametrize("kind, power, coefficient",
+                         [("forward", 1, -np.sin(1.0) / 2), ("central", 2, -np.cos(1.0) / 6)])
 def test_the_truncation_error_is_the_taylor_term(kind, power, coefficient):
     """sin at x = 1: forward (f(x+h) - f(x))/h - f' ≈ f''/2 h; central ≈ f'''/6 h² (f'' = -sin, f''' = -cos)."""
     for h in (1e-2, 3e-3, 1e-3):

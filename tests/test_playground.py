@@ -3,15 +3,13 @@ numbers against independent oracles (torch autograd and forward passes, scikit-l
 and the asyncio Play loop driven in a test event loop."""
 import asyncio
 import json
-import math
 
-import ipywidgets as widgets
 import numpy as np
 import pytest
 import torch
 from sklearn.metrics import confusion_matrix
 
-from nnlab import data, playground
+from nnlab import playground
 from nnlab.views.playground import TrainingPlayground
 from nnlab.views.testing import is_active, other_value, valued_controls
 

@@ -137,6 +137,27 @@ def run_test_command(text, tmp_path):
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
 
 
+def run_tiers(text, tmp_path):
+    """Each line selects what the README says (collected, not run: the whole suite runs in .ci/run): the plain
+    pytest none of the four tiers and the rest of the suite, ``-m notebooks`` only notebook cells and the
+    exercises' runs, a named file with ``-k`` only its matching tests, in this process."""
+    plain, notebooks, named = text.splitlines()
+    picked = {}
+    for line in (plain, notebooks, named):
+        done = bash(line + " --collect-only -q -p no:cacheprovider", ROOT)
+        assert done.returncode == 0, done.stdout + done.stderr
+        picked[line] = [t for t in done.stdout.splitlines() if "::" in t]
+    everything = bash(plain + " --all --collect-only -q -p no:cacheprovider", ROOT).stdout
+    every = [t for t in everything.splitlines() if "::" in t]
+    tiered = set(every) - set(picked[plain])
+    assert {"tests/test_readme.py::test_block_markers_every_readme_command_has_a_test",
+            "tests/test_grading.py::test_fork_bomb_is_contained"} <= tiered
+    assert any(t.startswith("tests/test_nn.py::") for t in picked[plain])
+    assert "tests/test_lint.py::test_ruff_finds_nothing" in picked[plain]
+    assert picked[notebooks] and all(t.startswith(("notebooks/", "tests/test_exercises.py")) for t in picked[notebooks])
+    assert picked[named] and all(t.startswith("tests/test_views.py::") and "tower" in t.lower() for t in picked[named])
+
+
 def run_assign(text, tmp_path):
     out = authoring.EXERCISE_NOTEBOOKS / f"{EXERCISE}.ipynb"
     before = out.read_bytes()
@@ -256,7 +277,7 @@ def run_env(text, tmp_path):
     assert done.returncode == 0 and "Everything is ready." in done.stdout, done.stdout + done.stderr
 
 
-RUNNERS = {"start": run_start, "ci": run_ci, "test-command": run_test_command, "assign": run_assign,
+RUNNERS = {"start": run_start, "ci": run_ci, "test-command": run_test_command, "tiers": run_tiers, "assign": run_assign,
            "grade": run_grade, "otter": run_otter, "otter-notebook": run_otter_notebook, "using": run_using,
            "training": run_training,
            "build": run_build, "env": run_env, "course": run_course}

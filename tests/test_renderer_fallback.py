@@ -81,7 +81,7 @@ def test_a_fast_frame_unlike_matplotlibs_gives_the_public_path(recheck):
 
     real = render.Renderer._draw_blitted
     recheck.setattr(render.Renderer, "_draw_blitted", lambda self: None)  # the blitted line never drawn
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         why = fastpath.why_plain()
     assert why and "differs from matplotlib's" in why, why

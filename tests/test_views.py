@@ -290,7 +290,8 @@ def test_stepper_buttons_walk_the_recorded_run():
     assert w @ [x0, y0] + b == pytest.approx(0, abs=1e-9) and w @ [x1, y1] + b == pytest.approx(0, abs=1e-9)
     assert f"{res.mistakes} mistakes so far" in e.describe() and "converged" in e.describe()
     assert e.controls["position"].max == len(run) and e.play.max == len(run)
-    assert e.controls["step_button"].disabled and e.controls["next_mistake"].disabled and not e.controls["reset"].disabled
+    c = e.controls
+    assert c["step_button"].disabled and c["next_mistake"].disabled and not c["reset"].disabled
 
 
 def test_stepper_on_xor_says_it_is_not_separable():

@@ -3,8 +3,8 @@
 - ``harness``: calling a student's function under limits and recording plain outcomes; problem kinds;
 - ``wire``: the plain-data format between the grading sandbox and the grader;
 - ``registry``: ``Spec``, the registry ``CHECKS``, ``run_check`` and scoring (``CheckResult``);
-- one module per topic (``activations``, ``autodiff``, ``loops``, ``networks``, ``perceptron``, ``optimizers``, ``towers``,
-  ``gradients``): cases, a judge against an independent oracle, and the public check function.
+- one module per topic (``activations``, ``autodiff``, ``loops``, ``networks``, ``perceptron``, ``optimizers``,
+  ``towers``, ``gradients``): cases, a judge against an independent oracle, and the public check function.
 
 Students use ``from nnlab import check``, which gathers the public checks.
 """

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .harness import DEFAULT_TIME_LIMIT, FORBIDDEN, UNUSABLE, NOT_RUN, RAISED, Problem, StudentError, run_calls, shortcuts
+from .harness import (DEFAULT_TIME_LIMIT, FORBIDDEN, NOT_RUN, RAISED, UNUSABLE, Problem, StudentError, run_calls,
+                      shortcuts)
 
 
 class Mode:

@@ -195,7 +195,8 @@ class Explorer:
         defaults = self.defaults()
         unknown = sorted(set(state) - set(defaults))
         if unknown:
-            raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; expected some of {sorted(defaults)}")
+            raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; "
+                             f"expected some of {sorted(defaults)}")
         self._state = self.validate({**defaults, **state})
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         self.setup(self.fig)
@@ -296,7 +297,8 @@ class Explorer:
     def _set(self, **changes):
         unknown = sorted(set(changes) - set(self._state))
         if unknown:
-            raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; expected some of {sorted(self._state)}")
+            raise ValueError(f"{type(self).__name__}: unknown setting(s) {unknown}; "
+                             f"expected some of {sorted(self._state)}")
         new = self.validate({**self._state, **changes})
         if new == self._state and self.result is not None:
             return

@@ -18,8 +18,8 @@ Plain ipywidgets cannot set DOM attributes from Python, and three things need th
 
 ``Shell`` is an anywidget (a widget whose front end is the ES module below, no build step). It
 renders only the two visually hidden regions and dresses its nearest ``.nnlab-shelled``
-ancestor (``shelled(box)`` adds both), again whenever controls are added inside it. Without a front end (a saved notebook,
-a viewer without widgets) nothing is lost but these attributes.
+ancestor (``shelled(box)`` adds both), again whenever controls are added inside it. Without a front end (a saved
+notebook, a viewer without widgets) nothing is lost but these attributes.
 """
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ const PLAY_ICONS = [["fa-play", "play"], ["fa-pause", "pause"], ["fa-stop", "sto
 
 function labelOf(control) {
   // the visible description of the widget box the control sits in
-  const box = control.closest(".widget-inline-hbox, .widget-slider, .widget-dropdown, .widget-hslider, .widget-vslider");
+  const box = control.closest(
+    ".widget-inline-hbox, .widget-slider, .widget-dropdown, .widget-hslider, .widget-vslider");
   const label = box && box.querySelector(".widget-label");
   return label ? label.textContent.trim() : "";
 }
@@ -111,6 +112,10 @@ CSS = """
 /* ipywidgets gives HTML text the height of a control row: wrapped captions looked double-spaced */
 .nnlab-explorer .nnlab-caption .widget-html-content, .nnlab-explorer .nnlab-weights .widget-html-content {
   line-height: 1.4; }
+/* ipywidgets lays out ToggleButtons as a block: its label sat above its buttons, out of line with the row */
+.nnlab-explorer .widget-toggle-buttons.nnlab-ctl { display: flex; align-items: center; gap: 6px; }
+.nnlab-explorer .widget-toggle-buttons.nnlab-ctl > .widget-label { display: block; width: auto; flex: 0 0 auto; }
+.nnlab-explorer .widget-toggle-buttons.nnlab-ctl > div { display: flex; flex-wrap: wrap; }
 .nnlab-explorer .nnlab-busy { color: var(--jp-ui-font-color2, #555); font-style: italic; }
 .nnlab-sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
                  clip: rect(0 0 0 0); white-space: nowrap; border: 0; }

@@ -42,8 +42,8 @@ class GradientCheckExplorer(Explorer):
         for kind, _ in ((k[1], None) for k in KINDS):
             for dtype in DTYPES:
                 name = "one-sided" if kind == "forward" else "central"
-                (self.curves[kind, dtype],) = ax.loglog([], [], color=COLOURS[kind], ls="-" if dtype == "float64" else "--",
-                                                        lw=1.2, label=f"{name}, {dtype}")
+                (self.curves[kind, dtype],) = ax.loglog([], [], color=COLOURS[kind], lw=1.2, label=f"{name}, {dtype}",
+                                                        ls="-" if dtype == "float64" else "--")
         (self.now,) = ax.loglog([], [], "o", color=OKABE_ITO["black"], ms=7, label="your h", zorder=5)
         self.eps_lines = [ax.axvline(1, color="0.5", lw=0.8, ls=ls) for ls in (":", "-.")]
         ax.set(xlabel="step h", ylabel="|difference quotient − f′(x)|", xlim=(HS[0] * 2, HS[-1] / 2), ylim=(1e-17, 1e1))
@@ -80,9 +80,10 @@ class GradientCheckExplorer(Explorer):
         name = "one-sided" if s["kind"] == "forward" else "central"
         best = self.result.curves[s["kind"], s["dtype"]]
         h_best = gradcheck.best_step(HS, best)
+        root = 2 if s["kind"] == "forward" else 3
         return (f"{name} difference of {r.written} in {s['dtype']} with h = {s['h']:.1e}: error {r.err:.1e} "
-                f"(relative {r.rel:.1e}); this curve is lowest around h = {h_best:.1e}, near ε^(1/{2 if s['kind'] == 'forward' else 3}) = "
-                f"{r.eps ** (1 / (2 if s['kind'] == 'forward' else 3)):.1e}. Your curve is the bold one.")
+                f"(relative {r.rel:.1e}); this curve is lowest around h = {h_best:.1e}, near ε^(1/{root}) = "
+                f"{r.eps ** (1 / root):.1e}. Your curve is the bold one.")
 
 
 def _curve(function, kind, dtype):

@@ -82,12 +82,12 @@ class TrainingPlayground(PlaysRuns, ExportsRuns, Explorer):
         Setting("standardize", True, "standardise inputs", width="160px"),
         Setting("optimizer", "adam", "optimiser", options=("sgd", "momentum", "adam"), width="200px"),
         Setting("momentum", 0.9, "momentum ρ", low=0.0, high=0.99, step=0.01),
-        Setting("lr", 0.03, "learning rate", low=1e-4, high=1.0, step=0.05, log=True, readout=".2e"),
+        Setting("lr", 0.03, "learning rate", low=1e-4, high=1.0, step=0.05, log=True),
         Setting("schedule", "constant", "schedule", options=tuple(SCHEDULES), width="320px"),
         Setting("batch_size", 10, "batch size", low=1, high=100, integer=True),
         Setting("regularization", "none", "regularisation", options=(("none", "none"), ("L1", "l1"), ("L2", "l2")),
                 width="200px"),
-        Setting("reg_rate", 0.001, "its rate", low=1e-5, high=0.1, step=0.1, log=True, readout=".0e"),
+        Setting("reg_rate", 0.001, "its rate", low=1e-5, high=0.1, step=0.1, log=True),
         Setting("dropout", 0.0, "dropout rate", low=0.0, high=0.8, step=0.05),
         Setting("patience", 0, "stop after (epochs, 0 = never)", low=0, high=100, integer=True),
         Setting("add_class", 1, "new point's class", options=tuple(_class_option(k) for k in range(3)),
@@ -266,7 +266,8 @@ class TrainingPlayground(PlaysRuns, ExportsRuns, Explorer):
         self.ax_acc.set_yticks([0, 0.5, 1])
         self.confusion = self.ax_conf.imshow(np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, zorder=1)
         self.ax_conf.set(xlabel="predicted class", ylabel="true class")
-        self.conf_texts = [self.ax_conf.text(j, i, "", ha="center", va="center", fontsize=9) for i, j in np.ndindex(3, 3)]
+        self.conf_texts = [self.ax_conf.text(j, i, "", ha="center", va="center", fontsize=9)
+                           for i, j in np.ndindex(3, 3)]
         self.ax_conf.set_xticks(range(3))     # fixed ticks: the limits show two or three of them
         self.ax_conf.set_yticks(range(3))
         self.readout = fig.suptitle(" ", fontsize=10)
@@ -408,7 +409,8 @@ class TrainingPlayground(PlaysRuns, ExportsRuns, Explorer):
     def _settings_line(self):
         s = self._state
         opt = s["optimizer"] + (f" (ρ {s['momentum']:g})" if s["optimizer"] == "momentum" else "")
-        reg = "no regularisation" if s["regularization"] == "none" else f"{s['regularization'].upper()} {s['reg_rate']:.0e}"
+        reg = ("no regularisation" if s["regularization"] == "none"
+               else f"{s['regularization'].upper()} {s['reg_rate']:g}")
         stop = f"stop after {s['patience']} epochs without improvement" if s["patience"] else "no early stop"
         return (f"{opt}, learning rate {s['lr']:.3g}, {s['schedule'].split(' (')[0]} schedule, batch "
                 f"{s['batch_size']}, {reg}, dropout {s['dropout']:g}, {stop}")

@@ -117,7 +117,8 @@ class OptimizerRace(Explorer):
                              row("lr", "lr_adaptive", "rho"), row("beta1", "beta2", "noise"),
                              widgets.HBox([c["steps"], c["x0"], c["y0"],
                                            widgets.Label("(or click the contour plot)")],
-                                          layout={"flex_flow": "row wrap"}), widgets.HBox([c["frame"], widgets.Label("race:"), c["play"]]),
+                                          layout={"flex_flow": "row wrap"}),
+                             widgets.HBox([c["frame"], widgets.Label("race:"), c["play"]]),
                              self.image, self.caption])
 
     # ----------------------------------------------------------------- figure

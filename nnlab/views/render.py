@@ -133,7 +133,8 @@ class Renderer:
             own = self._title_auto.setdefault(ax, ax._autotitlepos)
             if own is not None and not own:
                 continue  # placed by the view
-            fixed = (ax.xaxis.get_ticks_position() in ("bottom", "default") and ax.xaxis.get_label_position() == "bottom"
+            fixed = (ax.xaxis.get_ticks_position() in ("bottom", "default")
+                     and ax.xaxis.get_label_position() == "bottom"
                      and not ax.child_axes and len(ax._twinned_axes.get_siblings(ax)) == 1
                      and len(self.fig._align_label_groups["title"].get_siblings(ax)) == 1
                      and not ax.yaxis.get_major_formatter().get_offset())

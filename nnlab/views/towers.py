@@ -170,8 +170,8 @@ class TowerExplorer(Explorer):
                 f"a ReLU spline with {plural(width, 'hidden unit')} ({plural(width, 'kink')})")
         if r.error.max < FLOOR:
             return f"{what} approximating {s['target']}: exact up to rounding (max error {r.error.max:.2g})."
-        return (f"{what} approximating {s['target']}: max error {r.error.max:.3g} at x = {number(r.error.where, '.3g')}, "
-                f"mean error {r.error.mean:.3g}.")
+        return (f"{what} approximating {s['target']}: max error {r.error.max:.3g} at x = "
+                f"{number(r.error.where, '.3g')}, mean error {r.error.mean:.3g}.")
 
 
 class TowerDesigner(Explorer):

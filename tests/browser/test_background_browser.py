@@ -17,7 +17,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 def test_training_curves_arrive_after_the_flow(page, lab):
     write_notebook(lab["root"], NAME, ["from nnlab.views import GradientFlowExplorer\n",
-                                       "g = GradientFlowExplorer(depth=100, width=192, activation='tanh', train=True)\ng"])
+                                       "g = GradientFlowExplorer(depth=100, width=192, activation='tanh', "
+                                       "train=True)\ng"])
     state = open_and_run(page, lab, NAME)
     assert not bad_outputs(state), bad_outputs(state)
     panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")

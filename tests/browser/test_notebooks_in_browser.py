@@ -7,6 +7,7 @@ CSS class ``nnlab-explorer``, its figure ``nnlab-figure`` and each control ``nnl
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -28,12 +29,14 @@ DISABLED_JS = """e => e.hasAttribute('disabled') || !!e.querySelector('[disabled
 
 
 def _slider_target(control):
+    cls = control.get_attribute("class") or ""
+    if "nnlab-log" in cls:  # a LogSlider (its range in data attributes): 30 % in from the far end, in log10
+        lo, hi = (math.log10(float(control.get_attribute(a))) for a in ("data-low", "data-high"))
+        now = math.log10(float(control.locator(".widget-readout").input_value()))
+        return f"{10 ** (lo + 0.3 * (hi - lo) if now > (lo + hi) / 2 else hi - 0.3 * (hi - lo)):.3g}"
     handle = control.locator(".noUi-handle").first
     lo, hi, now = (float(handle.get_attribute(a)) for a in ("aria-valuemin", "aria-valuemax", "aria-valuenow"))
     target = lo + 0.3 * (hi - lo) if now > (lo + hi) / 2 else hi - 0.3 * (hi - lo)
-    cls = control.get_attribute("class") or ""
-    if "nnlab-log" in cls:
-        return f"{10 ** target:.4g}"
     shown = control.locator(".widget-readout").first.inner_text().strip()
     if "." not in shown and "e" not in shown.lower():  # an integer slider shows no decimal point
         return str(round(target))
@@ -79,6 +82,20 @@ def _wait_for_new_image(page, image, before, shot, failure):
     except Exception as exc:
         page.screenshot(path=f"{shot}-fail.png")
         raise AssertionError(failure) from exc
+
+
+# Every shown control's label sits beside what it labels, on its line: its vertical centre inside the vertical
+# span of the control's own part (buttons, slider, box); a label above its buttons was out of line.
+LABELS_OUT_OF_LINE_JS = """controls => controls.flatMap(c => {
+  const label = c.querySelector(':scope > .widget-label');
+  const parts = [...c.children].filter(k => k !== label && k.getBoundingClientRect().height > 0);
+  if (!label || !label.textContent.trim() || !parts.length || !label.getBoundingClientRect().height) return [];
+  const l = label.getBoundingClientRect(), mid = (l.top + l.bottom) / 2;
+  const top = Math.min(...parts.map(k => k.getBoundingClientRect().top));
+  const bottom = Math.max(...parts.map(k => k.getBoundingClientRect().bottom));
+  const right = Math.min(...parts.map(k => k.getBoundingClientRect().left));
+  return mid >= top && mid <= bottom && l.right <= right + 1 ? [] : [label.textContent.trim()];
+})"""
 
 
 # where explorers take clicks, as fractions of the image: left of centre (the race's contour plot),
@@ -128,6 +145,8 @@ def test_notebook_runs_and_explorers_respond(page, lab, name):
         image = explorer.locator("img.nnlab-figure").first
         controls = explorer.locator(".nnlab-ctl")
         assert controls.count() > 0, f"explorer {e} has no controls"
+        misplaced = controls.evaluate_all(LABELS_OUT_OF_LINE_JS)
+        assert not misplaced, f"explorer {e}: labels not in line with their control: {misplaced}"
         for c in range(controls.count()):
             control = controls.nth(c)
             if control.evaluate(DISABLED_JS) or not control.is_visible():
