@@ -87,20 +87,38 @@ def test_deep_wide_training_says_computing_at_once():
     e = GradientFlowExplorer(depth=6, width=16)
     assert not e.slow(e.state) and not e.slow({**e.state, "train": True})  # small: no note
     assert e.slow({**e.state, "train": True, "depth": 100, "width": 256})
-    assert e.slow({**e.state, "train": False, "depth": 100, "width": 256})  # the flow alone takes 0.2-0.6 s
-    assert not e.slow({**e.state, "train": False, "depth": 50, "width": 64})   # a flow of 15 ms: no note
+    assert e.flow_is_slow({**e.state, "depth": 100, "width": 256})  # the flow alone takes 0.2-0.6 s: background
+    assert not e.flow_is_slow({**e.state, "depth": 50, "width": 64})   # a flow of 15 ms: in the frame
     assert not e.training_is_slow({**e.state, "train": False, "depth": 100, "width": 256})  # nothing trained
 
 
-def test_a_heavy_gradient_flow_says_computing_before_it_blocks():
-    """Issue 27: a new scale at depth 80 x width 205 held the kernel 220-390 ms with no "computing…"."""
-    from nnlab.views import GradientFlowExplorer
+def _pixels(png):
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
 
+
+def test_a_heavy_gradient_flow_is_computed_in_the_background_and_says_so(monkeypatch):
+    """Issue 27: a new scale at depth 80 x width 205 held the kernel 220-390 ms with no "computing…". Now the
+    frame comes at once, with empty gradient panels that say the flow is being computed (never the last
+    network's flow), and the flow's frame follows: what a fresh explorer draws, and what matplotlib draws."""
+    from nnlab.views import GradientFlowExplorer, base
+    from nnlab.views.testing import stock_pixels
+
+    monkeypatch.setattr(base.Explorer, "background", True)
     e = GradientFlowExplorer(depth=80, width=205)
+    e.settle(60)
     said = []
     e.caption.observe(lambda change: said.append(change["new"]), names="value")
     e.controls["scale"].value = 1.5
-    assert said and "computing" in said[0] and "computing" not in said[-1], said
+    assert e.result.flow is None and "computing its gradient flow in the background" in said[0], said
+    assert "computing the gradient flow" in e.verdict.get_text()
+    assert not len(e.l_w.get_xdata()) and not len(e.l_a.get_xdata())      # not the flow of scale 1
+    assert np.array_equal(_pixels(e.image.value), stock_pixels(e.fig))
+    e.settle(60)
+    assert e.result.flow is not None and "computing" not in said[-1], said
+    assert np.array_equal(_pixels(e.image.value), stock_pixels(e.fig))
+    monkeypatch.setattr(base.Explorer, "background", False)
+    fresh = GradientFlowExplorer(**e.state)     # drawn with e's axes positions (the layout engine's last digits)
+    assert np.array_equal(_pixels(e.image.value), _pixels(fresh.render_like(e)))
 
 
 def _luminance(rgb):

@@ -17,7 +17,8 @@ TRAIN_STEPS = 150
 TRAIN_BUDGET = 3e9  # multiply-adds per curve (about a second here); big networks get fewer steps
 # the training panel's top, as a multiple of the highest loss: the legend sits in the room above the curves
 HEADROOM = 1.5
-# a gradient flow (one forward and backward pass) that costs more multiply-adds than this says "computing…" first
+# a gradient flow (one forward and backward pass) that costs more multiply-adds than this is computed in the
+# background (``later``): the frame comes at once, with empty gradient panels that say so
 FLOW_BUDGET = TRAIN_BUDGET / 4
 # the highest loss the training panel shows (chance is ln 2 = 0.69): a diverging run leaves through the top
 LOSS_TOP = 10.0
@@ -97,9 +98,24 @@ class GradientFlowExplorer(Explorer):
         fig.legend(handles=[self.l_w, self.l_a], loc="outside lower center", ncol=2, fontsize=9, frameon=False)
 
     def slow(self, state):
-        """Say "computing…" before the frame: for a big network's training (``training_is_slow``), and for a
-        gradient flow that costs more than FLOW_BUDGET (a quarter of a second or more: depth 80 x width 205)."""
-        return self.training_is_slow(state) or step_cost(state["depth"], state["width"], state["batch"]) > FLOW_BUDGET
+        """Say "computing…" before the frame: for a big network's training (``training_is_slow``)."""
+        return self.training_is_slow(state)
+
+    @staticmethod
+    def flow_is_slow(state):
+        """A gradient flow that costs more than FLOW_BUDGET (a quarter of a second or more: depth 80 x width 205):
+        computed in the background (``later``)."""
+        return step_cost(state["depth"], state["width"], state["batch"]) > FLOW_BUDGET
+
+    @staticmethod
+    def _flow_args(s):
+        """``memo``'s key for the gradient flow of the network in state ``s``."""
+        return ((gradflow.gradient_flow, s["depth"], s["width"], s["activation"], s["init"], s["scale"], s["residual"]),
+                (("batch", s["batch"]), ("seed", s["seed"])))
+
+    def _flow(self, s):
+        args, kw = self._flow_args(s)
+        return memo(*args, **dict(kw))
 
     def training_is_slow(self, state):
         """Training that needs more than a third of the budget (about a third of a second): trained in the
@@ -129,8 +145,13 @@ class GradientFlowExplorer(Explorer):
         return memo(*args, **dict(kw))
 
     def later(self, state):
-        """Training a big network (``slow``) takes a second or more: the flow is shown first, then this
-        network's curve, then the reference's (one job each; the explorer draws after each)."""
+        """A big network's flow (``flow_is_slow``) comes first; training a big network (``slow``) takes a second
+        or more: this network's curve, then the reference's (one job each; the explorer draws after each)."""
+        if self.flow_is_slow(state) and self._flow_args(state) not in self._done:
+            def flow():
+                self._flow(state)
+                self._done.add(self._flow_args(state))
+            return flow
         if not state["train"] or not self.training_is_slow(state):
             return None
         todo = [s for s in self._networks(state) if self._curve_args(s) not in self._done]
@@ -143,8 +164,9 @@ class GradientFlowExplorer(Explorer):
         return train
 
     def compute(self, s):
-        flow = memo(gradflow.gradient_flow, s["depth"], s["width"], s["activation"], s["init"], s["scale"],
-                    s["residual"], batch=s["batch"], seed=s["seed"])
+        if self.flow_is_slow(s) and self._flow_args(s) not in self._done:   # it comes from ``later``
+            return SimpleNamespace(flow=None, curves=None, training=bool(s["train"]))
+        flow = self._flow(s)
         curves = None
         if s["train"]:  # a big network's curves come from ``later`` (None until then)
             big = self.training_is_slow(s)
@@ -153,7 +175,19 @@ class GradientFlowExplorer(Explorer):
         return SimpleNamespace(flow=flow, curves=curves, training=curves is not None and None in curves)
 
     def draw(self, r):
-        f = r.flow
+        if r.flow is None:  # empty gradient panels until the flow comes: never the last network's flow
+            for line in (self.l_w, self.l_a):
+                if len(line.get_xdata()):
+                    line.set_data([], [])
+            self.heat.set_data(np.full((1, 1), np.nan))
+            s = self._state
+            self.verdict.set_text(f"computing the gradient flow of {plural(s['depth'], 'layer')} × {s['width']} "
+                                  "units in the background…")
+        else:
+            self._draw_flow(r.flow)
+        self._draw_training(r)
+
+    def _draw_flow(self, f):
         layers = np.arange(1, len(f.grad_W) + 1)
         gw = np.where(np.isfinite(f.grad_W) & (f.grad_W > 0), f.grad_W, np.nan)
         ga = np.where(np.isfinite(f.grad_A) & (f.grad_A > 0), f.grad_A, np.nan)
@@ -172,6 +206,9 @@ class GradientFlowExplorer(Explorer):
         self.heat.set_clim(0, max(H.max(), 1e-12))
         self.ax_h.set_xlim(f.bin_edges[0], f.bin_edges[-1])
         self.ax_h.set_ylim(0.5, len(layers) + 0.5)
+        self.verdict.set_text(f.headline())
+
+    def _draw_training(self, r):
         mine, ref = r.curves or (None, None)
         if mine is None:
             self.hint.set_text(TRAINING if r.training else HINT)
@@ -197,12 +234,13 @@ class GradientFlowExplorer(Explorer):
                 self.ax_t.legend(fontsize=9, loc="upper right", ncol=1, framealpha=0.9)
             label = self.ax_t.get_legend().get_texts()[1]
             label.set_text(REF_LABEL if ref else f"{REF_LABEL}: training…")
-        self.verdict.set_text(f.headline())
 
     def describe(self):
         s, f = self._state, self.result.flow
         net = (f"{plural(s['depth'], 'residual block' if s['residual'] else 'layer')} of "
                f"{plural(s['width'], s['activation'] + ' unit')}, {s['init']} init x{s['scale']:g}")
+        if f is None:
+            return f"{net}: computing its gradient flow in the background; the picture follows."
         text = f"{net}: {f.verdict()}"
         if s["activation"] == "relu":
             text += f"; {100 * np.nanmean(f.dead):.0f}% of units dead on this batch"
