@@ -13,9 +13,10 @@ An explorer is
   under the figure, is the figure's alt text and is announced to screen readers (``frontend.Shell``,
   which also keeps keystrokes typed on the controls away from the notebook's shortcuts);
 - optionally **work done later**: what would hold a frame up for a second or more (training two
-  deep networks) is returned by ``later(state)``, one step at a time; it runs in one background
-  thread after the frame is shown, and the explorer then draws again (if the state is still the
-  same) with what it made, and asks for the next step. The controls keep working meanwhile.
+  deep networks) is returned by ``later(state)``, one step at a time; it runs in the background after
+  the frame is shown (``background.py``: one worker thread, results applied on the kernel's event loop),
+  and the explorer then draws again (if the state is still the same) with what it made, and asks for the
+  next step. The controls keep working meanwhile.
 - optionally **clicks**: a view that overrides ``on_click(ax, x, y)`` turns a click on the figure
   (at data point x, y of axes ``ax``) into state changes; the image reports clicks through
   ipyevents, and ``click(px, py)`` does the same from code. Every click has a control as well,
@@ -40,8 +41,6 @@ with ``dataclasses.replace``, so its label, range and step are still written in 
 from __future__ import annotations
 
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -49,19 +48,14 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from . import background
+from .background import RENDER_LOCK
 from .figure import Described
 from .frontend import shelled
 from .logslider import LogSlider
 from .setting import Setting, slider  # noqa: F401  (views declare their settings through base)
 from .fastpath import make_renderer
 
-# One lock for every explorer: ipykernel 7 may run widget callbacks on more than one thread,
-# and matplotlib's Agg/FreeType rendering is not thread-safe (concurrent renders corrupted
-# glyphs and crashed the kernel in the browser tests). Re-entrant, because a change can set
-# other controls, whose callbacks run in the same thread.
-RENDER_LOCK = threading.RLock()
-# The one thread in which every explorer's ``later`` work runs, one job after the other.
-LATER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlab-later")
 
 # Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -174,7 +168,7 @@ class Explorer:
         arguments, or None. It runs in the background after the frame is shown (``compute`` draws
         without it, saying it is coming); then the explorer updates again, and ``compute`` finds
         what the work made (through ``memo``), and ``later`` is asked again: work in steps (each
-        shown when done) is one step per call. Its future is ``self.pending``; ``settle`` waits for all."""
+        shown when done) is one step per call. Its job is ``self.pending``; ``settle`` waits for all."""
         return None
 
     def settle(self, timeout=None) -> None:
@@ -353,20 +347,16 @@ class Explorer:
             self.shell.description = text
         self.n_renders += 1
         if work is not None:
-            self.pending = LATER.submit(self._do_later, work, self.state)
+            state = self.state
+            self.pending = background.submit(lambda: self._state == state and work(),
+                                             lambda done: self._after_later(state, done))
 
-    def _do_later(self, work, state):
-        if self._state != state:
-            return  # the student moved on before it started: the new state asked for its own
-        try:
-            work()
-        except Exception as exc:  # a background failure is said in the caption, never lost
-            with RENDER_LOCK:
-                self._report("work in the background", state, exc)
-            return
-        with RENDER_LOCK:
-            if self._state == state:
-                self._update()
+    def _after_later(self, state, done):
+        """On the event loop, when ``later``'s work is done: its frame, if the student is still there."""
+        if done.exception() is not None:  # a background failure is said in the caption, never lost
+            self._report("work in the background", state, done.exception())
+        elif self._state == state:
+            self._update()
 
     def render_png(self) -> bytes:
         """The figure as it is now, as PNG (see ``render.Renderer``)."""

@@ -1,17 +1,17 @@
 """The playground's player: Play, Pause, a step and an epoch, and how long an epoch takes.
 
-Play trains as an asyncio task on the kernel's event loop (an epoch, a frame, then it yields), so Pause, the
-sliders and other cells keep working; where no loop runs (a plain script) the task gets a loop of its own in
-a background thread. ``run(steps)`` and ``run_epoch()`` do the same synchronously, for code and tests.
+Play trains as a task on the kernel's event loop (an epoch, a frame, then it yields), so Pause, the sliders and
+other cells keep working; where no loop runs (a plain script) on nnlab's own (``background.start``).
+``run(steps)`` and ``run_epoch()`` do the same synchronously, for code and tests.
 """
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
 from .. import playground
-from .base import RENDER_LOCK
+from . import background
+from .background import RENDER_LOCK
 
 
 class PlaysRuns:
@@ -63,8 +63,7 @@ class PlaysRuns:
             return self._task
         self.playing = True
         self._refresh_buttons()
-        self._task = asyncio.run_coroutine_threadsafe(self._play(), _loop()) if _running() is None \
-            else _running().create_task(self._play())
+        self._task = background.start(self._play())
         return self._task
 
     async def _play(self):
@@ -82,22 +81,3 @@ class PlaysRuns:
         """Stop playing after the current frame."""
         self.playing = False
         self._refresh_buttons()
-
-
-def _running():
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-_LOOP = []
-
-
-def _loop():
-    """A loop in a background thread, for Play called where no event loop runs (a plain script)."""
-    if not _LOOP:
-        loop = asyncio.new_event_loop()
-        threading.Thread(target=loop.run_forever, daemon=True).start()
-        _LOOP.append(loop)
-    return _LOOP[0]

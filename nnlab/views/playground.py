@@ -5,7 +5,6 @@ in ``export_tab.py``, the arithmetic of the picture in ``nnlab.playground``.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
 import ipywidgets as widgets
@@ -21,6 +20,7 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .. import data, playground, training
 from ..words import number, plural
+from . import background
 from .base import OKABE_ITO, Explorer, Setting, ink_on
 from .export_tab import ExportsRuns
 from .player import PlaysRuns
@@ -205,9 +205,8 @@ class TrainingPlayground(PlaysRuns, ExportsRuns, Explorer):
     def setup(self, fig):
         self.trainer, self._key, self.playing, self._task, self.frames = None, None, False, None, 0
         self.seconds_per_epoch, self._train_seconds, self._epochs_timed = None, 0.0, 0
-        if not _WARMING:
-            _WARMING.append(threading.Thread(target=playground.warm_up, daemon=True))
-            _WARMING[0].start()
+        if not _WARMING:   # compiled in the background while the student reads the first picture
+            _WARMING.append(background.submit(playground.warm_up))
         # the network gets the widest cell: 8 columns of 8 tiles must stay readable (``playground.fit``)
         gs = fig.add_gridspec(3, 3, width_ratios=[1.95, 1.35, 1.0])
         self.ax_net = fig.add_subplot(gs[:, 0])

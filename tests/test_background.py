@@ -1,0 +1,118 @@
+"""The explorers' one background mechanism (nnlab/views/background.py), run the way a kernel runs it: cells and
+control handlers on an asyncio event loop, ``later`` work in the worker thread, its frame applied on that loop;
+Play a task on the same loop. The rest of the suite draws with the background off (tests/conftest.py)."""
+import asyncio
+import threading
+
+import pytest
+
+from nnlab.views import GradientFlowExplorer, TrainingPlayground, background, base
+
+HEAVY = {"depth": 80, "width": 205}   # a flow of about a second of work: computed in the background
+
+
+@pytest.fixture
+def background_on(monkeypatch):
+    monkeypatch.setattr(base.Explorer, "background", True)
+
+
+def _threads_of_frames(explorer):
+    """The names of the threads each new frame (a new image) was made in."""
+    seen = []
+    explorer.image.observe(lambda change: seen.append(threading.current_thread().name), names="value")
+    return seen
+
+
+async def _until(predicate, seconds=60):
+    """Yield to the loop (as a kernel does between messages) until ``predicate()``."""
+    for _ in range(int(seconds / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def test_later_work_is_applied_on_the_kernels_loop_and_never_blocks_it(background_on):
+    async def kernel():
+        loop_thread = threading.current_thread().name
+        e = GradientFlowExplorer(**HEAVY)
+        frames = _threads_of_frames(e)
+        assert e.result.flow is None and not e.pending.done()     # the first frame at once, saying it comes
+        ticks = 0
+        while not e.pending.done():                               # the loop runs other things meanwhile
+            ticks += 1
+            await asyncio.sleep(0.005)
+        assert ticks > 5 and e.result.flow is not None
+        assert frames and set(frames) == {loop_thread}, frames   # the flow's frame: drawn on the loop's thread
+        e.controls["scale"].value = 2.0                           # a handler on the loop: a frame at once again
+        assert e.result.flow is None
+        await _until(lambda: e.pending.done())
+        assert e.result.flow is not None and set(frames) == {loop_thread}
+
+    asyncio.run(kernel())
+
+
+def test_settle_in_a_cell_does_not_wait_for_itself(background_on):
+    """A cell that calls ``settle()`` runs on the kernel's loop, which applies the result: it must not wait
+    for the loop it is holding up."""
+    async def cell():
+        e = GradientFlowExplorer(**HEAVY)
+        e.settle(60)
+        assert e.result.flow is not None and "computing" not in e.caption.value
+
+    asyncio.run(cell())
+
+
+def test_a_script_without_a_loop_gets_nnlabs_own(background_on):
+    e = GradientFlowExplorer(**HEAVY)
+    frames = _threads_of_frames(e)
+    e.settle(60)
+    assert e.result.flow is not None and frames == ["nnlab-loop"], frames
+    assert background.own_loop().is_running()
+
+
+def test_work_for_a_state_left_behind_is_skipped_and_a_failure_is_said(background_on, monkeypatch):
+    async def kernel():
+        e = GradientFlowExplorer(**HEAVY)
+        e.controls["depth"].value = 85         # moved on before the first flow started or was applied
+        await _until(lambda: e.pending.done())
+        assert e.result.flow is not None and len(e.result.flow.grad_W) == 85
+
+        def broken():
+            raise RuntimeError("out of memory in the background")
+        monkeypatch.setattr(GradientFlowExplorer, "later", lambda self, state: broken if state["depth"] == 90
+                            else None)
+        e.controls["depth"].value = 90
+        await _until(lambda: e.pending.done())
+        assert "out of memory in the background" in e.caption.value + " ".join(map(str, e.errors))
+
+    asyncio.run(kernel())
+
+
+def test_play_is_a_task_on_the_kernels_loop_and_pause_stops_it():
+    async def kernel():
+        p = TrainingPlayground(n=200)
+        task = p.play()
+        assert isinstance(task, asyncio.Task)
+        await _until(lambda: p.frames >= 3)
+        p.pause()
+        await asyncio.wait_for(task, 30)
+        frames = p.frames
+        await asyncio.sleep(0.1)
+        assert p.frames == frames and not p.playing
+        assert p.controls["pause"].disabled and not p.controls["play"].disabled
+
+    asyncio.run(kernel())
+
+
+def test_play_in_a_script_runs_on_nnlabs_own_loop():
+    p = TrainingPlayground(n=200)
+    task = p.play()
+    assert not isinstance(task, asyncio.Task)
+    for _ in range(3000):
+        if p.frames >= 2:
+            break
+        threading.Event().wait(0.01)
+    p.pause()
+    task.result(timeout=30)
+    assert p.frames >= 2 and not p.playing
