@@ -1,8 +1,8 @@
 """The update rules of ``nnlab.optim`` compiled with numba, shared by the compiled loops (the optimiser
 race in ``_race_kernel`` and mini-batch training in ``_training_kernel``).
 
-Each update repeats the NumPy expression of ``nnlab.optim`` operation by operation (same order, same
-rounding), so compiled paths agree with the NumPy ones (``tests/test_surfaces.py``,
+Each update applies the rule of ``nnlab.optim_rules`` to every entry, the rule ``nnlab.optim`` applies to
+whole arrays: written once, so compiled paths agree with the NumPy ones (``tests/test_surfaces.py``,
 ``tests/test_training.py``). Compiled code takes numbers, not names: each rule (``Optimizer.rule``) has an
 integer id, and an optimiser's hyper-parameters travel as one row of floats in the order of ``HYPER``
 (flags as 0 or 1), which its update unpacks into named locals. Every update works in place on p and g, the
@@ -11,7 +11,7 @@ flat arrays shaped like p (an unused state array may be empty).
 """
 from __future__ import annotations
 
-import math
+from . import optim_rules as rules
 
 try:
     import numba
@@ -52,80 +52,55 @@ def row(opt, lr=None):
 
 @_update
 def _sgd(p, g, t, hyper, momentum_buffer):
-    """optim.sgd: d = g + weight_decay p;  buf = momentum buf + (1 - dampening) d (buf = d at t = 1);
-    d = d + momentum buf if nesterov else buf;  p = p - lr d."""
     lr, momentum, dampening, weight_decay, nesterov = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
     for j in range(p.shape[0]):
-        d = g[j] + weight_decay * p[j] if weight_decay != 0 else g[j]
+        p[j], momentum_buffer_j = rules.sgd(p[j], g[j], momentum_buffer[j] if momentum != 0 else 0.0, t == 1, lr,
+                                            momentum, dampening, weight_decay, nesterov)
         if momentum != 0:
-            momentum_buffer[j] = d if t == 1 else momentum_buffer[j] * momentum + (1 - dampening) * d
-            d = d + momentum * momentum_buffer[j] if nesterov != 0 else momentum_buffer[j]
-        p[j] = p[j] - lr * d
+            momentum_buffer[j] = momentum_buffer_j
 
 
 @_update
 def _heavy_ball(p, g, t, hyper, previous):
-    """optim.heavy_ball: p_next = p - lr g + eta (p - p_previous), p_previous = p at t = 1."""
     lr, eta = hyper[0], hyper[1]
     for j in range(p.shape[0]):
-        pj = p[j]
-        q = pj if t == 1 else previous[j]
-        previous[j] = pj
-        p[j] = pj - lr * g[j] + eta * (pj - q)
+        p[j], previous[j] = rules.heavy_ball(p[j], g[j], previous[j], t == 1, lr, eta)
 
 
 @_update
 def _adagrad(p, g, t, hyper, state_sum):
-    """optim.adagrad: sum = sum + d^2 (from initial_accumulator_value), d = g + weight_decay p;
-    p = p - lr_t d / (sqrt(sum) + eps),  lr_t = lr / (1 + (t - 1) lr_decay)."""
     lr, lr_decay, weight_decay, initial_accumulator_value, eps = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
     if t == 1:
         state_sum[:] = initial_accumulator_value
-    clr = lr / (1 + (t - 1) * lr_decay)
+    rate = rules.adagrad_rate(lr, t, lr_decay)
     for j in range(p.shape[0]):
-        d = g[j] + weight_decay * p[j] if weight_decay != 0 else g[j]
-        state_sum[j] = state_sum[j] + d * d
-        p[j] = p[j] - clr * (d / (math.sqrt(state_sum[j]) + eps))
+        p[j], state_sum[j] = rules.adagrad(p[j], g[j], state_sum[j], rate, weight_decay, eps)
 
 
 @_update
 def _rmsprop(p, g, t, hyper, square_avg, momentum_buffer, grad_avg):
-    """optim.rmsprop: sq = alpha sq + (1 - alpha) d^2;  avg = sqrt(sq) + eps (centred: sqrt(sq - ga^2) + eps,
-    ga the running mean of d);  p = p - lr d / avg, or through buf = momentum buf + d / avg."""
     lr, alpha, eps, weight_decay, momentum, centered = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4], hyper[5]
     for j in range(p.shape[0]):
-        d = g[j] + weight_decay * p[j] if weight_decay != 0 else g[j]
-        square_avg[j] = square_avg[j] * alpha + (1 - alpha) * d * d
-        if centered != 0:
-            grad_avg[j] = grad_avg[j] + (d - grad_avg[j]) * (1 - alpha)
-            avg = math.sqrt(square_avg[j] - grad_avg[j] * grad_avg[j]) + eps
-        else:
-            avg = math.sqrt(square_avg[j]) + eps
+        p[j], square_avg[j], buf, ga = rules.rmsprop(
+            p[j], g[j], square_avg[j], momentum_buffer[j] if momentum != 0 else 0.0,
+            grad_avg[j] if centered != 0 else 0.0, lr, alpha, eps, weight_decay, momentum, centered)
         if momentum != 0:
-            momentum_buffer[j] = momentum_buffer[j] * momentum + d / avg
-            p[j] = p[j] - lr * momentum_buffer[j]
-        else:
-            p[j] = p[j] - lr * (d / avg)
+            momentum_buffer[j] = buf
+        if centered != 0:
+            grad_avg[j] = ga
 
 
 @_update
 def _adam(p, g, t, hyper, exp_avg, exp_avg_sq, max_exp_avg_sq):
-    """optim.adam: m = b1 m + (1 - b1) d;  v = b2 v + (1 - b2) d^2 (v_max = max(v_max, v) with amsgrad);
-    p = p - lr/(1 - b1^t) * m / (sqrt(v)/sqrt(1 - b2^t) + eps), without the (1 - b^t) if not bias_correction."""
     lr, beta1, beta2, eps, weight_decay, amsgrad, bias_correction = (hyper[0], hyper[1], hyper[2], hyper[3],
                                                                       hyper[4], hyper[5], hyper[6])
-    bc1 = 1 - beta1 ** float(t) if bias_correction != 0 else 1.0
-    bc2_sqrt = math.sqrt(1 - beta2 ** float(t)) if bias_correction != 0 else 1.0
+    bc1, bc2_sqrt = rules.adam_corrections(t, beta1, beta2, bias_correction)
     for j in range(p.shape[0]):
-        d = g[j] + weight_decay * p[j] if weight_decay != 0 else g[j]
-        exp_avg[j] = exp_avg[j] + (d - exp_avg[j]) * (1 - beta1)
-        exp_avg_sq[j] = exp_avg_sq[j] * beta2 + (1 - beta2) * d * d
+        p[j], exp_avg[j], exp_avg_sq[j], vmax = rules.adam(
+            p[j], g[j], exp_avg[j], exp_avg_sq[j], max_exp_avg_sq[j] if amsgrad != 0 else 0.0, lr, beta1, beta2,
+            eps, weight_decay, amsgrad, bc1, bc2_sqrt)
         if amsgrad != 0:
-            max_exp_avg_sq[j] = max(max_exp_avg_sq[j], exp_avg_sq[j])
-            denom = math.sqrt(max_exp_avg_sq[j]) / bc2_sqrt + eps
-        else:
-            denom = math.sqrt(exp_avg_sq[j]) / bc2_sqrt + eps
-        p[j] = p[j] - (lr / bc1) * (exp_avg[j] / denom)
+            max_exp_avg_sq[j] = vmax
 
 
 @_update

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _validate as check_arg
+from . import optim_rules as rules
 
 
 class Optimizer(NamedTuple):
@@ -124,17 +125,13 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
     def update(grads, state, params):
         g, p, single = _pairs(grads, params)
         rate = _lr(lr, state.step)
+        first = state.momentum_buffer is None
         new_p, bufs = [], []
         for i, (gi, pi) in enumerate(zip(g, p)):
-            d = gi + weight_decay * pi if weight_decay else gi
-            if momentum:
-                if state.momentum_buffer is None:
-                    buf = d.copy()
-                else:
-                    buf = state.momentum_buffer[i] * momentum + (1 - dampening) * d
-                bufs.append(buf)
-                d = d + momentum * buf if nesterov else buf
-            new_p.append(pi - rate * d)
+            pi, buf = rules.sgd(pi, gi, None if first else state.momentum_buffer[i], first, rate, momentum, dampening,
+                                weight_decay, nesterov)
+            new_p.append(pi)
+            bufs.append(np.array(buf, copy=True) if first and momentum else buf)  # never the caller's gradient
         return _out(new_p, single), SGDState(state.step + 1, bufs if momentum else None)
 
     return Optimizer("SGD (Nesterov)" if nesterov else "SGD + momentum" if momentum else "SGD", init, update,
@@ -154,8 +151,9 @@ def heavy_ball(lr=1e-3, eta=0.9):
     def update(grads, state, params):
         g, p, single = _pairs(grads, params)
         rate = _lr(lr, state.step)
-        prev = state.previous if state.previous is not None else p
-        new_p = [pi - rate * gi + eta * (pi - qi) for gi, pi, qi in zip(g, p, prev)]
+        first = state.previous is None
+        new_p = [rules.heavy_ball(pi, gi, qi, first, rate, eta)[0]
+                 for gi, pi, qi in zip(g, p, p if first else state.previous)]
         return _out(new_p, single), HeavyBallState(state.step + 1, [pi.copy() for pi in p])
 
     return Optimizer("heavy ball", init, update, dict(lr=lr, eta=eta), "heavy_ball")
@@ -180,13 +178,12 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
     def update(grads, state, params):
         g, p, single = _pairs(grads, params)
         t = state.step + 1
-        clr = _lr(lr, state.step) / (1 + (t - 1) * lr_decay)
+        rate = rules.adagrad_rate(_lr(lr, state.step), t, lr_decay)
         new_p, sums = [], []
         for gi, pi, si in zip(g, p, state.sum):
-            d = gi + weight_decay * pi if weight_decay else gi
-            s = si + d * d
-            sums.append(s)
-            new_p.append(pi - clr * (d / (np.sqrt(s) + eps)))
+            pi, si = rules.adagrad(pi, gi, si, rate, weight_decay, eps)
+            new_p.append(pi)
+            sums.append(si)
         return _out(new_p, single), AdagradState(t, sums)
 
     return Optimizer("AdaGrad", init, update, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
@@ -216,21 +213,13 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
         rate = _lr(lr, state.step)
         new_p, sqs, bufs, gavgs = [], [], [], []
         for i, (gi, pi) in enumerate(zip(g, p)):
-            d = gi + weight_decay * pi if weight_decay else gi
-            sq = state.square_avg[i] * alpha + (1 - alpha) * d * d
+            pi, sq, buf, ga = rules.rmsprop(pi, gi, state.square_avg[i], state.momentum_buffer[i] if momentum else 0.0,
+                                            state.grad_avg[i] if centered else 0.0, rate, alpha, eps, weight_decay,
+                                            momentum, centered)
+            new_p.append(pi)
             sqs.append(sq)
-            if centered:
-                ga = state.grad_avg[i] + (d - state.grad_avg[i]) * (1 - alpha)   # torch's lerp
-                gavgs.append(ga)
-                avg = np.sqrt(sq - ga * ga) + eps
-            else:
-                avg = np.sqrt(sq) + eps
-            if momentum:
-                buf = state.momentum_buffer[i] * momentum + d / avg
-                bufs.append(buf)
-                new_p.append(pi - rate * buf)
-            else:
-                new_p.append(pi - rate * (d / avg))
+            bufs.append(buf)
+            gavgs.append(ga)
         return _out(new_p, single), RMSpropState(state.step + 1, sqs, bufs if momentum else None,
                                                  gavgs if centered else None)
 
@@ -266,22 +255,16 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
         g, p, single = _pairs(grads, params)
         t = state.step + 1
         rate = _lr(lr, state.step)
-        bc1 = 1 - b1**t if bias_correction else 1.0
-        bc2_sqrt = np.sqrt(1 - b2**t) if bias_correction else 1.0
+        bc1, bc2_sqrt = rules.adam_corrections(t, b1, b2, bias_correction)
         new_p, ms, vs, maxes = [], [], [], []
         for i, (gi, pi) in enumerate(zip(g, p)):
-            d = gi + weight_decay * pi if weight_decay else gi
-            m = state.exp_avg[i] + (d - state.exp_avg[i]) * (1 - b1)      # torch's lerp
-            s = state.exp_avg_sq[i] * b2 + (1 - b2) * d * d
+            pi, m, v, mx = rules.adam(pi, gi, state.exp_avg[i], state.exp_avg_sq[i],
+                                      state.max_exp_avg_sq[i] if amsgrad else 0.0, rate, b1, b2, eps, weight_decay,
+                                      amsgrad, bc1, bc2_sqrt)
+            new_p.append(pi)
             ms.append(m)
-            vs.append(s)
-            if amsgrad:
-                mx = np.maximum(state.max_exp_avg_sq[i], s)
-                maxes.append(mx)
-                denom = np.sqrt(mx) / bc2_sqrt + eps
-            else:
-                denom = np.sqrt(s) / bc2_sqrt + eps
-            new_p.append(pi - (rate / bc1) * (m / denom))
+            vs.append(v)
+            maxes.append(mx)
         return _out(new_p, single), AdamState(t, ms, vs, maxes if amsgrad else None)
 
     return Optimizer("Adam" if bias_correction else "Adam without bias correction", init, update,
