@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _validate as check_arg
 from . import training
+from .axes import round_up
 
 EXTENT = (-3.0, 3.0)
 
@@ -281,17 +282,11 @@ def boundary(probs, extent):
     return np.concatenate(out)
 
 
-def nice(x):
-    """The smallest of 1, 2, 5 times a power of ten that is >= x (x > 0)."""
-    p = 10.0 ** np.floor(np.log10(x))
-    return float(next(m * p for m in (1, 2, 5, 10) if m * p >= x * (1 - 1e-12)))
-
-
 def curve_bounds(epochs, *losses):
     """Axis ends for the curves that change seldom: epochs up to a nice number (at least 10), losses up
     to a nice number above the largest finite loss."""
     top = max([float(np.nanmax(v)) for v in losses if np.any(np.isfinite(v))] + [1e-3])
-    return max(10.0, nice(max(float(np.max(epochs)), 1.0))), nice(1.05 * top)
+    return max(10.0, round_up(max(float(np.max(epochs)), 1.0))), round_up(1.05 * top)
 
 
 def thin(*columns, most=300):
