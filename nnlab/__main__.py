@@ -48,62 +48,77 @@ def main(argv=None):
     o = sub.add_parser("otter", help="write an exercise's checks as otter-grader test files")
     o.add_argument("assignment", help="exercise name or its source .py/.ipynb")
     o.add_argument("folder", help="folder for the test files (e.g. tests/)")
+    for name, run in RUN.items():
+        sub.choices[name].set_defaults(run=run)
     args = parser.parse_args(argv)
+    return args.run(args, sub.choices[args.command])  # errors show this command's usage line
 
-    here = sub.choices[args.command]  # errors show this command's usage line
-    if args.command in ("build", "assign"):
-        from . import authoring
 
-        build = args.command == "build"
-        known = authoring.sources() if build else authoring.exercises()
-        names = args.names or known
-        unknown = sorted(set(names) - set(known))
-        if unknown:
-            where = authoring.LECTURES if build else authoring.EXERCISES
-            here.error(f"names: expected names of sources in {where}: {known}; got {unknown}")
-        if build and args.out is None and authoring.NOTEBOOKS is None:
-            here.error("--out: nnlab is installed (not run from a source checkout), so there is no notebooks/ "
-                         "folder to rebuild; expected a folder to write the notebooks into (--out DIR), got none. "
-                         "To get the whole course, lectures and exercises, run: nnlab course DEST")
-        for name in names:
-            out = authoring.build(name, execute=not args.no_execute, out=args.out) if build \
-                else authoring.assign(name, out=args.out)
-            print("wrote", out)
-        return 0
-    if args.command == "course":
-        from . import authoring
+def _notebooks(args, here):
+    """``build`` (lectures, executed) and ``assign`` (exercises' student versions): one notebook per name."""
+    from . import authoring
 
-        try:
-            written = authoring.course(args.dest, force=args.force)
-        except ValueError as exc:
-            here.error(str(exc))
-        print(f"wrote {len(authoring.sources())} lectures and {len(authoring.exercises())} exercises (student "
-              f"versions) into {args.dest} ({len(written)} notebooks); open them with: jupyter lab {args.dest}")
-        return 0
-    if args.command == "otter":
-        from . import grading
+    build = args.command == "build"
+    known = authoring.sources() if build else authoring.exercises()
+    names = args.names or known
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        where = authoring.LECTURES if build else authoring.EXERCISES
+        here.error(f"names: expected names of sources in {where}: {known}; got {unknown}")
+    if build and args.out is None and authoring.NOTEBOOKS is None:
+        here.error("--out: nnlab is installed (not run from a source checkout), so there is no notebooks/ "
+                   "folder to rebuild; expected a folder to write the notebooks into (--out DIR), got none. "
+                   "To get the whole course, lectures and exercises, run: nnlab course DEST")
+    for name in names:
+        out = authoring.build(name, execute=not args.no_execute, out=args.out) if build \
+            else authoring.assign(name, out=args.out)
+        print("wrote", out)
+    return 0
 
-        try:
-            for p in grading.export_otter(grading.load_assignment(args.assignment), args.folder):
-                print("wrote", p)
-        except ValueError as exc:
-            parser.error(str(exc))
-        return 0
-    if args.command == "grade":
-        from . import grading
 
-        try:
-            return grading.main(args)
-        except ValueError as exc:
-            parser.error(str(exc))
-    if args.command == "env":
-        from .env import check_environment
+def _course(args, here):
+    from . import authoring
 
-        report = check_environment()
-        print(report)
-        return 0 if report.ok else 1
-    return 2
+    try:
+        written = authoring.course(args.dest, force=args.force)
+    except ValueError as exc:
+        here.error(str(exc))
+    print(f"wrote {len(authoring.sources())} lectures and {len(authoring.exercises())} exercises (student "
+          f"versions) into {args.dest} ({len(written)} notebooks); open them with: jupyter lab {args.dest}")
+    return 0
 
+
+def _otter(args, here):
+    from . import grading
+
+    try:
+        for p in grading.export_otter(grading.load_assignment(args.assignment), args.folder):
+            print("wrote", p)
+    except ValueError as exc:
+        here.error(str(exc))
+    return 0
+
+
+def _grade(args, here):
+    from . import grading
+
+    try:
+        return grading.main(args)
+    except ValueError as exc:
+        here.error(str(exc))
+
+
+def _env(args, here):
+    from .env import check_environment
+
+    report = check_environment()
+    print(report)
+    return 0 if report.ok else 1
+
+
+#: What each command runs: a function of the parsed arguments and the command's own parser (for its errors).
+RUN = {"build": _notebooks, "assign": _notebooks, "course": _course, "otter": _otter, "grade": _grade,
+       "env": _env}
 
 if __name__ == "__main__":
     sys.exit(main())
