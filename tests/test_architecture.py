@@ -26,7 +26,8 @@ def layer(module):
     return "tools" if top in TOOLS else "models"
 
 
-SOURCES = ("authoring/lectures", "authoring/exercises")  # the course's percent-format sources: data, not modules
+SOURCES = ("authoring/lectures", "authoring/exercises", "templates")  # the course's sources and the export's
+# template: data (programs of their own), not modules
 
 
 def modules():

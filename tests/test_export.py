@@ -89,5 +89,23 @@ def test_the_exported_data_is_readable():
     """The data and starting weights are written a row to a line, wrapped within 88 characters (not lines of
     several thousand characters), and still exactly (the run above repeats to 1e-8)."""
     script = export.pytorch_script(TrainingConfig(n=200), epochs=1)
-    data = script.split("# ---- the data")[1].split("\n# ----")[0].splitlines()
+    data = ("X_train_raw" + script.split("\nX_train_raw")[1].split(export.END)[0]).splitlines()
     assert len(data) > 100 and max(map(len, data)) <= 88, max(data, key=len)
+
+
+@pytest.mark.parametrize("config", SETUPS.values(), ids=SETUPS.keys())
+def test_the_script_is_the_template_with_the_runs_block_and_lint_clean(config, tmp_path):
+    """Only the marked block of the template (itself a runnable program) changes, and the script passes ruff
+    with the project's rules, as the template does."""
+    template = export.TEMPLATE.read_text()
+    script = export.pytorch_script(config, epochs=3)
+    head, rest = template.split(export.BEGIN)
+    assert script.startswith(head + export.BEGIN) and script.endswith(rest.split(export.END)[1])
+    assert f"SIZES = {list(config.build(*playground.data(config, ())).net.sizes)!r}" in script
+    path = tmp_path / "run.py"
+    path.write_text(script)
+    root = export.TEMPLATE.parents[2]
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--config", str(root / "pyproject.toml"),
+                           "--output-format", "concise", str(path), str(export.TEMPLATE)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
