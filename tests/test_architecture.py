@@ -125,3 +125,17 @@ def test_the_view_rule_sees_model_calls():
     attrs = {(n.value.id, n.attr) for n in ast.walk(tree)
              if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
     assert ("approx", "compare") in attrs and ("approx", "check_interval") in attrs
+
+
+def _assigns_self_settings(tree):
+    return [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets
+            if isinstance(t, ast.Attribute) and t.attr == "settings" and isinstance(t.value, ast.Name)
+            and t.value.id == "self"]
+
+
+def test_settings_is_one_thing():
+    """``settings`` names an explorer's declarations only: a figure text listing them is ``settings_text``
+    (``self.settings = fig.suptitle(...)`` hid the declarations behind a text artist)."""
+    found = {name: _assigns_self_settings(ast.parse(path.read_text())) for name, path in modules()}
+    assert not {k: v for k, v in found.items() if v}
+    assert _assigns_self_settings(ast.parse("class V:\n    def setup(self, fig):\n        self.settings = 1\n"))

@@ -321,7 +321,7 @@ def test_tower_captions_count_in_the_singular():
     assert "1 hidden unit (1 kink)" in TowerExplorer(n=1, units="relu").describe()
     assert TowerDesigner(n=1).describe().startswith("your 1 tower:")
     e = PerceptronStepper(max_epochs=1, position=1)
-    assert "1 mistake so far" in e.describe() and "at most 1 epoch" in e.settings.get_text()
+    assert "1 mistake so far" in e.describe() and "at most 1 epoch" in e.settings_text.get_text()
 
 
 def test_two_input_caption_with_every_weight_zero_says_the_output_is_constant():

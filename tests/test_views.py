@@ -315,7 +315,7 @@ def test_stepper_changing_the_data_restarts_the_run():
     e.controls["seed"].value = 7
     assert e.state["position"] == 0 and e.controls["position"].value == 0
     e.controls["dataset"].value = "circle"
-    assert e.controls["margin"].disabled and "circle problem" in e.settings.get_text()
+    assert e.controls["margin"].disabled and "circle problem" in e.settings_text.get_text()
 
 
 def test_stepper_accepts_user_points_and_rejects_01_labels():
@@ -353,7 +353,7 @@ def test_the_clipping_and_staleness_checks_can_fail():
     assert _clipped_text(e)
     s = PerceptronStepper()
     s.image.value = s.render_png()  # settled: the next frame redraws only what it is shown to have changed
-    s.settings.set_color("red")  # change the picture behind the renderer's back
+    s.settings_text.set_color("red")  # change the picture behind the renderer's back
     for artist in s.fig.findobj():
         artist._stale = False
     s.image.value = s.render_png()

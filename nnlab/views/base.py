@@ -97,8 +97,8 @@ class Explorer:
     figsize = (7.0, 3.6)
     dpi = 90
 
-    #: The explorer's settings, each declared once (see ``Setting``); read through
-    #: ``type(self).settings``, as some views name a figure text ``self.settings``.
+    #: The explorer's settings, each declared once (see ``Setting``); a figure text that lists them is
+    #: ``settings_text`` in the views that have one, never ``settings``.
     settings: tuple[Setting, ...] = ()
 
     # ---------------------------------------------------------------- subclass API

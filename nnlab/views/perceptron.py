@@ -160,7 +160,7 @@ class PerceptronStepper(Explorer):
         m.set_yscale("symlog", linthresh=10)
         m.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))  # plain numbers draw fast
         m.grid(alpha=0.3)
-        self.settings = fig.suptitle("", fontsize=9, color="0.25")
+        self.settings_text = fig.suptitle("", fontsize=9, color="0.25")
         self.legend = None
         self._drawn_key = None
 
@@ -180,7 +180,7 @@ class PerceptronStepper(Explorer):
         return f"{what}: {plural(len(self.run.y), 'point')}{seed}; {order}; at most {plural(s['max_epochs'], 'epoch')}"
 
     def _draw_run(self, run):
-        self.settings.set_text(self._settings_text())
+        self.settings_text.set_text(self._settings_text())
         X, y = run.X, run.y
         self.pos_pts.set_offsets(X[y == 1])
         self.neg_pts.set_offsets(X[y == -1])

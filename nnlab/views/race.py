@@ -143,7 +143,7 @@ class OptimizerRace(Explorer):
             ax.yaxis.set_minor_locator(NullLocator())
             ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))
             ax.grid(alpha=0.3)
-        self.settings = fig.suptitle("settings", fontsize=9, color="0.25")
+        self.settings_text = fig.suptitle("settings", fontsize=9, color="0.25")
         self.note = self.ax_e.text(0.5, 0.5, "", transform=self.ax_e.transAxes, ha="center", va="center", fontsize=9,
                                    color="0.35")
         self.contours = None
@@ -203,7 +203,7 @@ class OptimizerRace(Explorer):
         if static_key != self._static_key:
             self._static_key = static_key
             self._draw_static(r)
-        self.settings.set_text(f"{r.surface.name}; lr {s['lr']:.3g} (SGD family), {s['lr_adaptive']:.3g} "
+        self.settings_text.set_text(f"{r.surface.name}; lr {s['lr']:.3g} (SGD family), {s['lr_adaptive']:.3g} "
                                f"(adaptive); ρ {s['rho']:g}; β1 {s['beta1']:g}, β2 {s['beta2']:g}; "
                                f"gradient noise σ {s['noise']:g}")
         quad = s["surface"] == "quadratic"
