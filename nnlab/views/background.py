@@ -58,7 +58,13 @@ class Job:
         self.loop, self._then = on, then
         self._applied, self._once = threading.Event(), threading.Lock()
         self.future: Future = EXECUTOR.submit(work)
-        self.future.add_done_callback(lambda _: self.loop.call_soon_threadsafe(self._apply))
+        self.future.add_done_callback(self._to_loop)
+
+    def _to_loop(self, _):
+        try:
+            self.loop.call_soon_threadsafe(self._apply)
+        except RuntimeError:  # the loop has closed (a script's asyncio.run ended): ``result`` applies it
+            pass
 
     def _apply(self):
         with self._once:
