@@ -661,7 +661,7 @@ def test_gradient_flow_trains_a_big_network_after_showing_its_flow(monkeypatch):
     from nnlab.views import base
 
     monkeypatch.setattr(base.Explorer, "background", True)
-    e = GradientFlowExplorer(depth=40, width=96, scale=0.9)
+    e = GradientFlowExplorer(depth=40, width=64, scale=0.9)  # a flow in the frame
     gate = threading.Semaphore(0)  # one training let through per release
     train = gradflow.train
     monkeypatch.setattr(gradflow, "train", _held(train, gate))
@@ -670,7 +670,7 @@ def test_gradient_flow_trains_a_big_network_after_showing_its_flow(monkeypatch):
     assert e.slow(e.state) and e.n_renders == before + 1 and e.result.curves == (None, None)  # the flow, at once
     assert e.hint.get_visible() and "training this network" in e.hint.get_text()
     assert "training both networks in the background" in e.describe()
-    np.testing.assert_allclose(e.l_w.get_data()[1], gradflow.gradient_flow(40, 96, "sigmoid", "xavier", 0.9).grad_W,
+    np.testing.assert_allclose(e.l_w.get_data()[1], gradflow.gradient_flow(40, 64, "sigmoid", "xavier", 0.9).grad_W,
                                rtol=1e-12)
     assert not e.pending.done()
     gate.release()
@@ -688,9 +688,9 @@ def test_gradient_flow_trains_a_big_network_after_showing_its_flow(monkeypatch):
     assert e.ax_t.get_legend().get_texts()[1].get_text() == "ReLU + He, residual"
     from nnlab.views.gradflow import train_steps
 
-    assert len(mine.loss) == train_steps(40, 96, 128) == len(e.l_train.get_data()[1])
+    assert len(mine.loss) == train_steps(40, 64, 128) == len(e.l_train.get_data()[1])
     # big networks train in float32 (the oracle: tests/test_gradflow.py), the same run as the model's
-    expected = train(40, 96, "sigmoid", "xavier", 0.9, False, steps=len(mine.loss), dtype="float32")
+    expected = train(40, 64, "sigmoid", "xavier", 0.9, False, steps=len(mine.loss), dtype="float32")
     np.testing.assert_allclose(mine.loss, expected.loss, rtol=1e-12)
     # moving on while the training runs: the old job's frame is not drawn over the new state
     e.controls["scale"].value = 1.1

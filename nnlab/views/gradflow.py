@@ -19,7 +19,10 @@ TRAIN_BUDGET = 3e9  # multiply-adds per curve (about a second here); big network
 HEADROOM = 1.5
 # a gradient flow (one forward and backward pass) that costs more multiply-adds than this is computed in the
 # background (``later``): the frame comes at once, with empty gradient panels that say so
-FLOW_BUDGET = TRAIN_BUDGET / 4
+FLOW_BUDGET = TRAIN_BUDGET / 16   # about 60 ms: a frame within 4x of a plain draw, as the latency goal asks
+# the cost of a layer's step beyond its multiply-adds (NumPy's calls: about 60 us here), in multiply-adds: a deep
+# and narrow network (100 layers of 2 units) spends its time there
+LAYER_OVERHEAD = 1.8e5
 # the highest loss the training panel shows (chance is ln 2 = 0.69): a diverging run leaves through the top
 LOSS_TOP = 10.0
 
@@ -36,7 +39,7 @@ def train_steps(depth, width, batch):
 
 REFERENCE = {"activation": "relu", "init": "he", "scale": 1.0, "residual": True}
 HINT = "tick “compare training”\nto train this network\nand a residual ReLU one"
-TRAINING = "training this network\nand a residual ReLU one…\n(a big network: a second or more)"
+TRAINING = "training this network\nand a residual ReLU one\nin the background…"
 REF_LABEL = "ReLU + He, residual"
 
 
@@ -103,9 +106,8 @@ class GradientFlowExplorer(Explorer):
 
     @staticmethod
     def flow_is_slow(state):
-        """A gradient flow that costs more than FLOW_BUDGET (a quarter of a second or more: depth 80 x width 205):
-        computed in the background (``later``)."""
-        return step_cost(state["depth"], state["width"], state["batch"]) > FLOW_BUDGET
+        """A gradient flow that costs more than FLOW_BUDGET (about 60 ms): computed in the background (``later``)."""
+        return step_cost(state["depth"], state["width"], state["batch"]) + state["depth"] * LAYER_OVERHEAD > FLOW_BUDGET
 
     @staticmethod
     def _flow_args(s):
@@ -116,6 +118,15 @@ class GradientFlowExplorer(Explorer):
     def _flow(self, s):
         args, kw = self._flow_args(s)
         return memo(*args, **dict(kw))
+
+    def trains_in_background(self, state):
+        """Training whose curves cost more than FLOW_BUDGET (about 60 ms): they come from ``later``, so that the
+        frame of the change comes at once."""
+        if not state["train"]:
+            return False
+        steps = train_steps(state["depth"], state["width"], state["batch"])
+        cost = step_cost(state["depth"], state["width"], state["batch"]) + state["depth"] * LAYER_OVERHEAD
+        return cost * steps > FLOW_BUDGET
 
     def training_is_slow(self, state):
         """Training that needs more than a third of the budget (about a third of a second): trained in the
@@ -145,14 +156,15 @@ class GradientFlowExplorer(Explorer):
         return memo(*args, **dict(kw))
 
     def later(self, state):
-        """A big network's flow (``flow_is_slow``) comes first; training a big network (``slow``) takes a second
-        or more: this network's curve, then the reference's (one job each; the explorer draws after each)."""
+        """A big network's flow (``flow_is_slow``) comes first; then, for training that would hold the frame up
+        (``trains_in_background``), this network's curve and the reference's (one job each; the explorer draws
+        after each)."""
         if self.flow_is_slow(state) and self._flow_args(state) not in self._done:
             def flow():
                 self._flow(state)
                 self._done.add(self._flow_args(state))
             return flow
-        if not state["train"] or not self.training_is_slow(state):
+        if not self.trains_in_background(state):
             return None
         todo = [s for s in self._networks(state) if self._curve_args(s) not in self._done]
         if not todo:
@@ -169,7 +181,7 @@ class GradientFlowExplorer(Explorer):
         flow = self._flow(s)
         curves = None
         if s["train"]:  # a big network's curves come from ``later`` (None until then)
-            big = self.training_is_slow(s)
+            big = self.trains_in_background(s)
             curves = tuple(self._curve(n) if not big or self._curve_args(n) in self._done else None
                            for n in self._networks(s))
         return SimpleNamespace(flow=flow, curves=curves, training=curves is not None and None in curves)
