@@ -1,5 +1,6 @@
 """The package as users install it: light import, binder agrees with pyproject, notebooks match sources."""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -99,36 +100,150 @@ def test_command_line_names_unknown_sources(capsys):
     assert "no_such_exercise" in capsys.readouterr().err
 
 
+def constraint_files():
+    """{Python "X.Y": its file of tested versions}: binder/constraints.txt and binder/constraints-X.Y.txt."""
+    found = {}
+    for path in sorted((ROOT / "binder").glob("constraints*.txt")):
+        lines = path.read_text().splitlines()
+        assert re.fullmatch(r"# python 3\.\d+", lines[1]), f"{path.name}: the second line names the Python"
+        python = lines[1].removeprefix("# python ")
+        assert python not in found, f"two files of tested versions for Python {python}"
+        assert path.name in ("constraints.txt", f"constraints-{python}.txt"), path.name
+        found[python] = path
+    return found
+
+
 def test_the_tested_versions_pin_every_dependency_and_are_used_everywhere():
-    """binder/constraints.txt pins (==) every dependency of pyproject.toml, test extra included, within its
-    bounds; the set-up (start.sh and .ci/run) and Binder install with it."""
+    """Each file of tested versions (binder/constraints.txt for Binder's Python, binder/constraints-X.Y.txt for
+    each other supported one) pins (==) every dependency of pyproject.toml, test extra included, within its
+    bounds; the set-up (start.sh and .ci/run) and Binder install with them."""
     from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    lines = (ROOT / "binder" / "constraints.txt").read_text().splitlines()
-    assert re.fullmatch(r"# python 3\.\d+", lines[1]), "the second line names the Python the pins were tested on"
-    pins = {}
-    for line in lines:
-        if line and not line.startswith("#"):
-            name, version = line.split("==")
-            pins[_name(name).replace("_", "-")] = version
-    for req in project["dependencies"] + project["optional-dependencies"]["test"]:
-        r = Requirement(req)
-        name = r.name.lower().replace("_", "-")
-        assert name in pins, f"{name} is not pinned in binder/constraints.txt"
-        assert r.specifier.contains(pins[name], prereleases=True), (req, pins[name])
+    files = constraint_files()
+    binder = (ROOT / "binder" / "runtime.txt").read_text().strip().removeprefix("python-")
+    assert files[binder].name == "constraints.txt", "Binder's Python has binder/constraints.txt"
+    supported = SpecifierSet(project["requires-python"])
+    assert all(supported.contains(f"{python}.0") for python in files), (sorted(files), supported)
+    for python, path in files.items():
+        pins = {}
+        for line in path.read_text().splitlines():
+            if line and not line.startswith("#"):
+                name, version = line.split("==")
+                pins[_name(name).replace("_", "-")] = version
+        for req in project["dependencies"] + project["optional-dependencies"]["test"]:
+            r = Requirement(req)
+            name = r.name.lower().replace("_", "-")
+            assert name in pins, f"{name} is not pinned in {path.name}"
+            assert r.specifier.contains(pins[name], prereleases=True), (path.name, req, pins[name])
+        assert "+" not in pins["torch"], "torch pinned without a local label: the CPU and the PyPI build both match"
     assert '-c "$CONSTRAINTS"' in (ROOT / ".ci" / "setup.sh").read_text()
     assert "bash .ci/setup.sh" in (ROOT / "start.sh").read_text() and \
         "bash .ci/setup.sh --test" in (ROOT / ".ci" / "run").read_text()
     assert "-c constraints.txt" in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
 
 
-def test_the_refresh_of_the_tested_versions_runs_the_whole_suite_before_it_writes():
+def test_the_refresh_of_the_tested_versions_runs_the_tests_before_it_writes():
     """``.ci/refresh-constraints.sh`` cannot run inside the suite (it runs the suite); here: it parses, stops at
-    the first failure, runs .ci/run unpinned in a new venv, and writes the pins after it."""
+    the first failure, and for Binder's Python runs .ci/run unpinned in a new venv and writes the pins after it,
+    for each other Python the matrix's newest set."""
     script = ROOT / ".ci" / "refresh-constraints.sh"
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     text = script.read_text()
-    assert "set -euo pipefail" in text
-    run, write = text.index('NNLAB_VENV="$VENV" NNLAB_UNPINNED=1 bash .ci/run'), text.index("> binder/constraints.txt")
-    assert run < write and "# python " in text
+    assert "set -euo pipefail" in text and "# python " in text
+    run = text.index('NNLAB_VENV="$VENV" NNLAB_UNPINNED=1 bash .ci/run')
+    assert run < text.index('write "$VENV" binder/constraints.txt')
+    matrix, write = text.index('bash .ci/matrix "$VERSION" newest'), text.index('"binder/constraints-$VERSION.txt"')
+    assert matrix < write
+
+
+def fake_venv(tmp_path, python=None):
+    """A virtual environment whose python is this test's interpreter, except that pip only notes what it is asked
+    (pip.log), ``nnlab env`` only says it is ready, and, given ``python``, the set-up's question of the version
+    gets that answer; ``import torch`` fails until pip has been asked for it when ``FAKE_NO_TORCH`` is set."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    log = tmp_path / "pip.log"
+    stub = venv / "bin" / "python"
+    stub.write_text(f"""#!/bin/bash
+if [[ "$1 $2" == "-m pip" ]]; then echo "$*" >> {log}; touch {tmp_path}/torch; exit 0; fi
+if [[ "$1 $2 $3" == "-m nnlab env" ]]; then echo "Everything is ready."; exit 0; fi
+if [[ -n "${{FAKE_NO_TORCH:-}}" && "$*" == "-c import torch" && ! -e {tmp_path}/torch ]]; then exit 1; fi
+if [[ -n "{python or ''}" && "$1" == "-c" && "$2" == *"version_info[:2]"* ]]; then echo "{python}"; exit 0; fi
+exec {sys.executable} "$@"
+""")
+    stub.chmod(0o755)
+    return venv, log
+
+
+@pytest.mark.parametrize("python", [*constraint_files(), "3.99"])
+def test_the_set_up_installs_the_tested_versions_of_its_python(tmp_path, python):
+    venv, log = fake_venv(tmp_path, python)
+    env = dict(os.environ, NNLAB_VENV=str(venv), PYTHON=sys.executable)
+    env.pop("NNLAB_UNPINNED", None)
+    done = subprocess.run(["bash", ".ci/setup.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    install = next(line for line in log.read_text().splitlines() if " -e " in line)
+    files = constraint_files()
+    if python in files:
+        assert f"-c {files[python]}" in install and "WARNING" not in done.stdout, (install, done.stdout)
+    else:
+        assert " -c " not in install, install
+        tested = ", ".join(sorted(files, key=lambda v: tuple(map(int, v.split(".")))))
+        assert f"the tested versions are for Python {tested} and this is {python}: installing the newest allowed " \
+               "releases" in done.stdout, done.stdout
+
+
+def test_torch_is_the_cpu_build_or_the_set_up_says_it_is_not(tmp_path):
+    """.ci/torch.sh takes PyTorch's CPU index as an extra index when it answers; when it does not, it says that
+    PyPI's torch (on Linux the CUDA build) comes instead; either way it says which build was installed."""
+    venv, log = fake_venv(tmp_path)
+    index = tmp_path / "cpu-index"
+    (index / "torch").mkdir(parents=True)
+    for url, reachable in ((index.as_uri(), True), ("http://127.0.0.1:9/whl/cpu", False)):
+        log.unlink(missing_ok=True)
+        env = dict(os.environ, NNLAB_TORCH_INDEX=url, NNLAB_TORCH_INDEX_TIMEOUT="2")
+        done = subprocess.run(["bash", ".ci/torch.sh", str(venv / "bin" / "python"), "-c", "pins.txt"], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        (install,) = log.read_text().splitlines()
+        assert install.startswith("-m pip install --quiet -c pins.txt torch==2.13.0"), install
+        if reachable:
+            assert install.endswith(f"--extra-index-url {url}"), install
+            assert f"installing PyTorch's CPU build first (from {url})" in done.stdout, done.stdout
+        else:
+            assert "index" not in install, install
+            assert (f"PyTorch's CPU index ({url}) is unreachable: installing PyPI's torch, which on Linux is the CUDA "
+                    "build, several GB") in done.stdout, done.stdout
+        import torch
+
+        build = "the CPU build" if torch.version.cuda is None else f"the CUDA {torch.version.cuda} build"
+        assert f"== installed PyTorch {torch.__version__}: {build}" in done.stdout, done.stdout
+
+
+def test_the_set_up_asks_for_torch_only_where_it_is_missing(tmp_path):
+    venv, log = fake_venv(tmp_path)
+    env = dict(os.environ, NNLAB_VENV=str(venv), PYTHON=sys.executable, NNLAB_TORCH_INDEX="http://127.0.0.1:9/x",
+               FAKE_NO_TORCH="1")
+    done = subprocess.run(["bash", ".ci/setup.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    asked = log.read_text().splitlines()
+    assert "torch==2.13.0" in asked[0] and " -e " in asked[1] and len(asked) == 2, asked
+    assert "is unreachable: installing PyPI's torch" in done.stdout
+    again = subprocess.run(["bash", ".ci/setup.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "torch" not in again.stdout and "nothing to install" in again.stdout, again.stdout
+    assert log.read_text().splitlines() == asked, "a second set-up asked pip for something"
+
+
+def test_the_matrix_refuses_what_it_cannot_run(tmp_path):
+    """``.ci/matrix`` (the version matrix; README, "One tested set of versions") parses, refuses an unknown set,
+    and says it did not run on a Python this machine lacks (exit 3, which .ci/run skips outside CI)."""
+    matrix = ROOT / ".ci" / "matrix"
+    assert subprocess.run(["bash", "-n", str(matrix)]).returncode == 0
+    env = dict(os.environ, NNLAB_MATRIX_DIR=str(tmp_path))
+    wrong = subprocess.run(["bash", str(matrix), "3.12", "latest"], env=env, capture_output=True, text=True)
+    assert wrong.returncode == 2 and "newest, oldest or pinned" in wrong.stderr
+    missing = subprocess.run(["bash", str(matrix), "3.99", "newest"], env=env, capture_output=True, text=True)
+    assert missing.returncode == 3 and "python 3.99  newest  not run: no Python 3.99 here" in missing.stdout
+    assert not list(tmp_path.iterdir())
