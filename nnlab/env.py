@@ -2,21 +2,26 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import platform
 from dataclasses import dataclass
 
-REQUIRED = [  # (import name, minimum version, why)
-    ("numpy", "1.24", "arrays for every model"),
-    ("numba", "0.59", "the optimiser race, compiled"),
-    ("matplotlib", "3.7", "the figures"),
-    ("ipywidgets", "8.1", "sliders and buttons"),
-    ("jupyterlab_widgets", "3.0", "shows widgets in JupyterLab"),
-    ("ipyevents", "2.0.2", "clicks on figures (the optimiser race's start point)"),
-    ("scipy", "1.10", "the sigmoid (special.expit)"),
-    ("sklearn", "1.3", "the bundled 8x8 digits"),
-    ("tqdm", "4.60", "progress bars"),
-    ("torch", "2.1", "the PyTorch lectures and the reference checks"),
+#: (import name, distribution, minimum version, why): the minimums are pyproject.toml's lower bounds (the oldest
+#: versions the test suite passed with, README "One tested set of versions"; tests/test_env.py compares them)
+REQUIRED = [
+    ("numpy", "numpy", "1.25", "arrays for every model"),
+    ("numba", "numba", "0.58", "the optimiser race, compiled"),
+    ("matplotlib", "matplotlib", "3.11", "the figures"),
+    ("ipywidgets", "ipywidgets", "8.1.5", "sliders and buttons"),
+    ("jupyterlab_widgets", "jupyterlab_widgets", "3.0", "shows widgets in JupyterLab"),
+    ("anywidget", "anywidget", "0.9", "the log sliders"),
+    ("ipyevents", "ipyevents", "2.0.2", "clicks on figures (the optimiser race's start point)"),
+    ("scipy", "scipy", "1.9.2", "the sigmoid (special.expit)"),
+    ("sklearn", "scikit-learn", "1.1.3", "the bundled 8x8 digits"),
+    ("tqdm", "tqdm", "4.62.1", "progress bars"),
+    ("torch", "torch", "2.13", "the PyTorch lectures and the reference checks"),
 ]
+PYTHON = "3.11"  # pyproject.toml's requires-python
 
 
 def _version_tuple(text):
@@ -70,14 +75,17 @@ class Report:
 
 def check_environment(include_torch=True) -> Report:
     """Versions of Python and of every package the course needs, each marked ok or not."""
-    items = [Item("python", platform.python_version(), _version_tuple(platform.python_version()) >= (3, 10),
-                  "3.10 or newer")]
-    for name, minimum, why in REQUIRED:
+    items = [Item("python", platform.python_version(),
+                  _version_tuple(platform.python_version()) >= _version_tuple(PYTHON), f"{PYTHON} or newer")]
+    for name, distribution, minimum, why in REQUIRED:
         if name == "torch" and not include_torch:
             continue
         try:
             module = importlib.import_module(name)
-            version = getattr(module, "__version__", "?")
+            try:  # the installed distribution's version: a module's __version__ can lag (ipyevents 2.0.2 says 2.0.1)
+                version = importlib.metadata.version(distribution)
+            except importlib.metadata.PackageNotFoundError:
+                version = getattr(module, "__version__", "?")
             ok = _version_tuple(version) >= _version_tuple(minimum)
             note = why if ok else f"needs {minimum} or newer ({why})"
         except Exception as exc:  # a broken install must be reported, not crash the check
