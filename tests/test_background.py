@@ -23,6 +23,28 @@ def _threads_of_frames(explorer):
     return seen
 
 
+def _in_a_thread_of_its_own(fn):
+    """Run ``fn()`` in a new thread, as a kernel's main thread or a script would (this process's own main thread
+    may hold another loop: Playwright's, when browser tests ran before in the same worker); re-raise its error."""
+    failed = []
+
+    def run():
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001 (handed to the test's thread)
+            failed.append(exc)
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(300)
+    if failed:
+        raise failed[0]
+
+
+def _kernel(coroutine_function):
+    """Run a coroutine as a kernel runs a cell: on an event loop of its own thread."""
+    _in_a_thread_of_its_own(lambda: asyncio.run(coroutine_function()))
+
+
 async def _until(predicate, seconds=60):
     """Yield to the loop (as a kernel does between messages) until ``predicate()``."""
     for _ in range(int(seconds / 0.02)):
@@ -49,7 +71,7 @@ def test_later_work_is_applied_on_the_kernels_loop_and_never_blocks_it(backgroun
         await _until(lambda: e.pending.done())
         assert e.result.flow is not None and set(frames) == {loop_thread}
 
-    asyncio.run(kernel())
+    _kernel(kernel)
 
 
 def test_settle_in_a_cell_does_not_wait_for_itself(background_on):
@@ -60,15 +82,17 @@ def test_settle_in_a_cell_does_not_wait_for_itself(background_on):
         e.settle(60)
         assert e.result.flow is not None and "computing" not in e.caption.value
 
-    asyncio.run(cell())
+    _kernel(cell)
 
 
 def test_a_script_without_a_loop_gets_nnlabs_own(background_on):
-    e = GradientFlowExplorer(**HEAVY)
-    frames = _threads_of_frames(e)
-    e.settle(60)
-    assert e.result.flow is not None and frames == ["nnlab-loop"], frames
-    assert background.own_loop().is_running()
+    def script():
+        e = GradientFlowExplorer(**HEAVY)
+        frames = _threads_of_frames(e)
+        e.settle(60)
+        assert e.result.flow is not None and frames == ["nnlab-loop"], frames
+        assert background.own_loop().is_running()
+    _in_a_thread_of_its_own(script)
 
 
 def test_work_for_a_state_left_behind_is_skipped_and_a_failure_is_said(background_on, monkeypatch):
@@ -86,7 +110,7 @@ def test_work_for_a_state_left_behind_is_skipped_and_a_failure_is_said(backgroun
         await _until(lambda: e.pending.done())
         assert "out of memory in the background" in e.caption.value + " ".join(map(str, e.errors))
 
-    asyncio.run(kernel())
+    _kernel(kernel)
 
 
 def test_play_is_a_task_on_the_kernels_loop_and_pause_stops_it():
@@ -102,17 +126,19 @@ def test_play_is_a_task_on_the_kernels_loop_and_pause_stops_it():
         assert p.frames == frames and not p.playing
         assert p.controls["pause"].disabled and not p.controls["play"].disabled
 
-    asyncio.run(kernel())
+    _kernel(kernel)
 
 
 def test_play_in_a_script_runs_on_nnlabs_own_loop():
-    p = TrainingPlayground(n=200)
-    task = p.play()
-    assert not isinstance(task, asyncio.Task)
-    for _ in range(3000):
-        if p.frames >= 2:
-            break
-        threading.Event().wait(0.01)
-    p.pause()
-    task.result(timeout=30)
-    assert p.frames >= 2 and not p.playing
+    def script():
+        p = TrainingPlayground(n=200)
+        task = p.play()
+        assert not isinstance(task, asyncio.Task)
+        for _ in range(3000):
+            if p.frames >= 2:
+                break
+            threading.Event().wait(0.01)
+        p.pause()
+        task.result(timeout=30)
+        assert p.frames >= 2 and not p.playing
+    _in_a_thread_of_its_own(script)
