@@ -13,7 +13,10 @@ HEAVY = {"depth": 80, "width": 205}   # a flow of about a second of work: comput
 
 @pytest.fixture
 def background_on(monkeypatch):
+    """The background on, and no flow remembered from an earlier test in this worker (``memo``): the work
+    the tests wait for is done here."""
     monkeypatch.setattr(base.Explorer, "background", True)
+    base.memo.cache_clear()
 
 
 def _threads_of_frames(explorer):
