@@ -95,7 +95,7 @@ class Phases:
     PHASES = ("model", "artists", "layout", "draw", "PNG")
 
     def __init__(self, explorer):
-        from nnlab.views import render
+        from nnlab.views.fastpath import render
 
         self.seconds = dict.fromkeys(self.PHASES, 0.0)
         self._render = render

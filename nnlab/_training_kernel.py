@@ -18,43 +18,13 @@ import math
 
 import numpy as np
 
+from . import function_rules as rules
 from ._optim_kernel import RULES, WIDTH, numba, row, update
 from ._optim_kernel import jit as _jit
 
-ACTS = {"tanh": 0, "relu": 1, "sigmoid": 2, "linear": 3, "softmax": 4}
+ACTS = rules.CODES
 LOSSES = {"bce": 0, "cross_entropy": 1, "mse": 2}
-
-
-@_jit
-def _sigmoid(z):
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-@_jit
-def _g(code, z):
-    if code == 0:
-        return math.tanh(z)
-    if code == 1:
-        return z if z > 0 else 0.0
-    if code == 2:
-        return _sigmoid(z)
-    return z
-
-
-@_jit
-def _dg(code, z):
-    if code == 0:
-        t = math.tanh(z)
-        return 1.0 - t * t
-    if code == 1:
-        return 1.0 if z > 0 else 0.0
-    if code == 2:
-        s = _sigmoid(z)
-        return s * (1.0 - s)
-    return 1.0
+_g, _dg, _sigmoid, _bce = rules.activation, rules.activation_grad, rules.sigmoid, rules.bce_with_logits
 
 
 @_jit
@@ -88,7 +58,7 @@ def _steps(X, Y, idx, starts, theta, fan_in, fan_out, w_off, b_off, acts, loss_c
             y = Y[rows[i]]
             if loss_code == 0:
                 z = Z[L, i, 0]
-                loss += max(z, 0.0) + math.log1p(math.exp(-abs(z))) - y[0] * z
+                loss += _bce(z, y[0])
                 dZ[i, 0] = (_sigmoid(z) - y[0]) / n
             elif loss_code == 1:
                 m = Z[L, i, 0]

@@ -1,7 +1,9 @@
-"""Axis limits that stay put: what every plot of nnlab (the explorers' and the playground's) rounds its ends to."""
+"""Axes that stay put: the limits every plot of nnlab (the explorers' and the playground's) rounds its ends to,
+and ticks whose labels stay inside the axes."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def round_up(value: float, log: bool = False) -> float:
@@ -13,3 +15,19 @@ def round_up(value: float, log: bool = False) -> float:
         return float(10.0 ** np.ceil(np.log10(value) - 1e-9))
     mantissa = value / 10.0 ** exponent
     return float(next(m for m in (1, 2, 5, 10) if mantissa <= m * (1 + 1e-9)) * 10.0 ** exponent)
+
+
+class InnerTicks(MaxNLocator):
+    """``MaxNLocator``'s ticks but those nearer than ``margin`` (a fraction of the axis) to its
+    ends: their labels stay inside the axes, so a new range whose end labels are wider ("-1.0"
+    after "0.0") does not move the panels (and make the whole figure be drawn again)."""
+
+    def __init__(self, margin=0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.margin = margin
+
+    def tick_values(self, vmin, vmax):
+        ticks = super().tick_values(vmin, vmax)
+        lo, hi = sorted((vmin, vmax))
+        pad = (self.margin - 1e-9) * (hi - lo)   # a tick at the margin itself (-0.8 of -1..1) stays
+        return ticks[(ticks >= lo + pad) & (ticks <= hi - pad)]

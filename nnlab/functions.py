@@ -5,11 +5,10 @@ their derivatives, and losses with their gradients, each checked against PyTorch
 """
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
 from . import _validate as check_arg
+from . import function_rules as rules
 
 
 # ---------------------------------------------------------------- activations
@@ -22,52 +21,44 @@ def _floats(z):
 
 
 def sigmoid(z):
-    """sigma(z) = 1 / (1 + e^-z), computed without overflow for any z: SciPy's ``expit`` (a
-    vectorised loop that is 3x faster than the same formula written with NumPy's arrays)."""
-    return _expit()(_floats(z))
-
-
-@cache
-def _expit():
-    from scipy.special import expit  # on first use: importing scipy.special takes 0.2 s
-
-    return expit
+    """sigma(z) = 1 / (1 + e^-z), computed without overflow for any z (``function_rules.sigmoid``)."""
+    return rules.sigmoid(_floats(z))
 
 
 def sigmoid_grad(z):
     """sigma'(z) = sigma(z) (1 - sigma(z)), at most 0.25."""
-    s = sigmoid(z)
-    return s * (1.0 - s)
+    return rules.sigmoid_grad(_floats(z))
 
 
 def tanh(z):
     """tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
-    return np.tanh(_floats(z))
+    return rules.tanh(_floats(z))
 
 
 def tanh_grad(z):
     """tanh'(z) = 1 - tanh(z)^2."""
-    return 1.0 - np.tanh(_floats(z)) ** 2
+    return rules.tanh_grad(_floats(z))
 
 
 def relu(z):
     """relu(z) = max(0, z)."""
-    return np.maximum(_floats(z), 0.0)
+    return rules.relu(_floats(z))
 
 
 def relu_grad(z):
     """relu'(z) = 1 if z > 0 else 0 (0 at the kink, as PyTorch does)."""
-    return ((z := _floats(z)) > 0).astype(z.dtype)
+    z = _floats(z)
+    return rules.relu_grad(z).astype(z.dtype, copy=False)
 
 
 def linear(z):
     """identity: g(z) = z."""
-    return _floats(z)
+    return rules.linear(_floats(z))
 
 
 def linear_grad(z):
     """g'(z) = 1."""
-    return np.ones_like(_floats(z))
+    return np.full_like(_floats(z), rules.linear_grad(0.0))
 
 
 def softmax(z, axis=-1):
@@ -152,9 +143,9 @@ def binary_cross_entropy_grad(P, Y, reduction="mean", eps=1e-12):
 
 
 def binary_cross_entropy_with_logits(Z, Y, reduction="mean"):
-    """L = mean[ln(1 + e^Z) - Y Z]: BCE of sigmoid(Z), exact for any logit Z."""
+    """L = mean[ln(1 + e^Z) - Y Z]: BCE of sigmoid(Z), exact for any logit Z (``function_rules.bce_with_logits``)."""
     Z, Y = np.asarray(Z, float), np.asarray(Y, float)
-    return _reduce(np.logaddexp(0.0, Z) - Y * Z, reduction)
+    return _reduce(rules.bce_with_logits(Z, Y), reduction)
 
 
 def binary_cross_entropy_with_logits_grad(Z, Y, reduction="mean"):

@@ -22,7 +22,7 @@ from . import _validate as check_arg
 from .gradcheck import (GradientCheck, GradientCheckEntry, gradient_check,  # noqa: F401 (nn's API)
                         numerical_gradient, relative_error)
 from .functions import (  # noqa: F401 (nn's API: the activations and losses, written in functions.py)
-    _floats, sigmoid, _expit, sigmoid_grad, tanh, tanh_grad, relu, relu_grad, linear, linear_grad, softmax,
+    _floats, sigmoid, sigmoid_grad, tanh, tanh_grad, relu, relu_grad, linear, linear_grad, softmax,
     softmax_grad, ACTIVATIONS, OUTPUTS, activation, _activation_backward, _activate, _reduce, _scale,
     mean_squared_error, mean_squared_error_grad, binary_cross_entropy, binary_cross_entropy_grad,
     binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_grad, _one_hot_like,

@@ -5,9 +5,13 @@
   models and checks;
 - grading (``nnlab/grading/``) imports checks, models, grading and the course sources (``authoring``);
 - nothing imports grading but grading itself and the command line (``nnlab/__main__.py``);
-- no module over about 500 lines (``LARGER`` names the exceptions).
+- no module over about 500 lines (``LARGER`` names the exceptions);
+- matplotlib's private names are used only by the fast renderer (``nnlab/views/fastpath/``), and each one it
+  uses is among those it checks before it is trusted (``fastpath.PRIVATE``, ``INSTANCE``, ``OPTIONAL``); the
+  frame oracle (``views/testing.py``) un-animates artists by theirs.
 """
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -115,7 +119,7 @@ def test_views_use_only_public_model_functions_and_the_one_cache(path):
         if isinstance(node, ast.Name):
             assert node.id != "lru_cache" or path.name == "base.py", f"{path.name}: use memo, not lru_cache"
         if isinstance(node, ast.Attribute):
-            assert "cache" not in node.attr.lower() or path.name == "render.py", \
+            assert "cache" not in node.attr.lower(), \
                 f"{path.name}: self.{node.attr}: results are remembered by memo"
 
 
@@ -139,3 +143,105 @@ def test_settings_is_one_thing():
     found = {name: _assigns_self_settings(ast.parse(path.read_text())) for name, path in modules()}
     assert not {k: v for k, v in found.items() if v}
     assert _assigns_self_settings(ast.parse("class V:\n    def setup(self, fig):\n        self.settings = 1\n"))
+
+
+FASTPATH = PACKAGE / "views" / "fastpath"
+
+
+@cache
+def nnlab_names():
+    return frozenset(_ours())
+ORACLE = PACKAGE / "views" / "testing.py"
+
+
+def _matplotlib_private():
+    """Every private name matplotlib defines: its functions and methods, the attributes it sets, and those of its
+    compiled font module."""
+    import matplotlib
+    from matplotlib import ft2font
+
+    names = set()
+    for path in Path(matplotlib.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    names |= {n for cls in vars(ft2font).values() if isinstance(cls, type) for n in dir(cls)}
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+MATPLOTLIB_PRIVATE = []
+STDLIB = {"_getframe", "_exit", "_replace", "_asdict", "_fields", "_make"}  # Python's documented names with "_"
+
+
+def _matplotlib_classes(tree):
+    """The names a module imports from matplotlib."""
+    return {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("matplotlib") for alias in node.names}
+
+
+def _overrides(tree):
+    """The methods of the module's classes that derive from a matplotlib class (overriding its methods)."""
+    base = _matplotlib_classes(tree)
+    return {(cls, f.name) for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
+            and any(isinstance(b, ast.Name) and b.id in base for b in cls.bases)
+            for f in cls.body if isinstance(f, ast.FunctionDef)}
+
+
+def _ours():
+    """nnlab's own private names: the methods of its classes (but those that override matplotlib's), its
+    functions, and the attributes it sets on ``self``."""
+    names = set()
+    for _, path in modules():
+        tree = ast.parse(path.read_text())
+        overriding = {f for _, f in _overrides(tree)}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name not in overriding:
+                names.add(node.name)
+            elif (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+                  and isinstance(node.value, ast.Name) and node.value.id == "self"):
+                names.add(node.attr)
+    return names
+
+
+def matplotlib_private_names(source, ours=frozenset()):
+    """The private names of matplotlib that ``source`` reads, calls or overrides: ``x._name`` (but
+    ``self._name``), ``getattr(x, "_name", ...)``, and methods of classes derived from matplotlib's named as one
+    of its private names, when nnlab does not define the name itself (``ours``)."""
+    if not MATPLOTLIB_PRIVATE:
+        MATPLOTLIB_PRIVATE.append(_matplotlib_private())
+    tree = ast.parse(source)
+    found = {f for _, f in _overrides(tree)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+            found.add(node.attr)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id in ("getattr", "hasattr") and len(node.args) > 1
+              and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+            found.add(node.args[1].value)
+    return {n for n in found & MATPLOTLIB_PRIVATE[0] - STDLIB if not n.startswith("_repr_")
+            and (n not in ours or n in {f for _, f in _overrides(tree)})}
+
+
+@pytest.mark.parametrize("name,path", list(modules()), ids=[n for n, _ in modules()])
+def test_private_matplotlib_names_only_in_the_fast_path(name, path):
+    from nnlab.views import fastpath
+
+    found = matplotlib_private_names(path.read_text(), nnlab_names())
+    if FASTPATH in path.parents or path == ORACLE:
+        checked = ({p.rsplit(".", 1)[-1] for _, p in fastpath.PRIVATE}
+                   | {n for names in fastpath.INSTANCE.values() for n in names} | set(fastpath.OPTIONAL))
+        assert found <= checked, f"{name} uses {sorted(found - checked)}: list them in fastpath's checks"
+    else:
+        assert not found, f"{name} uses matplotlib's private names {sorted(found)} (only views/fastpath may)"
+
+
+def test_the_private_name_rule_sees_real_uses():
+    """It finds what the fast renderer really uses, and a planted use elsewhere; nnlab's own names pass."""
+    canvas = matplotlib_private_names((FASTPATH / "canvas.py").read_text(), nnlab_names())
+    assert {"_render_glyph", "_get_layout", "_draw_text_glyphs_and_boxes", "_fontproperties"} <= canvas
+    assert matplotlib_private_names("fig._suptitle.set_text('x')\ngetattr(leg, '_ncols', 1)") == {"_suptitle", "_ncols"}
+    assert not matplotlib_private_names("self._stale\nnn._forward_layers(p, X, a)\nw._repr_mimebundle_()")

@@ -215,6 +215,8 @@ def test_write_it_yourself_exercises_refuse_shortcuts():
     r = check.sigmoid(lambda z: nn.sigmoid(z))
     assert "write it yourself" in r.messages[0] and "nnlab.nn.sigmoid" in r.messages[0]
     assert "nnlab.nn.sigmoid" in check.sigmoid(lambda z: imported_early(z)).messages[0]
+    from nnlab.function_rules import sigmoid as the_rule  # the one definition behind nn.sigmoid and the kernels
+    assert "nnlab.function_rules.sigmoid" in check.sigmoid(lambda z: the_rule(np.asarray(z, float))).messages[0]
     assert "torch.sigmoid" in check.sigmoid(lambda z: torch.sigmoid(torch.tensor(z)).numpy()).messages[0]
 
     def autograd_backprop(X, Y, W1, b1, W2, b2):

@@ -44,7 +44,7 @@ def test_inner_ticks_are_matplotlibs_but_the_ones_at_the_ends():
     """``InnerTicks`` keeps MaxNLocator's ticks (the oracle) but those within its margin of an end."""
     from matplotlib.ticker import MaxNLocator
 
-    from nnlab.views.layout import InnerTicks
+    from nnlab.axes import InnerTicks
 
     for lo, hi in [(0.0, 1.0), (-1.0, 1.0), (0.0, 0.37), (-3.2, 7.9), (2.0, -2.0)]:
         theirs = MaxNLocator(nbins=5).tick_values(lo, hi)

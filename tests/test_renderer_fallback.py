@@ -77,7 +77,7 @@ def test_a_missing_private_name_gives_the_public_path_and_says_why(recheck):
 
 
 def test_a_fast_frame_unlike_matplotlibs_gives_the_public_path(recheck):
-    from nnlab.views import render
+    from nnlab.views.fastpath import render
 
     real = render.Renderer._draw_blitted
     recheck.setattr(render.Renderer, "_draw_blitted", lambda self: None)  # the blitted line never drawn

@@ -714,7 +714,7 @@ def test_a_kept_text_layout_is_matplotlibs_for_every_property_that_decides_it():
     spacing, font, multi-line alignment) get matplotlib's own layout, whatever was kept before."""
     from matplotlib.figure import Figure
 
-    from nnlab.views import canvas
+    from nnlab.views.fastpath import canvas
 
     fig = Figure(figsize=(4, 3), dpi=90)
     canvas.Canvas(fig)

@@ -110,9 +110,12 @@ def _watch_calls(forbidden, used):
 
 # What each "write it yourself" exercise (a check's ``forbid``) rules out, by dotted name (module:attribute path).
 SHORTCUTS = {
-    "sigmoid": ("nnlab.nn:sigmoid", "nnlab.nn:MLP.forward", "nnlab.nn:_forward_layers", "torch:sigmoid"),
-    "forward": ("nnlab.nn:sigmoid", "nnlab.nn:MLP.forward", "nnlab.nn:_forward_layers", "torch:sigmoid"),
-    "backprop": ("nnlab.nn:sigmoid", "nnlab.nn:MLP.forward", "nnlab.nn:_forward_layers", "nnlab.nn:_backprop",
+    "sigmoid": ("nnlab.nn:sigmoid", "nnlab.function_rules:sigmoid", "nnlab.nn:MLP.forward", "nnlab.nn:_forward_layers",
+               "torch:sigmoid"),
+    "forward": ("nnlab.nn:sigmoid", "nnlab.function_rules:sigmoid", "nnlab.nn:MLP.forward", "nnlab.nn:_forward_layers",
+               "torch:sigmoid"),
+    "backprop": ("nnlab.nn:sigmoid", "nnlab.function_rules:sigmoid", "nnlab.nn:MLP.forward",
+                 "nnlab.nn:_forward_layers", "nnlab.nn:_backprop",
                  "nnlab.nn:MLP.gradients", "nnlab.nn:MLP.backward", "nnlab.autodiff:adjoints",
                  "nnlab.autodiff:_sweep_back", "nnlab.autodiff:gradient", "torch:sigmoid", "torch:Tensor.backward",
                  "torch:autograd.grad"),

@@ -10,7 +10,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from .. import gradflow
 from .base import OKABE_ITO, Explorer, Setting, memo, round_up
-from .layout import InnerTicks
+from ..axes import InnerTicks
 from ..words import plural
 
 TRAIN_STEPS = 150

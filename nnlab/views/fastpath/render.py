@@ -41,7 +41,7 @@ from matplotlib.spines import Spine
 
 from .canvas import Canvas, kept_layouts
 from .layout import layout_key, needs_layout
-from .png import encode_png
+from ..png import encode_png
 
 # pixels added around each cell that is drawn again (antialiased edges reach a little outside)
 PAD = 2

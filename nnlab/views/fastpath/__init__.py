@@ -1,10 +1,16 @@
-"""The one switch between the explorers' fast renderer and matplotlib's public path.
+"""The explorers' fast renderer, the one place where nnlab uses matplotlib's private names, and the one switch
+between it and matplotlib's public path.
 
-The fast renderer (``render.Renderer`` on ``canvas.Canvas``) redraws only what changed and keeps text
-rasterisations; it relies on matplotlib's private names (``PRIVATE``). Before the first explorer draws, this
-module checks, once, that the fast path can be trusted here: the names exist, and a small figure changed and
-drawn by it shows stock matplotlib's pixels. Otherwise every explorer draws with ``plain.PlainRenderer`` (a
-full draw by a stock ``FigureCanvasAgg``: slower, right on any matplotlib), and says why once, as a warning.
+The fast renderer (``render.Renderer`` on ``canvas.Canvas``; ``layout`` says when to lay a figure out again)
+redraws only what changed and keeps text rasterisations; it relies on matplotlib's private names (``PRIVATE``,
+``INSTANCE``, ``OPTIONAL``; no other module of nnlab uses any, and each one used here is listed:
+tests/test_architecture.py). Nothing here is imported before the check below passes, and no matplotlib class
+is changed for the process: ``canvas.kept_layouts`` swaps a method in only while a fast frame is drawn.
+
+Before the first explorer draws, this module checks, once, that the fast path can be trusted here: the names
+exist, and a small figure changed and drawn by it shows stock matplotlib's pixels. Otherwise every explorer
+draws with ``plain.PlainRenderer`` (a full draw by a stock ``FigureCanvasAgg``: slower, right on any
+matplotlib), and says why once, as a warning.
 ``NNLAB_RENDERER=plain`` forces the public path (the test suite runs its view layer once that way).
 """
 from __future__ import annotations
@@ -25,9 +31,14 @@ PRIVATE = [
     ("matplotlib.axis", "Axis._update_ticks"), ("matplotlib.axis", "Axis._get_ticklabel_bboxes"),
     ("matplotlib.axes", "Axes._set_position"),
 ]
-INSTANCE = {"axes": ("_autotitlepos", "_twinned_axes", "_left_title", "_right_title", "_frameon", "_stale"),
+INSTANCE = {"axes": ("_autotitlepos", "_twinned_axes", "_left_title", "_right_title", "_frameon", "_stale",
+                     "_animated"),
             "figure": ("_align_label_groups", "_suptitle", "_supxlabel", "_supylabel", "_stale"),
-            "axis": ("_major_tick_kw", "_minor_tick_kw"), "legend": ("_ncols",)}
+            "axis": ("_major_tick_kw", "_minor_tick_kw"), "legend": ("_ncols",),
+            "text": ("_fontproperties", "_horizontalalignment", "_verticalalignment", "_multialignment",
+                     "_linespacing")}
+#: private names asked for with a fallback (``getattr(x, name, default)``, a hook matplotlib may or may not call)
+OPTIONAL = ("_outside_loc", "_get_font_height_metrics")
 
 _checked = []  # [reason the fast path is not used, or None], once per process
 
@@ -48,7 +59,7 @@ def make_renderer(fig):
         from .render import Renderer
 
         return Renderer(fig)
-    from .plain import PlainRenderer
+    from ..plain import PlainRenderer
 
     return PlainRenderer(fig)
 
@@ -83,7 +94,7 @@ def _smoke():
 
     from .canvas import Canvas
     from .render import Renderer
-    from .testing import stock_pixels
+    from ..testing import stock_pixels
 
     fig = Figure(figsize=(3, 2), dpi=60, layout="constrained")
     Canvas(fig)
@@ -97,7 +108,7 @@ def _smoke():
     ax.set_title("another title")
     frames.append(renderer.png())
     absent = [f"{kind}.{name}" for kind, obj in (("axes", ax), ("figure", fig), ("axis", ax.xaxis),
-                                                   ("legend", ax.get_legend()))
+                                                   ("legend", ax.get_legend()), ("text", ax.title))
               for name in INSTANCE[kind] if not hasattr(obj, name)]
     if absent:
         return f"this matplotlib's artists lack {', '.join(absent)}"

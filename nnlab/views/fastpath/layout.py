@@ -4,8 +4,6 @@ with the key of the last layout (``render.Renderer`` runs the layout engine only
 """
 from __future__ import annotations
 
-from matplotlib.ticker import MaxNLocator
-
 
 def layout_key(fig):
     """What decides how much room the layout must leave around the axes: how many lines each
@@ -36,22 +34,6 @@ def layout_key(fig):
 def _tick_labels(axis, limits):
     lo, hi = sorted(limits)
     return axis.get_major_formatter().format_ticks([t for t in axis.get_majorticklocs() if lo <= t <= hi])
-
-
-class InnerTicks(MaxNLocator):
-    """``MaxNLocator``'s ticks but those nearer than ``margin`` (a fraction of the axis) to its
-    ends: their labels stay inside the axes, so a new range whose end labels are wider ("-1.0"
-    after "0.0") does not move the panels (and make the whole figure be drawn again)."""
-
-    def __init__(self, margin=0.1, **kwargs):
-        super().__init__(**kwargs)
-        self.margin = margin
-
-    def tick_values(self, vmin, vmax):
-        ticks = super().tick_values(vmin, vmax)
-        lo, hi = sorted((vmin, vmax))
-        pad = (self.margin - 1e-9) * (hi - lo)   # a tick at the margin itself (-0.8 of -1..1) stays
-        return ticks[(ticks >= lo + pad) & (ticks <= hi - pad)]
 
 
 def _legend_rows(legend):
