@@ -158,6 +158,19 @@ def run_tiers(text, tmp_path):
     assert picked[named] and all(t.startswith("tests/test_views.py::") and "tower" in t.lower() for t in picked[named])
 
 
+def run_matrix(text, tmp_path):
+    """A cell of the version matrix builds an environment of another Python (PyTorch and every dependency from the
+    network: minutes) and runs tests in it, so it does not run inside the suite: ``.ci/run`` runs this very line
+    after the suite (its environment kept between runs), for each Python of NNLAB_MATRIX_PYTHONS (3.12 unless
+    set); the matrix's refusals are tested in tests/test_packaging.py."""
+    (line,) = text.splitlines()
+    assert line.startswith("bash .ci/matrix 3.12 pinned ")
+    script = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert "for VERSION in ${NNLAB_MATRIX_PYTHONS-3.12}; do" in script
+    assert "  NNLAB_MATRIX_KEEP=1 " + line.replace(" 3.12 ", ' "$VERSION" ') + " || STATUS=$?" in script
+    assert subprocess.run(["bash", "-n", str(ROOT / ".ci" / "matrix")]).returncode == 0
+
+
 def run_assign(text, tmp_path):
     out = authoring.EXERCISE_NOTEBOOKS / f"{EXERCISE}.ipynb"
     before = out.read_bytes()
@@ -278,6 +291,7 @@ def run_env(text, tmp_path):
 
 
 RUNNERS = {"start": run_start, "ci": run_ci, "test-command": run_test_command, "tiers": run_tiers, "assign": run_assign,
+           "matrix": run_matrix,
            "grade": run_grade, "otter": run_otter, "otter-notebook": run_otter_notebook, "using": run_using,
            "training": run_training,
            "build": run_build, "env": run_env, "course": run_course}
