@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from .nn import MLP, relu, sigmoid
 
 
@@ -33,7 +33,7 @@ TARGETS = {
 
 def step(x, s, w):
     """sigma(w (x - s)): a step at s whose steepness grows with w (b = -w s)."""
-    return sigmoid(check_arg.real("w", w) * (np.asarray(x, float) - check_arg.real("s", s)))
+    return sigmoid(valid.real("w", w) * (np.asarray(x, float) - valid.real("s", s)))
 
 
 def tower(x, left, right, w):
@@ -71,7 +71,7 @@ def tower_edges(n, interval):
     """The n + 1 edges of n equal towers over [a, b]; the outermost steps are moved half a
     tower width outwards so the ends of the interval sit on a tower's flat top."""
     a, b = check_interval(interval)
-    n = check_arg.integer("n", n, low=1)
+    n = valid.integer("n", n, low=1)
     edges = np.linspace(a, b, n + 1)
     half = 0.5 * (b - a) / n
     edges[0] -= half
@@ -83,7 +83,7 @@ def tower_weight(n, interval, steepness):
     """Hidden weight w = steepness * n / (b - a): each step's rise stays the same fraction
     of a tower's width as n changes."""
     a, b = check_interval(interval)
-    return check_arg.real("steepness", steepness, low=0.0, low_open=True) * n / (b - a)
+    return valid.real("steepness", steepness, low=0.0, low_open=True) * n / (b - a)
 
 
 def tower_network(f, n, interval=(0.0, 1.0), steepness=10.0, heights=None):
@@ -94,10 +94,10 @@ def tower_network(f, n, interval=(0.0, 1.0), steepness=10.0, heights=None):
     given ``heights``.
     """
     a, b = check_interval(interval)
-    n = check_arg.integer("n", n, low=1, high=10_000)
+    n = valid.integer("n", n, low=1, high=10_000)
     w = tower_weight(n, (a, b), steepness)
     centres = tower_centres(n, (a, b))
-    h = evaluate(f, centres) if heights is None else check_arg.as_array("heights", heights, shape=(n,))
+    h = evaluate(f, centres) if heights is None else valid.as_array("heights", heights, shape=(n,))
     edges = tower_edges(n, (a, b))
     W1 = np.full((1, 2 * n), w)
     b1 = -w * np.repeat(edges, 2)[1:-1]          # e0, e1, e1, e2, e2, ... e_n
@@ -108,7 +108,7 @@ def tower_network(f, n, interval=(0.0, 1.0), steepness=10.0, heights=None):
 
 def tower_centres(n, interval):
     a, b = check_interval(interval)
-    return a + (np.arange(check_arg.integer("n", n, low=1)) + 0.5) * (b - a) / n
+    return a + (np.arange(valid.integer("n", n, low=1)) + 0.5) * (b - a) / n
 
 
 def relu_network(f, n, interval=(0.0, 1.0)):
@@ -117,7 +117,7 @@ def relu_network(f, n, interval=(0.0, 1.0)):
         f_hat(x) = f(t_0) + sum_j c_j relu(x - t_j),  c_j = slope_j - slope_{j-1}.
     Each hidden unit adds one kink."""
     a, b = check_interval(interval)
-    n = check_arg.integer("n", n, low=1, high=10_000)
+    n = valid.integer("n", n, low=1, high=10_000)
     knots = np.linspace(a, b, n + 1)
     y = evaluate(f, knots)
     slopes = np.diff(y) / np.diff(knots)
@@ -130,9 +130,9 @@ def fit_relu_output(x, y, n, interval=(0.0, 1.0)):
     """ReLU network [1, n, 1] with kinks fixed at n evenly spread points of [a, b) whose output
     layer (weights and bias) is fitted to samples (x, y) by least squares."""
     a, b = check_interval(interval)
-    n = check_arg.integer("n", n, low=1)
-    x = check_arg.as_array("x", x, ndim=1)
-    y = check_arg.as_array("y", y, shape=(len(x),))
+    n = valid.integer("n", n, low=1)
+    x = valid.as_array("x", x, ndim=1)
+    y = valid.as_array("y", y, shape=(len(x),))
     kinks = np.linspace(a, b, n + 1)[:-1]
     H = np.c_[relu(x[:, None] - kinks[None, :]), np.ones(len(x))]
     coef = np.linalg.lstsq(H, y, rcond=None)[0]
@@ -165,7 +165,7 @@ class Comparison:
 def compare(net, f, interval=(0.0, 1.0), n_grid=2001) -> Comparison:
     """net(x) and f(x) on ``n_grid`` equally spaced points of [a, b], and the absolute error."""
     a, b = check_interval(interval)
-    x = np.linspace(a, b, check_arg.integer("n_grid", n_grid, low=2))
+    x = np.linspace(a, b, valid.integer("n_grid", n_grid, low=2))
     y, fx = net.forward(x[:, None])[:, 0], evaluate(f, x)
     return Comparison(x, y, fx, np.abs(y - fx))
 
@@ -186,11 +186,11 @@ def tower_2d_network(rect, steepness=50.0, threshold_steepness=20.0):
     their sum is 4 inside the rectangle, 3 in the four strips beside it and 2 beyond the corners.
     The output unit thresholds that sum at 3.5: sigma(k (s - 3.5)).
     """
-    x0, x1, y0, y1 = (check_arg.real("rect", t) for t in rect)
+    x0, x1, y0, y1 = (valid.real("rect", t) for t in rect)
     if not (x1 > x0 and y1 > y0):
         raise ValueError(f"rect: expected (x0, x1, y0, y1) with x1 > x0 and y1 > y0, got {rect!r}")
-    w = check_arg.real("steepness", steepness, low=0.0, low_open=True)
-    k = check_arg.real("threshold_steepness", threshold_steepness, low=0.0, low_open=True)
+    w = valid.real("steepness", steepness, low=0.0, low_open=True)
+    k = valid.real("threshold_steepness", threshold_steepness, low=0.0, low_open=True)
     W1 = np.array([[w, -w, 0.0, 0.0], [0.0, 0.0, w, -w]])
     b1 = np.array([-w * x0, w * x1, -w * y0, w * y1])
     return MLP.from_params([(W1, b1), (np.full((4, 1), k), np.array([-3.5 * k]))], hidden="sigmoid",
@@ -204,10 +204,10 @@ def tower_network_2d(f, k, xlim=(0.0, 1.0), ylim=(0.0, 1.0), steepness=50.0, thr
     Layer 2: one thresholding unit per cell, about 1 inside its cell.
     Output (linear): the cells' heights f(centre).
     """
-    k = check_arg.integer("k", k, low=1, high=100)
+    k = valid.integer("k", k, low=1, high=100)
     ex, ey = tower_edges(k, xlim), tower_edges(k, ylim)
     wx, wy = tower_weight(k, xlim, steepness), tower_weight(k, ylim, steepness)
-    t = check_arg.real("threshold_steepness", threshold_steepness, low=0.0, low_open=True)
+    t = valid.real("threshold_steepness", threshold_steepness, low=0.0, low_open=True)
     CX, CY = np.meshgrid(tower_centres(k, xlim), tower_centres(k, ylim), indexing="ij")
     try:
         heights = np.asarray(f(CX, CY), dtype=float)
@@ -238,7 +238,7 @@ UNITS = ("sigmoid", "relu")   # the hidden units an approximation is built from:
 
 def network_for(units, f, n, interval, steepness=10.0):
     """units 'sigmoid': n sigmoid towers (2n hidden units); 'relu': a ReLU spline with n hidden units."""
-    units = check_arg.choice("units", units, UNITS)
+    units = valid.choice("units", units, UNITS)
     return tower_network(f, n, interval, steepness) if units == "sigmoid" else relu_network(f, n, interval)
 
 
@@ -263,5 +263,5 @@ def error_against_n(f, interval, units="sigmoid", steepness=10.0, ns=(1, 2, 3, 4
 
 def design_network(heights, interval=(0.0, 1.0), steepness=10.0):
     """The tower network for hand-chosen heights (the design mode of the tower explorer)."""
-    heights = check_arg.as_array("heights", heights, ndim=1)
+    heights = valid.as_array("heights", heights, ndim=1)
     return tower_network(None, len(heights), interval, steepness, heights=heights)

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 
 
 class Op(NamedTuple):
@@ -128,7 +128,7 @@ class Var:
     def __pow__(self, p):
         if isinstance(p, Var):
             raise TypeError("exponent: expected a number (a constant exponent), got a Var; use exp(b * log(a))")
-        p = check_arg.real("exponent", p)
+        p = valid.real("exponent", p)
         return _make(self.value ** p, POW, (self,), (p * self.value ** (p - 1),), exponent=p)
 
     def backward(self):
@@ -138,7 +138,7 @@ class Var:
 
 def constant(value):
     """A number that takes part in the computation but is not differentiated."""
-    return value if isinstance(value, Var) else Var(check_arg.real("value", value), _varied=False)
+    return value if isinstance(value, Var) else Var(valid.real("value", value), _varied=False)
 
 
 def _make(value, op, inputs, local, exponent=None):
@@ -149,7 +149,7 @@ def _make(value, op, inputs, local, exponent=None):
 
 def apply(name, *inputs):
     """The node ``name(*inputs)`` with its value and local derivatives (numbers become constants)."""
-    return _apply(check_arg.choice("op", name, tuple(OPS)), *inputs)
+    return _apply(valid.choice("op", name, tuple(OPS)), *inputs)
 
 
 def _apply(name, *inputs):
@@ -343,7 +343,7 @@ def gradient(f, *xs):
 
 def derivative(f, xs, direction):
     """f(*xs) and its directional derivative ∇f · direction by forward mode."""
-    check_arg.same_rows("xs", np.asarray(xs, float), "direction", np.asarray(direction, float))
+    valid.same_rows("xs", np.asarray(xs, float), "direction", np.asarray(direction, float))
     variables, y = evaluate(f, xs, [f"x{i + 1}" for i in range(len(xs))])
     tangents(y, seeds=dict(zip(variables, direction)))
     return y.value, y.tangent
@@ -352,7 +352,7 @@ def derivative(f, xs, direction):
 def jacobian(f, xs, mode="reverse"):
     """The Jacobian ∂f_i/∂x_j of f (returning one Var or a list of them) at xs, by reverse mode (one
     sweep per output) or forward mode (one sweep per input); returns ``(J, multiplications)``."""
-    mode = check_arg.choice("mode", mode, ("reverse", "forward"))
+    mode = valid.choice("mode", mode, ("reverse", "forward"))
     variables = [Var(x, f"x{i + 1}") for i, x in enumerate(xs)]
     ys = f(*variables)
     ys = [ys] if isinstance(ys, Var) else list(ys)
@@ -452,7 +452,7 @@ def trace(y, mode="reverse", wrt=None):
     """Differentiate ``y`` and record the forward table and the sweep: reverse mode (adjoints of
     every node, the gradient at the inputs), or forward mode along the input ``wrt`` (a Var of the
     graph or its name; the first input by default)."""
-    mode = check_arg.choice("mode", mode, ("reverse", "forward"))
+    mode = valid.choice("mode", mode, ("reverse", "forward"))
     nodes = graph(y)
     label = names(nodes)
     depth = {}

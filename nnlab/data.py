@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 
 
 def _rng(seed):
@@ -23,7 +23,7 @@ def _rng(seed):
 
 
 def _n(n, low=1):
-    return check_arg.integer("n", n, low=low)
+    return valid.integer("n", n, low=low)
 
 
 def to_pm1(y):
@@ -39,8 +39,8 @@ def circle(n=200, radius=1.0, seed=None, noise=0.0):
     ``noise`` > 0 then moves every point by N(0, noise^2) after labelling (labels near the circle blur)."""
     rng = _rng(seed)
     X = rng.standard_normal((_n(n), 2))
-    y = (np.sum(X**2, axis=1) < check_arg.real("radius", radius, low=0.0, low_open=True) ** 2).astype(int)
-    if check_arg.real("noise", noise, low=0.0) > 0:
+    y = (np.sum(X**2, axis=1) < valid.real("radius", radius, low=0.0, low_open=True) ** 2).astype(int)
+    if valid.real("noise", noise, low=0.0) > 0:
         X = X + noise * rng.standard_normal(X.shape)
     return X, y
 
@@ -51,7 +51,7 @@ def gauss(n=200, noise=0.5, seed=None):
     n = _n(n, low=2)
     y = np.arange(n) % 2
     rng.shuffle(y)
-    X = (2 * y - 1)[:, None] * np.ones(2) + check_arg.real("noise", noise, low=0.0) * rng.standard_normal((n, 2))
+    X = (2 * y - 1)[:, None] * np.ones(2) + valid.real("noise", noise, low=0.0) * rng.standard_normal((n, 2))
     return X, y
 
 
@@ -62,7 +62,7 @@ def xor(n=200, noise=0.1, seed=None):
     corners = np.array([[-1, -1], [1, 1], [-1, 1], [1, -1]], float)
     idx = np.arange(n) % 4
     rng.shuffle(idx)
-    X = corners[idx] + check_arg.real("noise", noise, low=0.0) * rng.standard_normal((n, 2))
+    X = corners[idx] + valid.real("noise", noise, low=0.0) * rng.standard_normal((n, 2))
     return X, (idx >= 2).astype(int)
 
 
@@ -74,8 +74,8 @@ def blobs(n=100, margin=1.0, spread=1.0, seed=None):
     """
     rng = _rng(seed)
     n = _n(n, low=2)
-    margin = check_arg.real("margin", margin, low=0.0)
-    spread = check_arg.real("spread", spread, low=0.0, low_open=True)
+    margin = valid.real("margin", margin, low=0.0)
+    spread = valid.real("spread", spread, low=0.0, low_open=True)
     y = np.arange(n) % 2
     rng.shuffle(y)
     normal = np.array([1.0, 1.0]) / np.sqrt(2.0)
@@ -96,21 +96,21 @@ def moons(n=200, noise=0.1, seed=None):
     X = np.where(y[:, None] == 0,
                  np.c_[np.cos(t), np.sin(t)],
                  np.c_[1.0 - np.cos(t), 0.5 - np.sin(t)])
-    return X + check_arg.real("noise", noise, low=0.0) * rng.standard_normal((n, 2)), y
+    return X + valid.real("noise", noise, low=0.0) * rng.standard_normal((n, 2)), y
 
 
 def spirals(n=300, classes=2, turns=1.5, noise=0.05, seed=None):
     """``classes`` interleaved spiral arms, labels 0..classes-1."""
     rng = _rng(seed)
     n = _n(n, low=1)
-    classes = check_arg.integer("classes", classes, low=2, high=10)
-    turns = check_arg.real("turns", turns, low=0.0, low_open=True)
+    classes = valid.integer("classes", classes, low=2, high=10)
+    turns = valid.real("turns", turns, low=0.0, low_open=True)
     y = np.arange(n) % classes
     rng.shuffle(y)
     r = rng.uniform(0.05, 1.0, n)
     angle = 2 * np.pi * (turns * r + y / classes)
     X = r[:, None] * np.c_[np.cos(angle), np.sin(angle)]
-    return X + check_arg.real("noise", noise, low=0.0) * rng.standard_normal((n, 2)), y
+    return X + valid.real("noise", noise, low=0.0) * rng.standard_normal((n, 2)), y
 
 
 def sine(n=100, noise=0.1, seed=None):
@@ -118,7 +118,7 @@ def sine(n=100, noise=0.1, seed=None):
     rng = _rng(seed)
     n = _n(n)
     x = rng.uniform(0.0, 1.0, n)
-    y = np.sin(2 * np.pi * x) + check_arg.real("noise", noise, low=0.0) * rng.standard_normal(n)
+    y = np.sin(2 * np.pi * x) + valid.real("noise", noise, low=0.0) * rng.standard_normal(n)
     return x[:, None], y
 
 
@@ -128,7 +128,7 @@ DATASETS = {"circle": circle, "gauss": gauss, "xor": xor, "blobs": blobs, "moons
 
 def make(name, **kwargs):
     """Any generator by name: make('moons', n=100, seed=0)."""
-    return DATASETS[check_arg.choice("name", name, tuple(DATASETS))](**kwargs)
+    return DATASETS[valid.choice("name", name, tuple(DATASETS))](**kwargs)
 
 
 FEATURES = {
@@ -140,8 +140,8 @@ FEATURES = {
 
 def features(X, names):
     """The network's inputs from 2-D points: one column per name in FEATURES (TensorFlow Playground's seven)."""
-    X = check_arg.as_array("X", X, shape=(None, 2))
-    names = [check_arg.choice("features", f, tuple(FEATURES)) for f in names]
+    X = valid.as_array("X", X, shape=(None, 2))
+    names = [valid.choice("features", f, tuple(FEATURES)) for f in names]
     if not names:
         raise ValueError("features: expected at least one feature name, got none")
     return np.column_stack([FEATURES[f](X) for f in names])
@@ -228,7 +228,7 @@ def load_mnist(split="train", root=None, normalize=True, flatten=True, download=
     Offline and not cached: raises MNISTUnavailableError suggesting ``load_digits``.
     Returns (X, y): X of shape (N, 784) (or (N, 28, 28) with flatten=False), y of shape (N,).
     """
-    split = check_arg.choice("split", split, tuple(MNIST_FILES))
+    split = valid.choice("split", split, tuple(MNIST_FILES))
     root = Path(root) if root is not None else default_cache() / "mnist"
     root.mkdir(parents=True, exist_ok=True)
     arrays = []

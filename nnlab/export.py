@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from . import playground
 
 TEMPLATE = Path(__file__).with_name("templates") / "pytorch_run.py"
@@ -53,7 +53,7 @@ def pytorch_script(config, points=(), epochs=20):
     """The PyTorch program (a string) that trains ``config`` (with ``points`` added to the training
     set) for ``epochs`` epochs and prints the losses and accuracies per epoch (``--json``: as JSON): the
     template ``templates/pytorch_run.py`` (itself a runnable, lint-clean program) with this run's block."""
-    epochs = check_arg.integer("epochs", epochs, low=0)
+    epochs = valid.integer("epochs", epochs, low=0)
     X, y, X_test, y_test = playground.data(config, points)
     net = config.build(X, y, X_test, y_test).net
     weights = "\n".join(f"    ({_array(W, 4)},\n     {_array(b, 4)})," for W, b in net.params)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from . import function_rules as rules
 
 
@@ -85,7 +85,7 @@ OUTPUTS = ("sigmoid", "softmax", "linear", "tanh", "relu")
 
 def activation(name):
     """Return (g, g') for an activation name: 'sigmoid', 'tanh', 'relu' or 'linear'."""
-    return ACTIVATIONS[check_arg.choice("activation", name, tuple(ACTIVATIONS))]
+    return ACTIVATIONS[valid.choice("activation", name, tuple(ACTIVATIONS))]
 
 
 def _activation_backward(name, Z, A, dA):

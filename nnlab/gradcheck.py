@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 
 
 def numerical_gradient(f, x, eps=1e-5):
@@ -88,7 +88,7 @@ def gradient_check(model, X, Y, eps=1e-5):
 def difference_quotient(f, x, h, kind="central"):
     """(f(x + h) - f(x)) / h ("forward", one-sided) or (f(x + h) - f(x - h)) / (2h) ("central"),
     computed in the dtype of ``x`` (a NumPy scalar: float32 or float64)."""
-    kind = check_arg.choice("kind", kind, ("forward", "central"))
+    kind = valid.choice("kind", kind, ("forward", "central"))
     x = np.asarray(x)[()]
     h = x.dtype.type(h)
     if kind == "forward":
@@ -115,6 +115,6 @@ def best_step(hs, errors, window=9):
     ``window`` neighbours: rounding makes single steps lucky (an error far below the curve), and
     the median ignores them."""
     errors = np.asarray(errors, float)
-    half = check_arg.integer("window", window, low=1) // 2
+    half = valid.integer("window", window, low=1) // 2
     smooth = [np.median(errors[max(0, i - half): i + half + 1]) for i in range(len(errors))]
     return float(np.asarray(hs, float)[int(np.argmin(smooth))])

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from . import data as datasets
 from . import nn
 from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, init_layer, init_std, sigmoid
@@ -46,11 +46,11 @@ class DeepNet:
 
 def build(depth, width, activation="relu", init="he", scale=1.0, residual=False, d_in=2, seed=0):
     """A deep network as in the module docstring, with its weights drawn by ``init``."""
-    depth = check_arg.integer("depth", depth, low=1, high=100)
-    width = check_arg.integer("width", width, low=2, high=256)
-    activation = check_arg.choice("activation", activation, ACTS)
-    init = check_arg.choice("init", init, nn.INITS)
-    scale = check_arg.real("scale", scale, low=0.0, low_open=True)
+    depth = valid.integer("depth", depth, low=1, high=100)
+    width = valid.integer("width", width, low=2, high=256)
+    activation = valid.choice("activation", activation, ACTS)
+    init = valid.choice("init", init, nn.INITS)
+    scale = valid.real("scale", scale, low=0.0, low_open=True)
     inp, layers, out = _weights(depth, width, init, scale, bool(residual), d_in, seed)
     return DeepNet(activation, bool(residual), inp, list(layers), out)
 
@@ -337,7 +337,7 @@ def task(batch=128, seed=0):
 def gradient_flow(depth, width, activation="relu", init="he", scale=1.0, residual=False, batch=128, seed=0,
                   bins=40):
     """Build the network, run one batch forward and backward, and measure every layer."""
-    batch = check_arg.integer("batch", batch, low=1, high=100_000)
+    batch = valid.integer("batch", batch, low=1, high=100_000)
     net = build(depth, width, activation, init, scale, residual, seed=seed)
     X, y = task(batch, seed)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -388,7 +388,7 @@ def sigmoid_chain(weights, x, y):
 
     Returns (backprop's dL/dz_l for every l, the closed form prod_{k>l} w_k sigma'(z_k)...,
     and the bound 0.25^(L-l) prod |w_k|)."""
-    w = check_arg.as_array("weights", weights, ndim=1)
+    w = valid.as_array("weights", weights, ndim=1)
     z, a = [], [float(x)]
     for wl in w:
         z.append(wl * a[-1])
@@ -420,9 +420,9 @@ def relu_identity_chain(alpha, x, y, layers=4):
 
     Returns (y_hat, dL/da^(1)) measured by backprop; the closed forms are alpha^layers x and
     alpha^(layers-1) (alpha^layers x - y)."""
-    alpha = check_arg.real("alpha", alpha, low=0.0, low_open=True)
-    x = check_arg.as_array("x", x, ndim=1)
-    y = check_arg.as_array("y", y, shape=x.shape)
+    alpha = valid.real("alpha", alpha, low=0.0, low_open=True)
+    x = valid.as_array("x", x, ndim=1)
+    y = valid.as_array("y", y, shape=x.shape)
     if np.any(x <= 0):
         raise ValueError(f"x: expected positive inputs (the closed form assumes ReLU is the identity), got {x}")
     n = len(x)
@@ -458,9 +458,9 @@ def train(depth, width, activation="relu", init="he", scale=1.0, residual=False,
     multiplies float32 matrices 2-4x faster than float64). The curve is float64's up to rounding, but
     training a plain deep network at this rate is chaotic: after some 30 steps the two precisions
     take different paths, as two runs nudged by 1e-7 do (``tests/test_worked_numbers.py``)."""
-    steps = check_arg.integer("steps", steps, low=1, high=100_000)
-    lr = check_arg.real("lr", lr, low=0.0, low_open=True)
-    dtype = np.dtype(check_arg.choice("dtype", _dtype_name(dtype), FLOATS))
+    steps = valid.integer("steps", steps, low=1, high=100_000)
+    lr = valid.real("lr", lr, low=0.0, low_open=True)
+    dtype = np.dtype(valid.choice("dtype", _dtype_name(dtype), FLOATS))
     net = build(depth, width, activation, init, scale, residual, seed=seed)
     # arrays of its own (the built ones are shared: ``_weights``), updated in place
     net.inp, net.out = (tuple(p.astype(dtype) for p in ps) for ps in (net.inp, net.out))

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from .autodiff import Var, evaluate, adjoints, log, relu, sin, square_loss, tangents, tanh, trace
 
 
@@ -75,7 +75,7 @@ EXAMPLES = {
 
 def trace_example(name, values, mode="reverse", wrt=None):
     """``trace`` of the example ``name`` (a key of ``EXAMPLES``) at the inputs' ``values``."""
-    example = EXAMPLES[check_arg.choice("example", name, tuple(EXAMPLES))]
+    example = EXAMPLES[valid.choice("example", name, tuple(EXAMPLES))]
     return trace(example.build(*values), mode, wrt)
 
 
@@ -98,7 +98,7 @@ def jacobian_chain(d, d1, d2, D, seed=0):
     ``(J from forward mode, J from reverse mode, multiplications forward, multiplications
     reverse, (J1, J2, J3))``; the counts are d(D·d2 + d2·d1) and D(d2·d1 + d1·d)."""
     for name, value in (("d", d), ("d1", d1), ("d2", d2), ("D", D)):
-        check_arg.integer(name, value, low=1)
+        valid.integer(name, value, low=1)
     rng = np.random.default_rng(seed)
     J1, J2, J3 = rng.normal(size=(d1, d)), rng.normal(size=(d2, d1)), rng.normal(size=(D, d2))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from .nn import softmax, softmax_cross_entropy
 
 
@@ -18,16 +18,16 @@ def one_hot(y, n_classes=None):
     if y.ndim != 1 or (y.size and (y.dtype.kind not in "iub" and not np.all(y == np.round(y)))):
         raise ValueError(f"y: expected a 1-D array of integer class labels, got {y[:5]!r} with shape {y.shape}")
     y = y.astype(int)
-    K = int(y.max()) + 1 if n_classes is None else check_arg.integer("n_classes", n_classes, low=1)
+    K = int(y.max()) + 1 if n_classes is None else valid.integer("n_classes", n_classes, low=1)
     if y.size and (y.min() < 0 or y.max() >= K):
         raise ValueError(f"y: expected labels in 0..{K - 1}, got values from {y.min()} to {y.max()}")
     return np.eye(K)[y]
 
 
 def _xy(X, y):
-    X = check_arg.as_array("X", X, ndim=2)
+    X = valid.as_array("X", X, ndim=2)
     y = np.asarray(y)
-    check_arg.same_rows("X", X, "y", y)
+    valid.same_rows("X", X, "y", y)
     return X, y
 
 
@@ -39,7 +39,7 @@ class LinearModel:
     b: np.ndarray
 
     def scores(self, X):
-        return check_arg.as_array("X", X, shape=(None, self.W.shape[0])) @ self.W + self.b
+        return valid.as_array("X", X, shape=(None, self.W.shape[0])) @ self.W + self.b
 
     def predict(self, X):
         return np.argmax(self.scores(X), axis=1)
@@ -56,7 +56,7 @@ def fit_least_squares(X, y, lam=0.0, n_classes=None):
     With lam = 0 and a singular X^T X, the minimum-norm solution is returned.
     """
     X, y = _xy(X, y)
-    lam = check_arg.real("lam", lam, low=0.0)
+    lam = valid.real("lam", lam, low=0.0)
     T = one_hot(y, n_classes)
     mx, mt = X.mean(axis=0), T.mean(axis=0)
     Xc, Tc = X - mx, T - mt
@@ -90,7 +90,7 @@ class RidgePath:
 
 def ridge_path(X_train, y_train, X_test, y_test, lams):
     """Train and test errors of one-hot ridge least squares for each lam."""
-    lams = check_arg.as_array("lams", lams, ndim=1)
+    lams = valid.as_array("lams", lams, ndim=1)
     if np.any(lams < 0):
         raise ValueError(f"lams: expected values >= 0, got {lams.min()}")
     K = int(max(np.max(y_train), np.max(y_test))) + 1
@@ -130,9 +130,9 @@ def fit_softmax_regression(X, y, lr=0.5, epochs=200, lam=0.0, n_classes=None):
     """Full-batch gradient descent on the softmax cross-entropy, from W = 0."""
     X, y = _xy(X, y)
     T = one_hot(y, n_classes)
-    lr = check_arg.real("lr", lr, low=0.0, low_open=True)
-    epochs = check_arg.integer("epochs", epochs, low=0)
-    lam = check_arg.real("lam", lam, low=0.0)
+    lr = valid.real("lr", lr, low=0.0, low_open=True)
+    epochs = valid.integer("epochs", epochs, low=0)
+    lam = valid.real("lam", lam, low=0.0)
     W, b = np.zeros((X.shape[1], T.shape[1])), np.zeros(T.shape[1])
     fit = SoftmaxFit(LinearModel(W, b))
     for _ in range(epochs):

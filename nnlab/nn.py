@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from .gradcheck import (GradientCheck, GradientCheckEntry, gradient_check,  # noqa: F401 (nn's API)
                         numerical_gradient, relative_error)
 from .functions import (  # noqa: F401 (nn's API: the activations and losses, written in functions.py)
@@ -52,7 +52,7 @@ def init_layer(fan_in, fan_out, init="normal", scale=None, rng=None):
     'xavier' and 'he', the names of lecture 7, mean xavier_normal and he_normal. scale is 1 by
     default for the others. Biases start at zero except for 'torch'.
     """
-    init = check_arg.choice("init", init, INITS)
+    init = valid.choice("init", init, INITS)
     init = INIT_ALIASES.get(init, init)
     rng = np.random.default_rng(rng)
     scale = DEFAULT_INIT_SCALE.get(init, 1.0) if scale is None else scale
@@ -103,7 +103,7 @@ def _check_sizes(sizes):
         raise ValueError(f"sizes: expected a list of layer widths such as [2, 8, 1], got {sizes!r}") from None
     if len(sizes) < 2:
         raise ValueError(f"sizes: expected at least two layer widths (inputs and outputs), got {sizes!r}")
-    return [check_arg.integer(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes)]
+    return [valid.integer(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes)]
 
 
 @dataclass
@@ -179,18 +179,18 @@ class MLP:
     def __init__(self, sizes, hidden="relu", output="sigmoid", loss=None, init="normal",
                  init_scale=None, seed=None, l2=0.0, l1=0.0, reduction="mean"):
         self.sizes = _check_sizes(sizes)
-        self.hidden = check_arg.choice("hidden", hidden, tuple(ACTIVATIONS))
-        self.output = check_arg.choice("output", output, OUTPUTS)
-        self.loss_name = check_arg.choice("loss", DEFAULT_LOSS[self.output] if loss is None else loss, tuple(LOSSES))
+        self.hidden = valid.choice("hidden", hidden, tuple(ACTIVATIONS))
+        self.output = valid.choice("output", output, OUTPUTS)
+        self.loss_name = valid.choice("loss", DEFAULT_LOSS[self.output] if loss is None else loss, tuple(LOSSES))
         if self.loss_name == "cross_entropy" and self.output != "softmax":
             raise ValueError(f"loss: 'cross_entropy' expects output='softmax', got output={self.output!r}")
         if self.loss_name == "bce" and self.output not in ("sigmoid",):
             raise ValueError(f"loss: 'bce' expects output='sigmoid' (probabilities), got output={self.output!r}")
-        self.init = check_arg.choice("init", init, INITS)
-        self.init_scale = None if init_scale is None else check_arg.real("init_scale", init_scale, low=0.0)
-        self.l2 = check_arg.real("l2", l2, low=0.0)
-        self.l1 = check_arg.real("l1", l1, low=0.0)
-        self.reduction = check_arg.choice("reduction", reduction, ("mean", "sum"))
+        self.init = valid.choice("init", init, INITS)
+        self.init_scale = None if init_scale is None else valid.real("init_scale", init_scale, low=0.0)
+        self.l2 = valid.real("l2", l2, low=0.0)
+        self.l1 = valid.real("l1", l1, low=0.0)
+        self.reduction = valid.choice("reduction", reduction, ("mean", "sum"))
         self.seed = seed
         rng = np.random.default_rng(seed)
         self.params = [init_layer(a, b, self.init, self.init_scale, rng)
@@ -211,7 +211,7 @@ class MLP:
 
     # -- input checks
     def _check_X(self, X):
-        X = check_arg.as_array("X", X, ndim=(1, 2))
+        X = valid.as_array("X", X, ndim=(1, 2))
         if X.ndim == 1:  # one input per row for a 1-input network, else a single example
             X = X[:, None] if self.sizes[0] == 1 else X[None, :]
         if X.shape[1] != self.sizes[0]:
@@ -220,7 +220,7 @@ class MLP:
 
     def _check_Y(self, Y, N):
         k = self.sizes[-1]
-        Y = check_arg.as_array("Y", Y, ndim=(1, 2))
+        Y = valid.as_array("Y", Y, ndim=(1, 2))
         if self.loss_name == "cross_entropy" and Y.ndim == 1:
             Y = _one_hot_like(Y, k)
         elif Y.ndim == 1:
@@ -313,8 +313,8 @@ class MLP:
         from . import optim
         from .training import Trainer
 
-        lr = check_arg.real("lr", lr, low=0.0, low_open=True)
-        iterations = check_arg.integer("iterations", iterations, low=0)
+        lr = valid.real("lr", lr, low=0.0, low_open=True)
+        iterations = valid.integer("iterations", iterations, low=0)
         X = self._check_X(X)
         Y = self._check_Y(Y, X.shape[0])
         trainer = Trainer(self, X, Y, optimizer=optim.sgd(lr=lr), batch_size=len(X), shuffle=False, record=False,
@@ -361,8 +361,8 @@ class MLP:
         """An MLP with the given list of (W, b), W of shape (fan_in, fan_out)."""
         checked = []
         for l, (W, b) in enumerate(params, start=1):
-            W = check_arg.as_array(f"params[{l - 1}] W{l}", W, ndim=2)
-            b = check_arg.as_array(f"params[{l - 1}] b{l}", b, shape=(W.shape[1],))
+            W = valid.as_array(f"params[{l - 1}] W{l}", W, ndim=2)
+            b = valid.as_array(f"params[{l - 1}] b{l}", b, shape=(W.shape[1],))
             if checked and checked[-1][0].shape[1] != W.shape[0]:
                 raise ValueError(f"params[{l - 1}] W{l}: expected {checked[-1][0].shape[1]} rows (the width of the "
                                  f"layer before), got shape {W.shape}")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from . import optim_rules as rules
 
 
@@ -90,7 +90,7 @@ def _lr(lr, step):
 
 
 def _check_lr(lr):
-    return lr if callable(lr) else check_arg.real("lr", lr, low=0.0)
+    return lr if callable(lr) else valid.real("lr", lr, low=0.0)
 
 
 def _pairs(grads, params):
@@ -111,9 +111,9 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         g = g + momentum buf if nesterov else buf;   p = p - lr g
     With momentum rho this is the lecture's v <- rho v + grad(f), x <- x - alpha v."""
     lr = _check_lr(lr)
-    momentum = check_arg.real("momentum", momentum, low=0.0)
-    dampening = check_arg.real("dampening", dampening, low=0.0)
-    weight_decay = check_arg.real("weight_decay", weight_decay, low=0.0)
+    momentum = valid.real("momentum", momentum, low=0.0)
+    dampening = valid.real("dampening", dampening, low=0.0)
+    weight_decay = valid.real("weight_decay", weight_decay, low=0.0)
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError(f"nesterov: needs momentum > 0 and dampening = 0, got momentum={momentum}, "
                          f"dampening={dampening}")
@@ -143,7 +143,7 @@ def heavy_ball(lr=1e-3, eta=0.9):
     """Momentum written the lecture's other way: theta_{k+1} = theta_k - lr grad + eta (theta_k - theta_{k-1}).
     Identical to ``sgd(lr, momentum=eta)`` (the notebook shows the two paths coincide)."""
     lr = _check_lr(lr)
-    eta = check_arg.real("eta", eta, low=0.0)
+    eta = valid.real("eta", eta, low=0.0)
 
     def init(params):
         return HeavyBallState(0, None)
@@ -166,10 +166,10 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
     """AdaGrad (torch.optim.Adagrad): sum += g^2;  p = p - lr_t g / (sqrt(sum) + eps),
     lr_t = lr / (1 + (t - 1) lr_decay)."""
     lr = _check_lr(lr)
-    lr_decay = check_arg.real("lr_decay", lr_decay, low=0.0)
-    weight_decay = check_arg.real("weight_decay", weight_decay, low=0.0)
-    acc0 = check_arg.real("initial_accumulator_value", initial_accumulator_value, low=0.0)
-    eps = check_arg.real("eps", eps, low=0.0)
+    lr_decay = valid.real("lr_decay", lr_decay, low=0.0)
+    weight_decay = valid.real("weight_decay", weight_decay, low=0.0)
+    acc0 = valid.real("initial_accumulator_value", initial_accumulator_value, low=0.0)
+    eps = valid.real("eps", eps, low=0.0)
 
     def init(params):
         p, _ = _as_list(params)
@@ -197,10 +197,10 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
     """RMSProp (torch.optim.RMSprop): sq = alpha sq + (1 - alpha) g^2;  avg = sqrt(sq) + eps
     (centred: sqrt(sq - mean(g)^2) + eps);  p = p - lr g / avg (or through a momentum buffer)."""
     lr = _check_lr(lr)
-    alpha = check_arg.real("alpha", alpha, low=0.0, high=1.0)
-    eps = check_arg.real("eps", eps, low=0.0)
-    weight_decay = check_arg.real("weight_decay", weight_decay, low=0.0)
-    momentum = check_arg.real("momentum", momentum, low=0.0)
+    alpha = valid.real("alpha", alpha, low=0.0, high=1.0)
+    eps = valid.real("eps", eps, low=0.0)
+    weight_decay = valid.real("weight_decay", weight_decay, low=0.0)
+    momentum = valid.real("momentum", momentum, low=0.0)
 
     def init(params):
         p, _ = _as_list(params)
@@ -238,13 +238,13 @@ def adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
     with the default betas, instead of lr."""
     lr = _check_lr(lr)
     try:
-        b1, b2 = (check_arg.real(f"betas[{i}]", b, low=0.0, high=1.0) for i, b in enumerate(betas))
+        b1, b2 = (valid.real(f"betas[{i}]", b, low=0.0, high=1.0) for i, b in enumerate(betas))
     except TypeError:
         raise ValueError(f"betas: expected a pair (beta1, beta2), got {betas!r}") from None
     if b1 >= 1 or b2 >= 1:
         raise ValueError(f"betas: expected values in [0, 1), got {betas!r}")
-    eps = check_arg.real("eps", eps, low=0.0)
-    weight_decay = check_arg.real("weight_decay", weight_decay, low=0.0)
+    eps = valid.real("eps", eps, low=0.0)
+    weight_decay = valid.real("weight_decay", weight_decay, low=0.0)
 
     def init(params):
         p, _ = _as_list(params)
@@ -277,7 +277,7 @@ NAMES = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam")
 
 def make(name, lr, momentum=0.9, betas=(0.9, 0.999)):
     """An optimiser by the lecture's name: sgd, momentum, nesterov, rmsprop, adagrad or adam."""
-    name = check_arg.choice("optimizer", name, NAMES)
+    name = valid.choice("optimizer", name, NAMES)
     if name in ("sgd", "momentum", "nesterov"):
         return sgd(lr=lr, momentum=0.0 if name == "sgd" else momentum, nesterov=name == "nesterov")
     if name == "adam":
@@ -299,7 +299,7 @@ def with_lr(opt, lr):
 
 def step_lr(lr, step_size, gamma=0.1):
     """lr * gamma^(floor(t / step_size)) (torch.optim.lr_scheduler.StepLR)."""
-    step_size = check_arg.integer("step_size", step_size, low=1)
+    step_size = valid.integer("step_size", step_size, low=1)
     return lambda t: lr * gamma ** (t // step_size)
 
 
@@ -310,7 +310,7 @@ def exponential_lr(lr, gamma):
 
 def cosine_lr(lr, T_max, eta_min=0.0):
     """eta_min + (lr - eta_min) (1 + cos(pi t / T_max)) / 2 (CosineAnnealingLR's closed form)."""
-    T_max = check_arg.integer("T_max", T_max, low=1)
+    T_max = valid.integer("T_max", T_max, low=1)
     return lambda t: eta_min + (lr - eta_min) * (1 + np.cos(np.pi * t / T_max)) / 2
 
 
@@ -319,18 +319,18 @@ def cosine_lr(lr, T_max, eta_min=0.0):
 
 def gauss_newton_step(J, r):
     """Delta = -(J^T J)^{-1} J^T r for residuals r(theta) with Jacobian J = dr/dtheta."""
-    J = check_arg.as_array("J", J, ndim=2)
-    r = check_arg.as_array("r", r, shape=(J.shape[0],))
+    J = valid.as_array("J", J, ndim=2)
+    r = valid.as_array("r", r, shape=(J.shape[0],))
     return -np.linalg.solve(J.T @ J, J.T @ r)
 
 
 def fit_exponential_gauss_newton(x, y, theta0=(1.0, 0.0), steps=20):
     """Fit y = a exp(b x) by Gauss-Newton; returns the list of (a, b) iterates (theta0 first)."""
-    x = check_arg.as_array("x", x, ndim=1)
-    y = check_arg.as_array("y", y, shape=x.shape)
+    x = valid.as_array("x", x, ndim=1)
+    y = valid.as_array("y", y, shape=x.shape)
     theta = np.array(theta0, float)
     path = [theta.copy()]
-    for _ in range(check_arg.integer("steps", steps, low=0)):
+    for _ in range(valid.integer("steps", steps, low=0)):
         a, b = theta
         e = np.exp(b * x)
         r = a * e - y

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from .words import plural
 
 
@@ -59,12 +59,12 @@ def check_pm1(name, y):
 
 
 def _check(X, y, lr, max_epochs):
-    X = check_arg.as_array("X", X, ndim=2)
-    y = check_pm1("y", check_arg.as_array("y", y, ndim=1))
-    check_arg.same_rows("X", X, "y", y)
+    X = valid.as_array("X", X, ndim=2)
+    y = check_pm1("y", valid.as_array("y", y, ndim=1))
+    valid.same_rows("X", X, "y", y)
     if len(y) == 0:
         raise ValueError("X: expected at least one point, got none")
-    return X, y, check_arg.real("lr", lr, low=0.0, low_open=True), check_arg.integer("max_epochs", max_epochs, low=1)
+    return X, y, valid.real("lr", lr, low=0.0, low_open=True), valid.integer("max_epochs", max_epochs, low=1)
 
 
 def perceptron_steps(X, y, lr=1.0, max_epochs=100, shuffle=False, seed=None):
@@ -109,7 +109,7 @@ def summarize(steps) -> PerceptronResult:
 
 def predict(X, w, b):
     """+1 where w.x + b > 0, else -1."""
-    X = check_arg.as_array("X", X, ndim=2)
+    X = valid.as_array("X", X, ndim=2)
     return np.where(X @ np.asarray(w, float) + b > 0, 1, -1)
 
 
@@ -132,11 +132,11 @@ def mistake_bound(X, y, w, b):
     with margin gamma; with the bias folded in as a constant input 1, R = max ||(x, 1)||
     and gamma = min_i y_i (w.x_i + b) / ||(w, b)||.
     """
-    X = check_arg.as_array("X", X, ndim=2)
-    y = check_pm1("y", check_arg.as_array("y", y, ndim=1))
-    w = check_arg.as_array("w", w, shape=(X.shape[1],))
+    X = valid.as_array("X", X, ndim=2)
+    y = check_pm1("y", valid.as_array("y", y, ndim=1))
+    w = valid.as_array("w", w, shape=(X.shape[1],))
     Xa = np.c_[X, np.ones(len(X))]
-    wa = np.r_[w, check_arg.real("b", b)]
+    wa = np.r_[w, valid.real("b", b)]
     R = data_radius(X)
     norm = float(np.linalg.norm(wa))
     gamma = float(np.min(y * (Xa @ wa)) / norm) if norm > 0 else 0.0

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from . import training
 from .axes import round_up
 
@@ -32,7 +32,7 @@ def own_points(points, classes):
     """Your points [(x1, x2, class), ...] as (X, y), checked: classes in 0..classes-1."""
     if points is None or len(points) == 0:
         return np.empty((0, 2)), np.empty(0, int)
-    P = check_arg.as_array("points", points, ndim=2, shape=(None, 3))
+    P = valid.as_array("points", points, ndim=2, shape=(None, 3))
     y = P[:, 2]
     if np.any(y != np.round(y)) or np.any(y < 0) or np.any(y >= classes):
         raise ValueError(f"points: expected rows (x1, x2, class) with class in 0..{classes - 1}, "
@@ -91,7 +91,7 @@ def snapshot(tr, res=40, extent=EXTENT, every=2):
     """What the figure shows of trainer ``tr`` now: the grid's class probabilities (res, res, K), every
     neuron's scaled activation over the grid (one (res, res) array per node, inputs first, layer by
     layer), the weights, the history and the confusion matrix (test set, or training set without one)."""
-    res = check_arg.integer("res", res, low=2)
+    res = valid.integer("res", res, low=2)
     lo, hi = extent
     xs = np.linspace(lo, hi, res)
     G = np.stack(np.meshgrid(xs, xs), -1).reshape(-1, 2)
@@ -301,7 +301,7 @@ def thin(*columns, most=300):
 def run_for(tr, epochs=1):
     """Train ``tr`` for whole epochs (fewer if the run ends); returns the iterations taken."""
     start = tr.iteration
-    for _ in range(check_arg.integer("epochs", epochs, low=0)):
+    for _ in range(valid.integer("epochs", epochs, low=0)):
         if not tr.run_epoch():
             break
     return tr.iteration - start

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from .optim import Divergence
 
 
@@ -35,8 +35,8 @@ def _xy(P):
 def quadratic(kappa=10.0, theta=0.0):
     """f = 1/2 x^T H x with H = R diag(1, kappa) R^T, R a rotation by theta (radians):
     Hessian eigenvalues 1 and kappa, condition number kappa."""
-    kappa = check_arg.real("kappa", kappa, low=1.0)
-    R = eigvecs(check_arg.real("theta", theta))
+    kappa = valid.real("kappa", kappa, low=1.0)
+    R = eigvecs(valid.real("theta", theta))
     H = R @ np.diag([1.0, kappa]) @ R.T
     span = 2.0
     return Surface(f"quadratic bowl (kappa = {kappa:g})",
@@ -145,7 +145,7 @@ SURFACES = {"quadratic": quadratic, "rosenbrock": rosenbrock, "saddle": saddle, 
 
 
 def make(name, **kwargs):
-    return SURFACES[check_arg.choice("surface", name, tuple(SURFACES))](**kwargs)
+    return SURFACES[valid.choice("surface", name, tuple(SURFACES))](**kwargs)
 
 
 # ---------------------------------------------------------------- trajectories
@@ -176,9 +176,9 @@ def trajectory(optimizer, surface, x0, steps, noise=0.0, seed=None, bound=1e6):
 
     Stops cleanly, without warnings, when the iterate or the loss stops being finite or |x| > bound,
     and says at which step (``diverged``)."""
-    x = check_arg.as_array("x0", x0, shape=(2,))
-    steps = check_arg.integer("steps", steps, low=0, high=1_000_000)
-    noise = check_arg.real("noise", noise, low=0.0)
+    x = valid.as_array("x0", x0, shape=(2,))
+    steps = valid.integer("steps", steps, low=0, high=1_000_000)
+    noise = valid.real("noise", noise, low=0.0)
     rng = np.random.default_rng(seed)
     state = optimizer.init(x)
     path = np.empty((steps + 1, 2))
@@ -230,9 +230,9 @@ def race(optimizers, surface, x0, steps, noise=0.0, seed=0, bound=1e6):
     ``trajectory`` for each, computed in one compiled loop when it can be (``_race_kernel``)."""
     from . import _race_kernel
 
-    x = check_arg.as_array("x0", x0, shape=(2,))
-    steps = check_arg.integer("steps", steps, low=0, high=1_000_000)
-    noise = check_arg.real("noise", noise, low=0.0)
+    x = valid.as_array("x0", x0, shape=(2,))
+    steps = valid.integer("steps", steps, low=0, high=1_000_000)
+    noise = valid.real("noise", noise, low=0.0)
     fast = _race_kernel.run(list(optimizers.values()), surface, x, steps, noise, seed, bound)
     if fast is None:
         return {name: trajectory(opt, surface, x, steps, noise, seed, bound) for name, opt in optimizers.items()}

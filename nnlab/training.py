@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _validate as check_arg
+from . import _validate as valid
 from . import data, nn, optim
 from .optim import Divergence
 
@@ -38,19 +38,19 @@ from .optim import Divergence
 
 def steps_per_epoch(n, batch_size, drop_last=False):
     """Iterations in one epoch: ceil(N / B), or floor(N / B) with drop_last."""
-    n = check_arg.integer("n", n, low=0)
-    batch_size = check_arg.integer("batch_size", batch_size, low=1)
+    n = valid.integer("n", n, low=0)
+    batch_size = valid.integer("batch_size", batch_size, low=1)
     return n // batch_size if drop_last else -(-n // batch_size)
 
 
 def epoch_rng(seed, epoch):
     """The generator of epoch ``epoch`` (0, 1, ...): its permutation first, then its dropout masks."""
-    return np.random.default_rng([check_arg.integer("seed", seed, low=0), check_arg.integer("epoch", epoch, low=0)])
+    return np.random.default_rng([valid.integer("seed", seed, low=0), valid.integer("epoch", epoch, low=0)])
 
 
 def epoch_order(seed, epoch, n):
     """The permutation of range(n) that epoch ``epoch`` walks (what a seeded DataLoader sampler yields)."""
-    return epoch_rng(seed, epoch).permutation(check_arg.integer("n", n, low=0))
+    return epoch_rng(seed, epoch).permutation(valid.integer("n", n, low=0))
 
 
 def batches(order, batch_size, drop_last=False):
@@ -75,7 +75,7 @@ class Standardizer(NamedTuple):
 
     @classmethod
     def fit(cls, X):
-        X = check_arg.as_array("X", X, ndim=2)
+        X = valid.as_array("X", X, ndim=2)
         std = X.std(axis=0)
         return cls(X.mean(axis=0), np.where(std > 0, std, 1.0))
 
@@ -92,7 +92,7 @@ class History:
     recorded, so a curve over any run length has at most ``capacity`` points, spread evenly."""
 
     def __init__(self, capacity=1000):
-        self.capacity = check_arg.integer("capacity", capacity, low=2)
+        self.capacity = valid.integer("capacity", capacity, low=2)
         self.stride, self.rows = 1, []
 
     def append(self, epoch, **values):
@@ -147,8 +147,8 @@ class EarlyStopping(NamedTuple):
 
 def early_stopping(patience, min_delta=0.0):
     """A fresh EarlyStopping rule, with its arguments checked."""
-    return EarlyStopping(check_arg.integer("patience", patience, low=1),
-                         check_arg.real("min_delta", min_delta, low=0.0))
+    return EarlyStopping(valid.integer("patience", patience, low=1),
+                         valid.real("min_delta", min_delta, low=0.0))
 
 
 # ------------------------------------------------------------------ the trainer
@@ -187,14 +187,14 @@ class Trainer:
         else:
             self.X_test = net._check_X(self._scaled(self._raw_inputs("X_test", X_test)))
             self.Y_test = net._check_Y(y_test, len(self.X_test))
-        self.batch_size = check_arg.integer("batch_size", batch_size, low=1)
+        self.batch_size = valid.integer("batch_size", batch_size, low=1)
         self.drop_last, self.shuffle = bool(drop_last), bool(shuffle)
         self.steps_per_epoch = steps_per_epoch(len(self.X), self.batch_size, self.drop_last)
         if self.steps_per_epoch == 0:
             raise ValueError(f"batch_size: expected at most {len(self.X)} (the training set) with drop_last, "
                              f"got {batch_size}")
-        self.dropout = check_arg.real("dropout", dropout, low=0.0, high=0.95)
-        self.seed = check_arg.integer("seed", seed, low=0)
+        self.dropout = valid.real("dropout", dropout, low=0.0, high=0.95)
+        self.seed = valid.integer("seed", seed, low=0)
         self.optimizer = optim.sgd(lr=0.1) if optimizer is None else optimizer
         if not isinstance(self.optimizer, optim.Optimizer):
             raise ValueError(f"optimizer: expected an nnlab.optim optimiser such as optim.adam(lr=0.01), "
@@ -215,7 +215,7 @@ class Trainer:
     # -- inputs
     def _raw_inputs(self, name, X):
         if self.features is None:
-            return check_arg.as_array(name, X, ndim=2)
+            return valid.as_array(name, X, ndim=2)
         try:
             return data.features(X, self.features)
         except ValueError as exc:
@@ -244,7 +244,7 @@ class Trainer:
 
     @lr.setter
     def lr(self, lr):   # a number, or a schedule of the update count: effective at the next update
-        self.optimizer = optim.with_lr(self.optimizer, lr if callable(lr) else check_arg.real("lr", lr, low=0.0))
+        self.optimizer = optim.with_lr(self.optimizer, lr if callable(lr) else valid.real("lr", lr, low=0.0))
 
     # -- parameters as the flat list the optimisers take
     def _flat(self):
@@ -349,7 +349,7 @@ class Trainer:
         Batches go in chunks to the compiled steps of ``_training_kernel`` when they cover the setup."""
         from . import _training_kernel
 
-        steps = check_arg.integer("steps", steps, low=0)
+        steps = valid.integer("steps", steps, low=0)
         taken = 0
         while taken < steps and not self.done:
             if self.compiled and _training_kernel.covers(self):
@@ -381,7 +381,7 @@ class Trainer:
 
     def fit(self, epochs):
         """Up to ``epochs`` more epochs; returns the history."""
-        for _ in range(check_arg.integer("epochs", epochs, low=0)):
+        for _ in range(valid.integer("epochs", epochs, low=0)):
             if not self.run_epoch():
                 break
         return self.history
@@ -455,14 +455,14 @@ class TrainingConfig:
 
     def data(self):
         """(X_train, y_train, X_test, y_test): the dataset drawn with the seed, split with the seed."""
-        name = check_arg.choice("dataset", self.dataset, tuple(data.DATASETS))
+        name = valid.choice("dataset", self.dataset, tuple(data.DATASETS))
         kwargs = dict(n=self.n, seed=self.seed)
         if name != "blobs":
             kwargs["noise"] = self.noise
         if name == "spirals":
             kwargs["classes"] = self.classes
         X, y = data.make(name, **kwargs)
-        share = check_arg.real("test_share", self.test_share, low=0.0, high=0.9)
+        share = valid.real("test_share", self.test_share, low=0.0, high=0.9)
         order = np.random.default_rng([self.seed]).permutation(len(X))
         k = round(share * len(X))
         test, train = order[:k], order[k:]
@@ -474,19 +474,19 @@ class TrainingConfig:
             X, y, X_test, y_test = self.data()
         y = np.asarray(y)
         K = int(y.max()) + 1 if y.size else 2
-        output = check_arg.choice("output", self.output, ("sigmoid", "softmax", "tanh"))
+        output = valid.choice("output", self.output, ("sigmoid", "softmax", "tanh"))
         if K > 2 and output != "softmax":
             raise ValueError(f"output: {K} classes need 'softmax', got {self.output!r}")
         if output == "tanh":       # the anchor's squared error on targets -1/+1
             y = 2.0 * y - 1.0
             y_test = None if y_test is None else 2.0 * np.asarray(y_test) - 1.0
-        init, scale = INITS[check_arg.choice("init", self.init, tuple(INITS))]
-        hidden = [check_arg.integer(f"hidden[{i}]", h, low=1) for i, h in enumerate(self.hidden)]
+        init, scale = INITS[valid.choice("init", self.init, tuple(INITS))]
+        hidden = [valid.integer(f"hidden[{i}]", h, low=1) for i, h in enumerate(self.hidden)]
         net = nn.MLP([len(self.features), *hidden, K if output == "softmax" else 1], hidden=self.activation,
                      output=output, init=init, init_scale=scale, seed=self.seed, l1=self.l1, l2=self.l2)
         n_train = len(X)
         steps = steps_per_epoch(n_train, self.batch_size, self.drop_last) or 1
-        opt = optim.make(self.optimizer, check_arg.real("lr", self.lr, low=0.0), self.momentum)
+        opt = optim.make(self.optimizer, valid.real("lr", self.lr, low=0.0), self.momentum)
         opt = optim.with_lr(opt, epoch_schedule(self.lr, self.schedule, steps))
         return Trainer(net, X, y, X_test, y_test, optimizer=opt, batch_size=self.batch_size,
                        drop_last=self.drop_last, dropout=self.dropout, standardize=self.standardize,

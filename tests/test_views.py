@@ -29,7 +29,7 @@ def test_every_control_updates_state_and_image(cls):
         new = other_value(control)
         control.value = new
         declared = {s.name: s for s in e.declared(e.state)}
-        expected = declared[name].check(new) if name in declared else new  # e.g. a log value to 6 digits
+        expected = declared[name].validate(new) if name in declared else new  # e.g. a log value to 6 digits
         assert e.state[name] == expected and control.value == expected, name
         assert abs(expected - new) <= 1e-5 * abs(new) if isinstance(new, float) else expected == new, name
         assert e.n_renders == before_n + 1, name
@@ -606,7 +606,7 @@ def test_controls_and_checks_are_the_declared_settings(cls):
 
     e = cls()
     for s in e.declared(e.state):
-        assert s.check(s.default) == s.default or s.default is None, s.name
+        assert s.validate(s.default) == s.default or s.default is None, s.name
         if s.label is not None:
             c = e.controls[s.name]
             assert c.description == s.label, s.name
@@ -642,7 +642,7 @@ def test_log_sliders_reach_round_values_exactly(cls):
     for s in logs:
         c = e.controls[s.name]
         assert c.value == e.state[s.name] == s.default, s.name
-        assert all(s.check(v) == v == float(f"{v:.2g}") for v in c.grid), s.name
+        assert all(s.validate(v) == v == float(f"{v:.2g}") for v in c.grid), s.name
         steps = np.diff(np.log10(c.grid))
         assert steps.max() < 1.6 * s.step and steps.min() > 0.4 * s.step, (s.name, steps.min(), steps.max())
         powers = [10.0 ** p for p in range(-12, 6) if s.low <= 10.0 ** p <= s.high]

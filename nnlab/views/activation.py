@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 from matplotlib.ticker import ScalarFormatter
 
-from .. import _validate as check_arg
+from .. import _validate as valid
 from .. import neuron
 from .base import OKABE_ITO, Explorer, Setting
 
@@ -37,7 +37,7 @@ class ActivationExplorer(Explorer):
 
     def validate(self, state):
         s = super().validate(state)
-        s["x_max"] = check_arg.real("x_max", s["x_max"], low=s["x_min"], low_open=True)
+        s["x_max"] = valid.real("x_max", s["x_max"], low=s["x_min"], low_open=True)
         return s
 
     def setup(self, fig):

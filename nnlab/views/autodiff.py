@@ -95,14 +95,14 @@ class AutodiffTrace(Explorer):
         step slider ends where the sweep does."""
         options = EXPRESSION.options + ((("your function", "custom"),) if self.f_custom else ())
         expression = replace(EXPRESSION, options=options)
-        example = self.example(expression.check(state["expression"]))
+        example = self.example(expression.validate(state["expression"]))
         inputs = tuple(replace(s, label=name, low=low, high=high, default=default)
                        for s, (name, default, low, high) in zip(INPUTS, example.inputs))
         unused = tuple(replace(s, label=f"(unused) input {k + 1}") for k, s in enumerate(INPUTS)
                        if k >= len(example.inputs))
         wrt = replace(self.declaration("wrt"), options=tuple(i[0] for i in example.inputs))
         settings = (expression, self.declaration("mode"), wrt, *inputs, *unused)
-        checked = {**state, **{s.name: s.check(state[s.name]) for s in settings}}
+        checked = {**state, **{s.name: s.validate(state[s.name]) for s in settings}}
         return settings + (replace(POSITION, high=self._length(checked)),)
 
     def validate(self, state):

@@ -128,7 +128,7 @@ class Explorer:
         """Check and normalise a full state dict; raise ValueError naming the bad key."""
         s = dict(state)
         for setting in self.declared(s):
-            s[setting.name] = setting.check(s[setting.name])
+            s[setting.name] = setting.validate(s[setting.name])
         return s
 
     def setup(self, fig: Figure) -> None:

@@ -50,7 +50,7 @@ class HiddenUnitsExplorer(Explorer):
     )
 
     def __init__(self, inputs=1, **state):
-        inputs = self.declaration("inputs").check(inputs)
+        inputs = self.declaration("inputs").validate(inputs)
         if inputs == 2:  # the two-input defaults, unless given
             for j in range(H):
                 state.setdefault(f"wh{j + 1}", TWO_INPUTS["w1"][j])

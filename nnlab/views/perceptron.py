@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import FuncFormatter
 
-from .. import _validate as check_arg
+from .. import _validate as valid
 from .. import data
 from ..perceptron import check_pm1, record_run
 from .base import OKABE_ITO, Explorer, Setting, memo, round_up
@@ -64,15 +64,15 @@ class PerceptronStepper(Explorer):
         """The dataset offers "custom" when you gave points; the step slider ends where this run does."""
         own = state["X"] is not None
         settings = (replace(DATASET, options=DATASETS + ("custom",)) if own else DATASET,) + type(self).settings[1:-1]
-        data_settings = {**state, **{s.name: s.check(state[s.name]) for s in settings}}
+        data_settings = {**state, **{s.name: s.validate(state[s.name]) for s in settings}}
         return settings + (replace(POSITION, high=len(self._run(data_settings))),)
 
     def validate(self, state):
         s = dict(state)
         if s["X"] is not None or s["y"] is not None:
-            X = check_arg.as_array("X", s["X"], ndim=2, shape=(None, 2))
-            y = check_pm1("y", check_arg.as_array("y", s["y"], ndim=1))
-            check_arg.same_rows("X", X, "y", y)
+            X = valid.as_array("X", s["X"], ndim=2, shape=(None, 2))
+            y = check_pm1("y", valid.as_array("y", s["y"], ndim=1))
+            valid.same_rows("X", X, "y", y)
             s["X"], s["y"] = X.tolist(), y.tolist()
         old = getattr(self, "_state", None)
         if old is not None and self._data_key(old) != self._data_key(s) and s["position"] == old["position"]:

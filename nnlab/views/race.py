@@ -64,7 +64,7 @@ class OptimizerRace(Explorer):
 
     def declared(self, state):
         """The frame slider ends at the number of steps."""
-        steps = self.declaration("steps").check(state["steps"])
+        steps = self.declaration("steps").validate(state["steps"])
         return tuple(replace(s, high=steps) if s.name == "frame" else s for s in type(self).settings)
 
     def validate(self, state):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
-from .. import _validate as check_arg
+from .. import _validate as valid
 from .logslider import LogSlider, log_grid
 
 CONTROL_STYLE = {"description_width": "initial"}
@@ -56,17 +56,17 @@ class Setting:
         """The allowed values of a setting with options."""
         return tuple(o[1] if isinstance(o, tuple) else o for o in self.options)
 
-    def check(self, value):
+    def validate(self, value):
         """The value, checked and normalised; a ValueError names the setting otherwise."""
         if value is None and self.optional:
             return None
         if self.options:
-            return check_arg.choice(self.name, value, self.values)
+            return valid.choice(self.name, value, self.values)
         if isinstance(self.default, bool):
             return bool(value)
         if self.integer:
-            return check_arg.integer(self.name, value, low=self.low, high=self.high)
-        value = check_arg.real(self.name, value, low=self.low, high=self.high)
+            return valid.integer(self.name, value, low=self.low, high=self.high)
+        value = valid.real(self.name, value, low=self.low, high=self.high)
         return float(f"{value:.6g}") if self.log else float(f"{value:.12g}")
 
     @property
