@@ -83,6 +83,19 @@ def real(name: str, value, *, low=None, high=None, low_open=False) -> float:
     return value
 
 
+def hex_digits(name: str, value, *, length: int, empty=False) -> str:
+    """Check that ``value`` is a string of ``length`` hex digits (or "" if ``empty``); returned in lower case."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: expected a string of {length} hex digits, got {_describe(value)}")
+    if empty and value == "":
+        return value
+    text = value.lower()
+    if len(text) != length or text.strip("0123456789abcdef"):
+        raise ValueError(f"{name}: expected {length} hex digits (0-9, a-f){' or an empty string' if empty else ''}, "
+                         f"got {len(text)} characters starting {text[:12]!r}")
+    return text
+
+
 def same_rows(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
     if a.shape[0] != b.shape[0]:
         raise ValueError(

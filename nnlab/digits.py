@@ -11,6 +11,7 @@ part's statistics into PyTorch's (N, 1, side, side). Both networks take that sha
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -223,3 +224,88 @@ def noised(images, std, seed=0):
     rng = np.random.default_rng(seed)
     images = np.asarray(images, dtype=np.float64)
     return np.clip(images + rng.normal(0.0, std, images.shape), 0.0, 1.0)
+
+
+# ------------------------------------------------------------------------------ a digit drawn by hand
+
+#: The drawing pad's grid: 32 x 32 cells, as the scans behind the 8x8 digits were (each 8x8 pixel counts the
+#: ink of a 4 x 4 block of such a scan, 0 to 16).
+PAD = 32
+BLOCK = PAD // 8
+# 4 x 4 ordered-dither thresholds (Bayer): a block with c cells inked, c = 0..16, inks the c cells numbered below c
+_BAYER = np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]])
+
+
+def pad_from_hex(text, side=PAD):
+    """A drawing as the pad sends it (``side`` x ``side`` cells, row by row, four to a hex digit, the first cell the
+    highest bit; "" is a blank pad) as a boolean array."""
+    text = valid.hex_digits("drawing", text, length=side * side // 4, empty=True)
+    if not text:
+        return np.zeros((side, side), dtype=bool)
+    nibbles = np.array([int(ch, 16) for ch in text], dtype=np.uint8)
+    return ((nibbles[:, None] >> np.array([3, 2, 1, 0])) & 1).astype(bool).reshape(side, side)
+
+
+def hex_from_pad(cells):
+    """``pad_from_hex``'s inverse: the cells (side x side booleans) as hex digits, "" when no cell is inked."""
+    cells = np.asarray(cells, dtype=bool)
+    if not cells.any():
+        return ""
+    bits = cells.reshape(-1, 4).astype(np.uint8) @ np.array([8, 4, 2, 1], dtype=np.uint8)
+    return "".join("0123456789abcdef"[b] for b in bits)
+
+
+def pad_from_image(image):
+    """An 8x8 image (ink 0 to 1) as pad cells whose 4 x 4 blocks hold its ink counts (ordered dithering): the
+    test images can be loaded onto the pad, and ``seen_by_network`` gives them back."""
+    counts = np.rint(np.clip(np.asarray(image, dtype=float), 0, 1) * BLOCK * BLOCK).astype(int)
+    return np.kron(counts, np.ones((BLOCK, BLOCK), dtype=int)) > np.tile(_BAYER, (8, 8))
+
+
+def seen_by_network(cells):
+    """What the networks see of a drawing, prepared as the 8x8 digits were: cropped to its ink, scaled (keeping
+    its shape) so that its taller side fills the 32-cell box, centred by its centre of ink, and each 4 x 4 block's
+    inked cells counted (0 to 16, here 0 to 1). A blank pad gives a blank image."""
+    from scipy import ndimage
+
+    cells = np.asarray(cells, dtype=float)
+    rows, cols = np.flatnonzero(cells.any(axis=1)), np.flatnonzero(cells.any(axis=0))
+    if not rows.size:
+        return np.zeros((8, 8))
+    ink = cells[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    zoom = PAD / max(ink.shape)
+    scaled = ndimage.zoom(ink, zoom, order=0, grid_mode=True, mode="grid-constant") > 0.5
+    box = np.zeros((PAD, PAD))
+    h, w = min(scaled.shape[0], PAD), min(scaled.shape[1], PAD)
+    cy, cx = ndimage.center_of_mass(scaled[:h, :w]) if scaled[:h, :w].any() else (h / 2, w / 2)
+    top = int(np.clip(round(PAD / 2 - cy - 0.5), 0, PAD - h))
+    left = int(np.clip(round(PAD / 2 - cx - 0.5), 0, PAD - w))
+    box[top:top + h, left:left + w] = scaled[:h, :w]
+    return box.reshape(8, BLOCK, 8, BLOCK).sum(axis=(1, 3)) / (BLOCK * BLOCK)
+
+
+def nearest(image, images, k=3):
+    """The indices of the ``k`` images nearest to ``image`` (Euclidean distance over the pixels), nearest first."""
+    d = np.sum((np.asarray(images, dtype=float) - np.asarray(image, dtype=float)) ** 2, axis=(1, 2))
+    return np.argsort(d, kind="stable")[:k]
+
+
+def pad_parts():
+    """The 8x8 digits split as lecture 6 splits them (seed 0)."""
+    from .data import load_digits
+
+    images, labels = load_digits(flatten=False)
+    return split(images, labels, val=0.15, test=0.2, seed=0)
+
+
+@cache
+def trained(seed=0):
+    """Lecture 6's two networks trained on the 8x8 digits with its split and recipe (Adam, learning rate 0.001,
+    batches of 32, early stopping with patience 10) from ``seed``: a dict with "MLP" and "CNN" (each a ``Run``),
+    "parts" (the split) and "stats" (its normalisation). Trained once per process and seed (a few seconds):
+    the lecture's runs and its DigitPad are the same networks."""
+    parts = pad_parts()
+    stats = pixel_stats(parts.X_train)
+    runs = {name: fit(make(8), parts, stats, lr=1e-3, batch_size=32, patience=10, seed=seed, progress=False)
+            for name, make in (("MLP", mlp), ("CNN", cnn))}
+    return {**runs, "parts": parts, "stats": stats}

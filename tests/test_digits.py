@@ -120,6 +120,17 @@ def test_early_stopping_keeps_the_best_validation_epoch_and_repeats_exactly(part
     assert other.epochs == 5 and other.history["train_loss"][:5] != run.history["train_loss"][:5]
 
 
+def test_trained_is_fit_with_the_lectures_recipe_and_split(parts):
+    """``trained(seed)`` (the lecture's runs and the DigitPad's networks) is ``fit`` on the lecture's split with
+    its recipe: the same history as a run written out here."""
+    split, stats = parts
+    torch.set_num_threads(1)
+    t = digits.trained(5)
+    assert all(np.array_equal(a, b) for a, b in zip(t["parts"], split)) and t["stats"] == stats
+    again = digits.fit(digits.mlp(8), split, stats, lr=1e-3, batch_size=32, patience=10, seed=5, progress=False)
+    assert again.history == t["MLP"].history and digits.trained(5) is t      # trained once per seed
+
+
 def test_fit_is_lecture_fives_loop_written_with_torch():
     """One epoch of ``fit`` against the same loop written out here (Adam, cross-entropy, reshuffled batches):
     the same weights."""
@@ -146,10 +157,11 @@ def test_fit_is_lecture_fives_loop_written_with_torch():
 
 
 def _lecture_runs(parts, seeds):
+    """Section 3's runs (``digits.trained``) for these seeds, and each network's mean test accuracy."""
     split, stats = parts
     torch.set_num_threads(1)
-    runs = {name: [digits.fit(make(8), split, stats, lr=1e-3, batch_size=32, patience=10, seed=s, progress=False)
-                   for s in seeds] for name, make in (("MLP", digits.mlp), ("CNN", digits.cnn))}
+    trained = [digits.trained(s) for s in seeds]
+    runs = {name: [t[name] for t in trained] for name in ("MLP", "CNN")}
     X_test = digits.tensors(split.X_test, stats)
     acc = {name: np.mean([digits.accuracy(r.model, X_test, split.y_test) for r in rs]) for name, rs in runs.items()}
     return runs, acc

@@ -8,6 +8,7 @@ import pytest
 from nnlab import neuron
 from nnlab.views import EXPLORERS, ActivationExplorer, Explorer
 from nnlab.views.logslider import LogSlider
+from nnlab.views.pad import DrawingPad
 from nnlab.views.testing import is_active, other_value, stock_pixels, valued_controls
 
 
@@ -615,6 +616,8 @@ def test_controls_and_checks_are_the_declared_settings(cls):
                 assert isinstance(c, widgets.ToggleButtons if s.buttons else widgets.Dropdown), s.name
             elif isinstance(s.default, bool):
                 assert isinstance(c, widgets.Checkbox), s.name
+            elif s.pad:
+                assert isinstance(c, DrawingPad) and c.side == s.pad and c.value == s.default, s.name
             else:
                 kind = widgets.IntSlider if s.integer else LogSlider if s.log else widgets.FloatSlider
                 assert type(c) is kind or (s.log and isinstance(c, LogSlider)), s.name  # anywidget subclasses it

@@ -2,6 +2,7 @@
 from .activation import ActivationExplorer
 from .autodiff import AutodiffTrace
 from .base import Explorer
+from .digitpad import DigitPad
 from .figure import show
 from .gradcheck import GradientCheckExplorer
 from .gradflow import GradientFlowExplorer
@@ -24,10 +25,11 @@ EXPLORERS = {
     AutodiffTrace: {"expression": "network", "in1": 1.5, "mode": "forward", "wrt": "w2", "position": 12},
     GradientCheckExplorer: {"function": "exp", "h": 1e-7, "kind": "forward", "dtype": "float32"},
     OptimizerRace: {"surface": "rosenbrock", "lr": 0.001, "lr_adaptive": 0.05, "steps": 300, "show_RMSProp": True},
+    DigitPad: {"drawing": "0" * 64 + "000ff000" * 16 + "0" * 64, "right": 1, "noise": 0.1},
     TrainingPlayground: {"dataset": "spirals", "classes": 3, "layers": 6, "optimizer": "momentum",
                          "regularization": "l2", "n": 200, "seed": 4},
 }
 
 __all__ = ["Explorer", "show", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
            "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace", "AutodiffTrace", "GradientCheckExplorer",
-           "TrainingPlayground", "EXPLORERS"]
+           "TrainingPlayground", "DigitPad", "EXPLORERS"]

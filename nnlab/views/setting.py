@@ -7,6 +7,7 @@ import ipywidgets as widgets
 
 from .. import _validate as valid
 from .logslider import LogSlider, log_grid
+from .pad import DrawingPad
 
 CONTROL_STYLE = {"description_width": "initial"}
 CONTROL_LAYOUT = {"width": "320px"}
@@ -29,7 +30,8 @@ class Setting:
     ``label`` None: a setting without a control. ``expensive``: the slider updates on release.
     ``optional``: None is allowed (the view fills it in). ``width``: the layout width of a
     dropdown or checkbox, or the button width of toggle buttons. ``readout``: the slider's
-    readout format (a d3-format string such as ".4f"; the widget's own default otherwise).
+    readout format (a d3-format string such as ".4f"; the widget's own default otherwise). ``pad``: a
+    drawing of ``pad`` x ``pad`` cells (hex digits, ``nnlab.digits.pad_from_hex``), drawn on a ``DrawingPad``.
 
     A log slider keeps the value typed or set (the default too) and drags along round values
     ``step`` apart in log10 (``logslider.log_grid``); values are kept to 6 significant digits,
@@ -50,6 +52,7 @@ class Setting:
     buttons: bool = False
     width: str | None = None
     readout: str | None = None
+    pad: int = 0
 
     @property
     def values(self) -> tuple:
@@ -62,6 +65,8 @@ class Setting:
             return None
         if self.options:
             return valid.choice(self.name, value, self.values)
+        if self.pad:
+            return valid.hex_digits(self.name, value, length=self.pad * self.pad // 4, empty=True)
         if isinstance(self.default, bool):
             return bool(value)
         if self.integer:
@@ -82,6 +87,8 @@ class Setting:
                                              style={"button_width": self.width})
             return widgets.Dropdown(options=list(self.options), value=value, description=self.label,
                                     style=CONTROL_STYLE, layout={"width": self.width})
+        if self.pad:
+            return DrawingPad(value=value, side=self.pad, description=self.label)
         if isinstance(self.default, bool):
             layout = {"width": self.width} if self.width else {}
             return widgets.Checkbox(value=value, description=self.label, indent=False, layout=layout)

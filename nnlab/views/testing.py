@@ -7,10 +7,26 @@ import ipywidgets as widgets
 import numpy as np
 
 from .logslider import LogSlider
+from .pad import DrawingPad
+
+
+def strokes(side, rng, count=None):
+    """A drawing of 1 to 3 random straight strokes, three cells wide, as pad cells (``side`` x ``side`` booleans)."""
+    cells = np.zeros((side, side), dtype=bool)
+    rows, cols = np.mgrid[0:side, 0:side] + 0.5
+    for _ in range(count or rng.integers(1, 4)):
+        (y0, x0), (y1, x1) = rng.uniform(2, side - 2, (2, 2))
+        for t in np.linspace(0, 1, 4 * side):
+            cells |= (rows - (y0 + t * (y1 - y0))) ** 2 + (cols - (x0 + t * (x1 - x0))) ** 2 <= 1.5 ** 2
+    return cells
 
 
 def other_value(control):
     """A valid value for ``control`` that differs from its current one (30 % in from the far end)."""
+    if isinstance(control, DrawingPad):
+        from ..digits import hex_from_pad
+
+        return "" if control.value else hex_from_pad(strokes(control.side, np.random.default_rng(0), count=1))
     if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons, widgets.SelectionSlider)):
         values = [o[1] if isinstance(o, tuple) else o for o in control.options]
         return next(x for x in values if x != control.value)
@@ -87,6 +103,10 @@ def random_value(control, rng):
         return values[rng.integers(len(values))]
     if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
         return not control.value
+    if isinstance(control, DrawingPad):  # a new drawing, or the pad cleared
+        from ..digits import hex_from_pad
+
+        return "" if rng.uniform() < 0.2 else hex_from_pad(strokes(control.side, rng))
     if isinstance(control, LogSlider):  # an end, a place a drag stops at, or a typed value (3 digits)
         typed = float(f"{np.exp(rng.uniform(np.log(control.low), np.log(control.high))):.3g}")
         return [control.grid[0], control.grid[-1], control.grid[rng.integers(len(control.grid))],

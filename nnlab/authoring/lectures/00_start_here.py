@@ -145,7 +145,7 @@ print("3-4-2 network:", count_parameters([3, 4, 2]), "parameters")
 # | `03_universal_approximation` | towers, steps and splines | TowerExplorer |
 # | `04_backpropagation` | the chain rule, backprop in NumPy, autodiff | |
 # | `05_training_in_practice` | mini-batches, PyTorch training loops | |
-# | `06_handwritten_digits` | handwritten digits with an MLP and a small CNN | |
+# | `06_handwritten_digits` | handwritten digits with an MLP and a small CNN | DigitPad |
 # | `07_vanishing_exploding_gradients` | gradients through deep networks | GradientFlowExplorer |
 # | `08_optimizers` | momentum, RMSProp, Adam on ill-conditioned bowls | OptimizerRace |
 # | `09_generalisation` | bias, variance and regularisation | |
