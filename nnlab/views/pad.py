@@ -36,7 +36,7 @@ function encode(cells) {
 function render({ model, el }) {
   el.classList.add("nnlab-pad");
   const label = document.createElement("div");
-  label.className = "widget-label nnlab-pad-label";
+  label.className = "nnlab-pad-label";   // above the pad (not a widget-label beside it)
   const canvas = document.createElement("canvas");
   canvas.tabIndex = 0;
   canvas.className = "nnlab-pad-canvas";
@@ -181,7 +181,7 @@ export default { render };
 
 CSS = """
 .nnlab-pad { display: flex; flex-direction: column; gap: 4px; align-items: flex-start; }
-.nnlab-pad .nnlab-pad-label { width: auto; max-width: none; }
+.nnlab-pad .nnlab-pad-label { font-size: var(--jp-widgets-font-size, 13px); }
 .nnlab-pad .nnlab-pad-canvas { border: 1px solid #595959; touch-action: none; cursor: crosshair; }
 .nnlab-pad .nnlab-pad-canvas:focus { outline: 3px solid #0072B2; outline-offset: 1px; }
 .nnlab-pad .nnlab-pad-pen-label { font-size: 13px; display: flex; align-items: center; gap: 6px; }

@@ -66,6 +66,14 @@ def _change(page, control):
     if "widget-play" in cls:
         control.locator("button").first.click()
         return "pressed play"
+    if "nnlab-pad" in cls:                 # a stroke with the mouse, corner to corner
+        box = control.locator("canvas").first.bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.2)
+        page.mouse.down()
+        for k in range(1, 11):
+            page.mouse.move(box["x"] + box["width"] * (0.3 + 0.04 * k), box["y"] + box["height"] * (0.2 + 0.06 * k))
+        page.mouse.up()
+        return "drew a stroke on the pad"
     if "widget-toggle-buttons" in cls:
         control.locator("button:not(.mod-active)").first.click()
         return "clicked another toggle button"

@@ -15,7 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from nnlab import data, digits
-from nnlab.views import DigitPad
+from nnlab.views import DigitPad, show
 
 torch.set_num_threads(1)  # small networks: threads only add overhead
 
@@ -41,7 +41,8 @@ for k, ax in enumerate(axes.flat):
     ax.set_title(str(labels[i]), fontsize=10)
     ax.set_axis_off()
 fig.suptitle("two examples of each digit (8 × 8 pixels)")
-plt.show()
+show(fig, "Two examples of each digit from 0 to 9, each an 8 by 8 image of grey "
+          "pixels.")
 
 # %% [markdown]
 # Three parts, as in lecture 1: the network learns from the **training** part, we choose
@@ -141,7 +142,11 @@ for ax, (name, rs) in zip(axes, runs.items()):
     ax.legend(loc="lower right")
 axes[0].set_ylabel("accuracy")
 fig.tight_layout()
-plt.show()
+kept = [rs[0].best_epoch + 1 for rs in runs.values()]
+show(fig, "Training and validation accuracy per epoch, MLP left and CNN right (seed "
+          "0): training accuracy climbs towards 100 %, validation accuracy levels off; "
+          f"the weights kept are those after epochs {kept[0]} and {kept[1]} (dashed "
+          "lines).")
 
 # %% [markdown]
 # ## 4. MLP against CNN on the test set
@@ -178,7 +183,10 @@ for (i, j), count in np.ndenumerate(C):
 ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true",
        title="CNN, seed 0: test set")
 fig.colorbar(shown, ax=ax, label="images")
-plt.show()
+worst = np.unravel_index(np.argmax(C - np.diag(np.diag(C))), C.shape)
+show(fig, f"Confusion matrix of the CNN on the {C.sum()} test images: {np.trace(C)} "
+          f"on the diagonal; the most frequent mistake is a {worst[0]} read as a "
+          f"{worst[1]} ({C[worst]} times).")
 
 # %% [markdown]
 # And the digits it gets wrong, each with what the network said and what was written:
@@ -191,7 +199,9 @@ for ax, i in zip(axes.flat, wrong[:8]):
     ax.set_title(f"said {predicted[i]}\nwas {parts.y_test[i]}", fontsize=9)
 for ax in axes.flat:
     ax.set_axis_off()
-plt.show()
+pairs = ", ".join(f"{parts.y_test[i]} read as {predicted[i]}" for i in wrong[:8])
+show(fig, "Test images the CNN gets wrong, with what it said and what was written: "
+          f"{pairs}.")
 
 # %% [markdown]
 # Several of them are hard for a person too: an 8×8 image keeps very little of a stroke.
@@ -211,7 +221,8 @@ for ax, w in zip(axes.flat, W):
     ax.imshow(w.reshape(8, 8), cmap="PuOr", vmin=-limit, vmax=limit)
     ax.set_axis_off()
 fig.suptitle("the first 16 of the MLP's 128 hidden units: weights per pixel")
-plt.show()
+show(fig, "The weights of the MLP's first 16 hidden units, each shown as an 8 by 8 "
+          "image: purple where ink raises the unit's input, orange where it lowers it.")
 
 # %% [markdown]
 # The CNN's 16 filters are 3×3 patches, each applied at every position. Below, the filters
@@ -233,7 +244,8 @@ for ax in axes.flat:
     ax.set_axis_off()
 fig.suptitle(f"top: the CNN's 16 filters (3 × 3); bottom: their maps of a"
              f" {parts.y_test[0]} (6 × 6)")
-plt.show()
+show(fig, "Top: the CNN's 16 filters of 3 by 3 weights. Bottom: what each makes of a "
+          f"test image of a {parts.y_test[0]}, a 6 by 6 map per filter.")
 
 # %% [markdown]
 # ## 6. Move the digit by one pixel
@@ -300,10 +312,12 @@ ax.errorbar(rates, mean, yerr=[mean - val_acc.min(axis=1), val_acc.max(axis=1) -
 ax.set(xscale="log", xlabel="learning rate (Adam)", ylabel="validation accuracy",
        title="MLP after 10 epochs, 3 seeds")
 ax.grid(alpha=0.3)
-plt.show()
 for lr, acc in zip(rates, val_acc):
     print(f"lr {lr:g}: {100 * acc.mean():.1f} %"
           f" (from {100 * acc.min():.1f} to {100 * acc.max():.1f})")
+show(fig, "Validation accuracy of the MLP after 10 epochs against the learning rate "
+          "(log scale), mean and range over 3 seeds: "
+          + ", ".join(f"{lr:g}: {100 * m:.0f} %" for lr, m in zip(rates, mean)) + ".")
 
 # %% [markdown]
 # The choice is made on the **validation** accuracy, as is the epoch to stop at: the test
