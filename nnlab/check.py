@@ -17,6 +17,7 @@ The checks live in ``nnlab.checks`` (one module per topic); this module gathers 
 """
 from .checks.activations import sigmoid
 from .checks.autodiff import adjoints, gradient_check, reverse_sweep
+from .checks.digits import cnn_parameters, confusion, early_stopping
 from .checks.gradients import gradient_norms
 from .checks.harness import (DEFAULT_TIME_LIMIT, FORBIDDEN, KINDS, MEMORY, NOT_IMPLEMENTED, NOT_RUN, RAISED,
                              TIMEOUT, UNUSABLE, WRONG, Case, Outcome, Problem, StudentError)
@@ -29,6 +30,7 @@ from .checks.towers import tower
 
 __all__ = ["sigmoid", "forward", "backprop", "perceptron_update", "tower", "gradient_norms", "adjoints",
            "reverse_sweep", "gradient_check", "make_loader", "train_epoch", "evaluate", "momentum",
-           "rmsprop", "adam", "sgd_epoch", "CheckResult", "CHECKS", "Spec", "Case", "Outcome", "Problem",
+           "rmsprop", "adam", "sgd_epoch", "cnn_parameters", "confusion", "early_stopping",
+           "CheckResult", "CHECKS", "Spec", "Case", "Outcome", "Problem",
            "StudentError", "KINDS", "WRONG", "UNUSABLE", "RAISED", "NOT_IMPLEMENTED", "TIMEOUT", "MEMORY",
            "FORBIDDEN", "NOT_RUN", "DEFAULT_TIME_LIMIT"]

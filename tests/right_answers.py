@@ -27,6 +27,9 @@ FUNCTION = {
     "rmsprop": "rmsprop_step",
     "adam": "adam_step",
     "sgd_epoch": "sgd_epoch",
+    "cnn_parameters": "cnn_parameters",
+    "confusion": "confusion",
+    "early_stopping": "early_stopping",
 }
 
 EXERCISE = {
@@ -46,6 +49,9 @@ EXERCISE = {
     "rmsprop": "e08_optimizers",
     "adam": "e08_optimizers",
     "sgd_epoch": "e08_optimizers",
+    "cnn_parameters": "e06_digits",
+    "confusion": "e06_digits",
+    "early_stopping": "e06_digits",
 }
 
 
@@ -2087,4 +2093,253 @@ def sgd_epoch(X, Y, w, grad_fn, lr, batch_size, rng):
         step = grad_fn(w, Xb, Yb)
         w = np.subtract(w, lr * step)
     return w
+''')
+
+
+# ============================================================== e06: cnn_parameters, confusion, early_stopping
+_add("cnn_parameters", "formula_in_one_line", '''
+def cnn_parameters(side, filters, kernel, hidden, classes):
+    p = (side - kernel + 1) // 2
+    return filters * (kernel ** 2 + 1) + (filters * p * p + 1) * hidden + (hidden + 1) * classes
+''')
+
+_add("cnn_parameters", "torch_modules_numel", '''
+import torch
+from torch import nn
+
+def cnn_parameters(side, filters, kernel, hidden, classes):
+    conv = nn.Conv2d(1, filters, kernel_size=kernel)
+    with torch.no_grad():
+        maps = nn.MaxPool2d(2)(conv(torch.zeros(1, 1, side, side)))
+    model = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(maps.numel(), hidden), nn.ReLU(), nn.Linear(hidden, classes))
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+''')
+
+_add("cnn_parameters", "layer_list_loop", '''
+import math
+
+def cnn_parameters(side, filters, kernel, hidden, classes):
+    out = side - kernel + 1          # valid convolution
+    out = math.floor(out / 2)        # 2x2 max pooling, stride 2
+    layers = [(kernel * kernel, filters), (filters * out * out, hidden), (hidden, classes)]
+    total = 0
+    for fan_in, fan_out in layers:
+        total += fan_in * fan_out + fan_out
+    return total
+''')
+
+_add("confusion", "loop_plus_equals", '''
+import numpy as np
+
+def confusion(truth, predicted, classes):
+    C = np.zeros((classes, classes), dtype=int)
+    for t, p in zip(truth, predicted):
+        C[t, p] += 1
+    return C
+''')
+
+_add("confusion", "np_add_at", '''
+import numpy as np
+
+def confusion(truth, predicted, classes):
+    C = np.zeros((classes, classes))
+    np.add.at(C, (truth, predicted), 1)
+    return C
+''')
+
+_add("confusion", "bincount_reshape", '''
+import numpy as np
+
+def confusion(truth, predicted, classes):
+    flat = np.asarray(truth) * classes + np.asarray(predicted)
+    return np.bincount(flat, minlength=classes * classes).reshape(classes, classes)
+''')
+
+_add("confusion", "equality_broadcast", '''
+import numpy as np
+
+def confusion(truth, predicted, classes):
+    k = np.arange(classes)
+    T = (np.asarray(truth)[:, None] == k).astype(int)       # one-hot rows
+    P = (np.asarray(predicted)[:, None] == k).astype(int)
+    return T.T @ P
+''')
+
+_add("early_stopping", "for_loop_with_counter", '''
+def early_stopping(history, patience):
+    best = None
+    best_epoch = 0
+    waited = 0
+    val = history["val_accuracy"]
+    for epoch in range(len(val)):
+        if best is None or val[epoch] > best:
+            best, best_epoch, waited = val[epoch], epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(val) - 1
+''')
+
+_add("early_stopping", "argmax_of_prefix", '''
+import numpy as np
+
+def early_stopping(history, patience):
+    val = np.asarray(history["val_accuracy"])
+    for epoch in range(len(val)):
+        kept = int(np.argmax(val[:epoch + 1]))      # the first of equal maxima
+        if epoch - kept >= patience:
+            return kept, epoch
+    return int(np.argmax(val)), len(val) - 1
+''')
+
+_add("early_stopping", "class_like_pytorch_callbacks", '''
+class EarlyStopper:
+    def __init__(self, patience):
+        self.patience, self.best, self.best_epoch, self.bad_epochs = patience, float("-inf"), 0, 0
+
+    def step(self, epoch, score):
+        if score > self.best:
+            self.best, self.best_epoch, self.bad_epochs = score, epoch, 0
+            return False
+        self.bad_epochs += 1
+        return self.bad_epochs >= self.patience
+
+def early_stopping(history, patience):
+    stopper = EarlyStopper(patience)
+    scores = history["val_accuracy"]
+    for epoch, score in enumerate(scores):
+        if stopper.step(epoch, score):
+            return stopper.best_epoch, epoch
+    return stopper.best_epoch, len(scores) - 1
+''')
+
+_add("cnn_parameters", "shapes_and_prod", '''
+import numpy as np
+
+def cnn_parameters(side, filters, kernel, hidden, classes):
+    conv_out = side - kernel + 1
+    pool_out = conv_out // 2
+    shapes = [(filters, 1, kernel, kernel), (filters,),              # Conv2d weight and bias
+              (hidden, filters * pool_out * pool_out), (hidden,),     # Linear
+              (classes, hidden), (classes,)]                          # Linear
+    return int(sum(np.prod(s) for s in shapes))
+''')
+
+_add("cnn_parameters", "divmod_pooling", '''
+def cnn_parameters(side, filters, kernel, hidden, classes):
+    pooled, _ = divmod(side - kernel + 1, 2)
+    conv = filters * kernel * kernel + filters
+    fc1 = filters * pooled ** 2 * hidden + hidden
+    fc2 = hidden * classes + classes
+    return conv + fc1 + fc2
+''')
+
+_add("cnn_parameters", "pytorch_docs_output_formula", '''
+def out_size(n, kernel, stride=1, padding=0, dilation=1):
+    # the formula in PyTorch's Conv2d and MaxPool2d docs
+    return (n + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+def cnn_parameters(side, filters, kernel, hidden, classes):
+    h = out_size(out_size(side, kernel), 2, stride=2)
+    return (kernel * kernel * 1 + 1) * filters + (h * h * filters + 1) * hidden + (hidden + 1) * classes
+''')
+
+_add("cnn_parameters", "keras_summary_style", '''
+def cnn_parameters(side, filters, kernel, hidden, classes):
+    params = {}
+    params["conv2d"] = (kernel * kernel * 1) * filters + filters
+    size = (side - kernel + 1) // 2          # max_pooling2d
+    flat = size * size * filters             # flatten
+    params["dense"] = flat * hidden + hidden
+    params["dense_1"] = hidden * classes + classes
+    return sum(params.values())
+''')
+
+_add("confusion", "histogram2d_integer_bins", '''
+import numpy as np
+
+def confusion(truth, predicted, classes):
+    edges = np.arange(classes + 1) - 0.5
+    C, _, _ = np.histogram2d(truth, predicted, bins=[edges, edges])
+    return C
+''')
+
+_add("confusion", "collections_counter", '''
+from collections import Counter
+import numpy as np
+
+def confusion(truth, predicted, classes):
+    counts = Counter(zip(truth.tolist(), predicted.tolist()))
+    C = np.zeros((classes, classes), dtype=np.int64)
+    for (i, j), n in counts.items():
+        C[i, j] = n
+    return C
+''')
+
+_add("confusion", "unique_rows_with_counts", '''
+import numpy as np
+
+def confusion(truth, predicted, classes):
+    pairs, counts = np.unique(np.stack([truth, predicted], axis=1), axis=0, return_counts=True)
+    C = np.zeros((classes, classes), dtype=int)
+    C[pairs[:, 0], pairs[:, 1]] = counts
+    return C
+''')
+
+_add("early_stopping", "while_loop", '''
+def early_stopping(history, patience):
+    val = history["val_accuracy"]
+    epoch, kept, best = 0, 0, float("-inf")
+    while epoch < len(val):
+        if val[epoch] > best:
+            best, kept = val[epoch], epoch
+        elif epoch - kept == patience:
+            break
+        epoch += 1
+    return kept, min(epoch, len(val) - 1)
+''')
+
+_add("early_stopping", "keras_wait_counter", '''
+import numpy as np
+
+def early_stopping(history, patience):
+    monitor = np.asarray(history["val_accuracy"], dtype=float)
+    best, best_epoch, wait = -np.inf, 0, 0
+    for epoch, current in enumerate(monitor):
+        if current - best > 0:          # min_delta = 0
+            best, best_epoch, wait = current, epoch, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(monitor) - 1
+''')
+
+_add("early_stopping", "list_index_of_running_max", '''
+def early_stopping(history, patience):
+    scores = list(history["val_accuracy"])
+    for epoch in range(len(scores)):
+        seen = scores[:epoch + 1]
+        kept = seen.index(max(seen))
+        if epoch - kept >= patience:
+            return kept, epoch
+    return scores.index(max(scores)), len(scores) - 1
+''')
+
+_add("early_stopping", "maximum_accumulate", '''
+import numpy as np
+
+def early_stopping(history, patience):
+    val = np.asarray(history["val_accuracy"])
+    running = np.maximum.accumulate(val)
+    improved = np.r_[True, val[1:] > running[:-1]]      # a new best: above everything before
+    kept = 0
+    for epoch in range(len(val)):
+        if improved[epoch]:
+            kept = epoch
+        elif epoch - kept >= patience:
+            return kept, epoch
+    return kept, len(val) - 1
 ''')

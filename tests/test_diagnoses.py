@@ -90,9 +90,32 @@ def epoch_ok(X, Y, w, grad_fn, lr, batch_size, rng):
     return w
 
 
+def cnn_count_ok(side, filters, kernel, hidden, classes):
+    p = (side - kernel + 1) // 2
+    return filters * (kernel * kernel + 1) + (filters * p * p + 1) * hidden + (hidden + 1) * classes
+
+
+def confusion_ok(truth, predicted, classes):
+    C = np.zeros((classes, classes), dtype=int)
+    for t, p in zip(truth, predicted):
+        C[t, p] += 1
+    return C
+
+
+def stopping_ok(history, patience):
+    best, kept = -np.inf, 0
+    for epoch, score in enumerate(history["val_accuracy"]):
+        if score > best:
+            best, kept = score, epoch
+        elif epoch - kept >= patience:
+            return kept, epoch
+    return kept, len(history["val_accuracy"]) - 1
+
+
 RIGHT = {"sigmoid": sigmoid_ok, "forward": forward_ok, "backprop": backprop_ok,
          "perceptron_update": perceptron_ok, "tower": tower_ok, "gradient_norms": norms_ok,
-         "momentum": momentum_ok, "rmsprop": rmsprop_ok, "adam": adam_ok, "sgd_epoch": epoch_ok}
+         "momentum": momentum_ok, "rmsprop": rmsprop_ok, "adam": adam_ok, "sgd_epoch": epoch_ok,
+         "cnn_parameters": cnn_count_ok, "confusion": confusion_ok, "early_stopping": stopping_ok}
 
 CORPUS = []
 
@@ -658,6 +681,175 @@ def epoch_divides_by_batch(X, Y, w, grad_fn, lr, B, rng):
     return w
 
 
+# ------------------------------------------------------------------ e06: the CNN's parameters
+
+@wrong("cnn_parameters", "no biases")
+def count_without_biases(side, filters, kernel, hidden, classes):
+    p = (side - kernel + 1) // 2
+    return filters * kernel * kernel + filters * p * p * hidden + hidden * classes
+
+
+@wrong("cnn_parameters", "max-pooling is missing")
+def count_without_pooling(side, filters, kernel, hidden, classes):
+    p = side - kernel + 1
+    return filters * (kernel * kernel + 1) + (filters * p * p + 1) * hidden + (hidden + 1) * classes
+
+
+@wrong("cnn_parameters", "side - k + 1")
+def count_conv_off_by_one(side, filters, kernel, hidden, classes):
+    p = (side - kernel) // 2
+    return filters * (kernel * kernel + 1) + (filters * p * p + 1) * hidden + (hidden + 1) * classes
+
+
+@wrong("cnn_parameters", "odd-sized map", "floor")
+def count_pooling_rounded_up(side, filters, kernel, hidden, classes):
+    import math
+    p = math.ceil((side - kernel + 1) / 2)
+    return filters * (kernel * kernel + 1) + (filters * p * p + 1) * hidden + (hidden + 1) * classes
+
+
+@wrong("cnn_parameters", "kernel squared")
+def count_kernel_not_squared(side, filters, kernel, hidden, classes):
+    p = (side - kernel + 1) // 2
+    return filters * (kernel + 1) + (filters * p * p + 1) * hidden + (hidden + 1) * classes
+
+
+@wrong("cnn_parameters", "shared")
+def count_weights_per_position(side, filters, kernel, hidden, classes):
+    n, p = side - kernel + 1, (side - kernel + 1) // 2
+    return filters * (kernel * kernel + 1) * n * n + (filters * p * p + 1) * hidden + (hidden + 1) * classes
+
+
+@wrong("cnn_parameters", "output layer is missing")
+def count_without_output_layer(side, filters, kernel, hidden, classes):
+    p = (side - kernel + 1) // 2
+    return filters * (kernel * kernel + 1) + (filters * p * p + 1) * hidden
+
+
+@wrong("cnn_parameters", "all filters' maps")
+def count_one_map_into_dense(side, filters, kernel, hidden, classes):
+    p = (side - kernel + 1) // 2
+    return filters * (kernel * kernel + 1) + (p * p + 1) * hidden + (hidden + 1) * classes
+
+
+@wrong("cnn_parameters", "whole number")
+def count_with_true_division(side, filters, kernel, hidden, classes):
+    p = (side - kernel + 1) / 2
+    return filters * (kernel * kernel + 1) + (filters * p * p + 1) * hidden + (hidden + 1) * classes
+
+
+# ------------------------------------------------------------------ e06: a confusion matrix
+
+@wrong("confusion", "transposed")
+def confusion_transposed(truth, predicted, classes):
+    C = np.zeros((classes, classes), dtype=int)
+    for t, p in zip(truth, predicted):
+        C[p, t] += 1
+    return C
+
+
+@wrong("confusion", "counted only once", "np.add.at")
+def confusion_fancy_index(truth, predicted, classes):
+    C = np.zeros((classes, classes), dtype=int)
+    C[truth, predicted] += 1
+    return C
+
+
+@wrong("confusion", "counted only once")
+def confusion_set_not_add(truth, predicted, classes):
+    C = np.zeros((classes, classes), dtype=int)
+    for t, p in zip(truth, predicted):
+        C[t, p] = 1
+    return C
+
+
+@wrong("confusion", "counts of images", "not shares")
+def confusion_row_shares(truth, predicted, classes):
+    C = np.zeros((classes, classes))
+    np.add.at(C, (truth, predicted), 1)
+    return C / np.maximum(C.sum(axis=1, keepdims=True), 1)
+
+
+@wrong("confusion", "mistakes are missing")
+def confusion_only_hits(truth, predicted, classes):
+    C = np.zeros((classes, classes), dtype=int)
+    for t, p in zip(truth, predicted):
+        if t == p:
+            C[t, p] += 1
+    return C
+
+
+@wrong("confusion", "occurs in neither list", "classes")
+def confusion_sized_by_largest_label(truth, predicted, classes):
+    k = max(max(truth), max(predicted)) + 1
+    C = np.zeros((k, k), dtype=int)
+    np.add.at(C, (truth, predicted), 1)
+    return C
+
+
+@wrong("confusion", "should count")
+def confusion_histogram2d_bins_from_data(truth, predicted, classes):
+    C, _, _ = np.histogram2d(truth, predicted, bins=classes)
+    return C
+
+
+# ------------------------------------------------------------------ e06: early stopping
+
+@wrong("early_stopping", "test set")
+def stop_by_test_accuracy(history, patience):
+    return stopping_ok({"val_accuracy": history["test_accuracy"]}, patience)
+
+
+@wrong("early_stopping", "training loss")
+def stop_by_training_loss(history, patience):
+    return stopping_ok({"val_accuracy": [-v for v in history["train_loss"]]}, patience)
+
+
+@wrong("early_stopping", "best epoch's", "put it back")
+def stop_keeps_the_last_weights(history, patience):
+    _, stopped = stopping_ok(history, patience)
+    return stopped, stopped
+
+
+@wrong("early_stopping", "tie")
+def stop_ties_count_as_improvement(history, patience):
+    best, kept = -np.inf, 0
+    for epoch, score in enumerate(history["val_accuracy"]):
+        if score >= best:
+            best, kept = score, epoch
+        elif epoch - kept >= patience:
+            return kept, epoch
+    return kept, len(history["val_accuracy"]) - 1
+
+
+@wrong("early_stopping", "one epoch earlier")
+def stop_one_epoch_early(history, patience):
+    best, kept = -np.inf, 0
+    for epoch, score in enumerate(history["val_accuracy"]):
+        if score > best:
+            best, kept = score, epoch
+        elif epoch - kept + 1 >= patience:
+            return kept, epoch
+    return kept, len(history["val_accuracy"]) - 1
+
+
+@wrong("early_stopping", "one epoch later")
+def stop_one_epoch_late(history, patience):
+    best, kept = -np.inf, 0
+    for epoch, score in enumerate(history["val_accuracy"]):
+        if score > best:
+            best, kept = score, epoch
+        elif epoch - kept > patience:
+            return kept, epoch
+    return kept, len(history["val_accuracy"]) - 1
+
+
+@wrong("early_stopping", "never stopped")
+def stop_never(history, patience):
+    val = history["val_accuracy"]
+    return int(np.argmax(val)), len(val) - 1
+
+
 # ------------------------------------------------------------------ the tests
 
 def _wrong_cases(name, fn):
@@ -685,7 +877,10 @@ def _wrong_cases(name, fn):
 def _same(a, b):
     if isinstance(b, tuple):
         return isinstance(a, (tuple, list)) and len(a) == len(b) and all(map(_same, a, b))
-    a, b = np.asarray(a), np.asarray(b, dtype=float)
+    a, b = np.asarray(a), np.asarray(b)
+    if b.dtype.kind in "iu":                     # counts and epochs: whole numbers, exactly
+        return a.shape == b.shape and a.dtype.kind in "iuf" and np.array_equal(a, b)
+    b = b.astype(float)
     return a.shape == b.shape and a.dtype.kind == "f" and np.allclose(a, b, rtol=1e-9, atol=1e-12)
 
 

@@ -124,6 +124,8 @@ SHORTCUTS = {
                        "torch:sigmoid", "torch:Tensor.backward", "torch:autograd.grad"),
     "autodiff": ("nnlab.autodiff:adjoints", "nnlab.autodiff:gradient", "torch:sigmoid", "torch:Tensor.backward",
                  "torch:autograd.grad"),
+    "cnn_parameters": ("nnlab.digits:cnn_parameters", "nnlab.digits:mlp_parameters"),
+    "confusion": ("nnlab.digits:confusion", "nnlab.playground:confusion_matrix", "sklearn.metrics:confusion_matrix"),
     "gradient_check": ("nnlab.gradcheck:numerical_gradient", "nnlab.gradcheck:relative_error", "torch:sigmoid",
                        "torch:autograd.gradcheck"),
 }
