@@ -3,7 +3,8 @@ parameter counts, the training recipe with early stopping, and the changes of th
 each network relies on.
 
 Images are NumPy arrays (N, side, side) with ink from 0 to 1; ``tensors`` normalises them with the training
-part's statistics into PyTorch's (N, 1, side, side). Both networks take that shape (the MLP flattens it).
+part's statistics into PyTorch's (N, 1, side, side), float32. Both networks take that shape (the MLP flattens
+it) and are float32 whatever PyTorch's default dtype is (a script run in the same kernel may change it).
 
     MLP:  side^2 -> hidden (ReLU or sigmoid) -> classes;  (side^2 + 1) hidden + (hidden + 1) classes parameters
     CNN:  filters k x k convolutions (no padding), ReLU, 2 x 2 max-pool, -> hidden (ReLU) -> classes;
@@ -81,7 +82,7 @@ def mlp(side, hidden=128, classes=10, activation="relu"):
     activation = valid.choice("activation", activation, ("relu", "sigmoid"))
     g = torch.nn.ReLU() if activation == "relu" else torch.nn.Sigmoid()
     return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(side * side, hidden), g,
-                               torch.nn.Linear(hidden, classes))
+                               torch.nn.Linear(hidden, classes)).float()      # float32 whatever the default
 
 
 def cnn(side, filters=16, kernel=3, hidden=20, classes=10):
@@ -92,7 +93,7 @@ def cnn(side, filters=16, kernel=3, hidden=20, classes=10):
     pooled = _pooled(side, kernel)
     return torch.nn.Sequential(torch.nn.Conv2d(1, filters, kernel), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
                                torch.nn.Flatten(), torch.nn.Linear(filters * pooled * pooled, hidden),
-                               torch.nn.ReLU(), torch.nn.Linear(hidden, classes))
+                               torch.nn.ReLU(), torch.nn.Linear(hidden, classes)).float()
 
 
 def _pooled(side, kernel):
