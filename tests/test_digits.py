@@ -168,7 +168,7 @@ def _lecture_runs(parts, seeds):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seeds", [(0, 1, 2), (3, 4, 5), (6, 7, 8)])
+@pytest.mark.parametrize("seeds", [(0, 1, 2), (6, 7, 8)])
 def test_lecture6_both_networks_near_97_percent_and_the_cnn_ahead_on_moved_digits(parts, seeds):
     """Section 3 prints each network's mean test accuracy (about 97 %), section 6 prints 'CNN ahead: True' for
     digits moved by one pixel right or down: true for other seeds too, by 8 points or more (turned by 10 degrees
