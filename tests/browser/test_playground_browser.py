@@ -101,12 +101,20 @@ def test_play_shows_frames_a_slider_works_while_playing_and_pause_stops_them(pag
     assert not page.console_errors, page.console_errors
 
 
-def _kernel_says(page, code, expected, what):
-    page.evaluate(RUN_CELL_JS, f"print('@', {code})")
-    try:
-        wait(lambda: f"@ {expected}" in json.dumps(page.evaluate(RUN_STATE_JS)["outputs"][-1]), 20, what)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; the kernel printed {page.evaluate(RUN_STATE_JS)['outputs'][-1]}") from None
+def _kernel_says(page, code, expected, what, seconds=20):
+    """Ask the kernel (a cell that prints ``code``) until it says ``expected``: a value typed into a widget reaches
+    the kernel as a comm message that ipywidgets may hold back until the kernel has answered the last one, so
+    the first question can arrive before it."""
+    deadline, printed = time.monotonic() + seconds, None
+    while time.monotonic() < deadline:
+        marker = f"q{time.monotonic_ns()}"
+        page.evaluate(RUN_CELL_JS, f"print({marker!r}, '@', {code})")
+        wait(lambda: marker in json.dumps(page.evaluate(RUN_STATE_JS)["outputs"][-1]), seconds, what)
+        printed = page.evaluate(RUN_STATE_JS)["outputs"][-1]
+        if f"@ {expected}" in json.dumps(printed):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}; the kernel printed {printed}")
 
 
 def test_a_learning_rate_is_what_the_student_typed(page, lab):
