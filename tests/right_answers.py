@@ -2237,12 +2237,11 @@ def cnn_parameters(side, filters, kernel, hidden, classes):
 ''')
 
 _add("cnn_parameters", "pytorch_docs_output_formula", '''
-def out_size(n, kernel, stride=1, padding=0, dilation=1):
-    # the formula in PyTorch's Conv2d and MaxPool2d docs
-    return (n + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
 def cnn_parameters(side, filters, kernel, hidden, classes):
-    h = out_size(out_size(side, kernel), 2, stride=2)
+    # the output size in PyTorch's Conv2d and MaxPool2d docs:
+    # (n + 2 padding - dilation (kernel - 1) - 1) // stride + 1
+    conv = (side + 2 * 0 - 1 * (kernel - 1) - 1) // 1 + 1
+    h = (conv + 2 * 0 - 1 * (2 - 1) - 1) // 2 + 1
     return (kernel * kernel * 1 + 1) * filters + (h * h * filters + 1) * hidden + (hidden + 1) * classes
 ''')
 

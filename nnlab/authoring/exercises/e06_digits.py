@@ -95,6 +95,7 @@ try:
     kept, stopped = early_stopping(history, patience=3)
     print(f"stopped after epoch {stopped}, kept the weights of epoch {kept}:"
           f" test accuracy {history['test_accuracy'][kept]:.0%}")
-    print("parameters of the lecture's CNN on 28 x 28 images:", cnn_parameters(28, 16, 3, 20, 10))
+    print("parameters of the lecture's CNN on 28 x 28 images:",
+          cnn_parameters(28, 16, 3, 20, 10))
 except NotImplementedError:
     print("write cnn_parameters and early_stopping first")
