@@ -167,7 +167,7 @@ def run_matrix(text, tmp_path):
     assert line.startswith("bash .ci/matrix 3.12 pinned ")
     script = (ROOT / ".ci" / "run").read_text().splitlines()
     assert "for VERSION in ${NNLAB_MATRIX_PYTHONS-3.12}; do" in script
-    assert "  NNLAB_MATRIX_KEEP=1 " + line.replace(" 3.12 ", ' "$VERSION" ') + " || STATUS=$?" in script
+    assert "    NNLAB_MATRIX_KEEP=1 " + line.replace(" 3.12 ", ' "$VERSION" ') + " || STATUS=$?" in script
     assert subprocess.run(["bash", "-n", str(ROOT / ".ci" / "matrix")]).returncode == 0
 
 
