@@ -34,7 +34,7 @@ FULL_MNIST = False
 images, labels = data.load_digits(flatten=False)
 print("images:", images.shape, " labels:", labels.shape, " classes:", np.unique(labels))
 
-fig, axes = plt.subplots(2, 10, figsize=(9, 2.2))
+fig, axes = plt.subplots(2, 10, figsize=(9, 2.5), layout="constrained")
 for k, ax in enumerate(axes.flat):
     i = np.flatnonzero(labels == k % 10)[k // 10]
     ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=1)
