@@ -150,25 +150,13 @@ def fit(model, data, stats, epochs=80, lr=1e-3, batch_size=32, patience=10, seed
     Training stops ``patience`` epochs after the best validation accuracy so far and keeps that epoch's
     weights (early stopping; ``patience=None`` trains every epoch and still keeps the best). ``seed`` fixes
     the initial weights and the orders: a run repeats exactly on one machine. A ``tqdm`` bar called ``name``
-    shows the epochs unless ``progress`` is False. It trains on one thread (and gives PyTorch its threads back).
-    """
+    shows the epochs unless ``progress`` is False."""
     import torch
+    from tqdm.auto import tqdm
 
     epochs = valid.integer("epochs", epochs, low=1)
     batch_size = valid.integer("batch_size", batch_size, low=1)
     lr = valid.real("lr", lr, low=0.0, low_open=True)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)        # networks this small: more threads only wait for each other
-    try:
-        return _fit(model, data, stats, epochs, lr, batch_size, patience, seed, progress, name)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _fit(model, data, stats, epochs, lr, batch_size, patience, seed, progress, name):
-    import torch
-    from tqdm.auto import tqdm
-
     torch.manual_seed(seed)
     for layer in model.modules():
         if hasattr(layer, "reset_parameters"):
