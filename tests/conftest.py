@@ -15,6 +15,18 @@ def later_work_in_the_frame(monkeypatch):
     monkeypatch.setattr(Explorer, "background", False)
 
 
+@pytest.fixture(scope="module")
+def float64_tensors():
+    """PyTorch's default dtype float64 for one module's tests (``pytestmark = pytest.mark.usefixtures(...)``),
+    put back after them: set for the whole process, it reached the tests that ran later in the worker."""
+    import torch
+
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
+
 @pytest.fixture(autouse=True)
 def check_inputs_of_seed_0(monkeypatch):
     monkeypatch.setattr(registry, "SEED", 0)

@@ -11,16 +11,8 @@ from torch.func import jacfwd, jacrev, jvp, vjp
 from nnlab import autodiff as ad
 from nnlab import graphs
 
+pytestmark = pytest.mark.usefixtures("float64_tensors")
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _float64_tensors():
-    """PyTorch's default dtype float64 for this module's tests only (set for the whole process, it reached the
-    tests that ran after these in the same worker)."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
 
 AD = SimpleNamespace(exp=ad.exp, log=ad.log, sin=ad.sin, cos=ad.cos, tanh=ad.tanh, sigmoid=ad.sigmoid,
                      relu=ad.relu, square_loss=ad.square_loss)

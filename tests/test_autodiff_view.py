@@ -7,16 +7,7 @@ import torch
 from nnlab import autodiff as ad
 from nnlab.views import AutodiffTrace
 
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _float64_tensors():
-    """PyTorch's default dtype float64 for this module's tests only (set for the whole process, it reached the
-    tests that ran after these in the same worker)."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
+pytestmark = pytest.mark.usefixtures("float64_tensors")
 
 
 def _box(e, name):

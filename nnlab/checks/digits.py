@@ -19,9 +19,7 @@ def _count_cases(rng):
             int(rng.integers(2, 13))
         cases.append(Case(f"test {n + 1} ({side}x{side} images, {filters} filters {kernel}x{kernel}, {hidden} hidden "
                           f"units, {classes} classes)", (side, filters, kernel, hidden, classes)))
-    order = rng.permutation(len(cases))
-    return [Case(f"test {k + 1}" + cases[i].label[cases[i].label.index(" ("):], cases[i].args)
-            for k, i in enumerate(order)]
+    return cases
 
 
 def _torch_count(side, filters, kernel, hidden, classes):
@@ -198,12 +196,13 @@ def _stop_cases(rng):
     return cases
 
 
-def _stop_right(history, patience):
+def _stop_right(history, patience, ties_improve=False):
     """(kept, stopped): the first epoch of the best validation accuracy, and the epoch training stops after
-    (``patience`` epochs later, or the last epoch)."""
+    (``patience`` epochs later, or the last epoch). ``ties_improve``: what ``>=`` instead of ``>`` gives (the
+    last of tied bests, the stop counted from it), a slip the judge recognises."""
     best, kept = -np.inf, 0
     for epoch, score in enumerate(history["val_accuracy"]):
-        if score > best:
+        if score > best or (ties_improve and score == best):
             best, kept = score, epoch
         elif epoch - kept >= patience:
             return kept, epoch
@@ -228,7 +227,7 @@ def _stop_judge(cases, outcomes):
         last = len(history["val_accuracy"]) - 1
         by_test = _stop_right({"val_accuracy": history["test_accuracy"]}, patience)
         by_loss = _stop_right({"val_accuracy": [-v for v in history["train_loss"]]}, patience)
-        ties = _stop_right_ties(history, patience)
+        ties = _stop_right(history, patience, ties_improve=True)
         said = next((text for text, wrong in [
             ("you chose by the test set: the test accuracy is looked at once, at the very end; choose by the "
              "validation accuracy", by_test),
@@ -248,17 +247,6 @@ def _stop_judge(cases, outcomes):
         problems.append(Problem(case.label, WRONG, said or f"you kept epoch {mine[0]} and stopped after epoch "
                                 f"{mine[1]}: count epochs from 0, and stop {patience} epochs after the best one"))
     return problems
-
-
-def _stop_right_ties(history, patience):
-    """What ``>=`` instead of ``>`` gives: the last of tied bests, and the stop counted from it."""
-    best, kept = -np.inf, 0
-    for epoch, score in enumerate(history["val_accuracy"]):
-        if score >= best:
-            best, kept = score, epoch
-        elif epoch - kept >= patience:
-            return kept, epoch
-    return kept, len(history["val_accuracy"]) - 1
 
 
 register("early_stopping", "early stopping", _stop_cases, _stop_judge)
