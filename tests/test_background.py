@@ -145,3 +145,32 @@ def test_play_in_a_script_runs_on_nnlabs_own_loop():
         task.result(timeout=30)
         assert p.frames >= 2 and not p.playing
     _in_a_thread_of_its_own(script)
+
+
+SCRIPT_THAT_EXITS_AT_ONCE = """
+import sys, time
+import torch
+from nnlab.views import background
+
+def then(future):
+    time.sleep(1.5)                       # still drawing when the script's last line has run
+    a = torch.ones(300, 300)
+    for _ in range(20):
+        a = torch.tanh(a @ a / 300)       # in PyTorch's threads, as the digit pad's frame is
+    open(sys.argv[1], "w").write("applied" if a.shape == (300, 300) else "")
+
+background.submit(lambda: time.sleep(0.5), then)
+"""
+
+
+def test_a_script_that_ends_at_once_still_applies_its_background_work_and_exits_cleanly(tmp_path):
+    """A script (or ``python -c``) that makes explorers and ends: the executor's jobs finish, what they queued on
+    nnlab's loop is applied, and the process exits with 0. The loop's daemon thread was once still in PyTorch
+    while the interpreter shut down: the process aborted ("terminate called without an active exception")."""
+    import subprocess
+    import sys
+    out = tmp_path / "applied"
+    done = subprocess.run([sys.executable, "-c", SCRIPT_THAT_EXITS_AT_ONCE, str(out)], capture_output=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert out.exists() and out.read_text() == "applied"

@@ -18,6 +18,7 @@ callbacks run in the same thread.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -41,9 +42,25 @@ def own_loop():
     with _OWN_LOCK:
         if not _OWN:
             loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, daemon=True, name="nnlab-loop").start()
+            thread = threading.Thread(target=loop.run_forever, daemon=True, name="nnlab-loop")
+            thread.start()
             _OWN.append(loop)
+            atexit.register(_stop, loop, thread)
     return _OWN[0]
+
+
+def _stop(loop, thread, timeout=60):
+    """At the end of a script: let nnlab's loop apply what is queued on it, then stop it.
+
+    Python finishes the executor's jobs before ``atexit`` handlers run, and their results are queued on
+    this loop; a daemon thread still drawing (or in PyTorch) while the interpreter shuts down aborted the
+    process ("terminate called without an active exception"), so the loop is stopped and joined first.
+    """
+    try:
+        loop.call_soon_threadsafe(loop.stop)
+    except RuntimeError:  # closed already
+        return
+    thread.join(timeout)
 
 
 def loop():
