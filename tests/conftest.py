@@ -10,6 +10,18 @@ from nnlab.checks import registry
 from nnlab.views.base import Explorer
 
 
+def pytest_configure(config):
+    """In a pytest-xdist worker, one thread each for PyTorch and the BLAS: two workers on two cores, each with
+    threads of its own, wait on each other (the first DigitPad of a worker trained for 76 s there, 8 s alone).
+    Only the test process: notebooks run in kernels of their own, and nnlab sets no threads for a student."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(1)
+        config._nnlab_blas_threads = threadpool_limits(1)
+
+
 @pytest.fixture(autouse=True)
 def later_work_in_the_frame(monkeypatch):
     monkeypatch.setattr(Explorer, "background", False)

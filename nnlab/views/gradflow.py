@@ -189,8 +189,7 @@ class GradientFlowExplorer(Explorer):
     def draw(self, r):
         if r.flow is None:  # empty gradient panels until the flow comes: never the last network's flow
             for line in (self.l_w, self.l_a):
-                if len(line.get_xdata()):
-                    line.set_data([], [])
+                line.set_data([], [])
             self.heat.set_data(np.full((1, 1), np.nan))
             s = self._state
             self.verdict.set_text(f"computing the gradient flow of {plural(s['depth'], 'layer')} × {s['width']} "
@@ -226,8 +225,7 @@ class GradientFlowExplorer(Explorer):
             self.hint.set_text(TRAINING if r.training else HINT)
             self.hint.set_visible(True)
             for line in (self.l_train, self.l_ref):
-                if len(line.get_xdata()):  # emptied once: an artist set on every frame is drawn on every frame
-                    line.set_data([], [])
+                line.set_data([], [])
             self.ax_t.set_xlim(0, TRAIN_STEPS)
             self.ax_t.set_ylim(0, 1)
             legend = self.ax_t.get_legend()

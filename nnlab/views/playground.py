@@ -265,6 +265,7 @@ class TrainingPlayground(PlaysRuns, ExportsRuns, Explorer):
         self.ax_acc.set_yticks([0, 0.5, 1])
         self.confusion = self.ax_conf.imshow(np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, zorder=1)
         self.ax_conf.set(xlabel="predicted class", ylabel="true class")
+        self.ax_conf.set_title(" ", fontsize=10)
         self.conf_texts = [self.ax_conf.text(j, i, "", ha="center", va="center", fontsize=9)
                            for i, j in np.ndindex(3, 3)]
         self.ax_conf.set_xticks(range(3))     # fixed ticks: the limits show two or three of them
@@ -394,8 +395,7 @@ class TrainingPlayground(PlaysRuns, ExportsRuns, Explorer):
         self.confusion.set_extent((-0.5, K - 0.5, K - 0.5, -0.5))
         self.ax_conf.set_xlim(-0.5, K - 0.5)
         self.ax_conf.set_ylim(K - 0.5, -0.5)
-        if self.ax_conf.get_title() != f"confusion matrix ({r.confusion_of} set)":  # set: drawn again
-            self.ax_conf.set_title(f"confusion matrix ({r.confusion_of} set)", fontsize=10)
+        self.ax_conf.title.set_text(f"confusion matrix ({r.confusion_of} set)")
 
     def _readout(self):
         tr = self.trainer
