@@ -140,14 +140,16 @@ def run_test_command(text, tmp_path):
 def run_tiers(text, tmp_path):
     """Each line selects what the README says (collected, not run: the whole suite runs in .ci/run): the plain
     pytest none of the four tiers and the rest of the suite, ``-m notebooks`` only notebook cells and the
-    exercises' runs, a named file with ``-k`` only its matching tests, in this process."""
+    exercises' runs, a named file with ``-k`` only its matching tests, in this process. Collected without
+    pytest-xdist's workers (``-n 0``: which tests a line picks does not depend on them; two workers collect
+    everything twice)."""
     plain, notebooks, named = text.splitlines()
     picked = {}
     for line in (plain, notebooks, named):
-        done = bash(line + " --collect-only -q -p no:cacheprovider", ROOT)
+        done = bash(line + " --collect-only -q -n 0 -p no:cacheprovider", ROOT)
         assert done.returncode == 0, done.stdout + done.stderr
         picked[line] = [t for t in done.stdout.splitlines() if "::" in t]
-    everything = bash(plain + " --all --collect-only -q -p no:cacheprovider", ROOT).stdout
+    everything = bash(plain + " --all --collect-only -q -n 0 -p no:cacheprovider", ROOT).stdout
     every = [t for t in everything.splitlines() if "::" in t]
     tiered = set(every) - set(picked[plain])
     assert {"tests/test_readme.py::test_block_markers_every_readme_command_has_a_test",
