@@ -105,9 +105,16 @@ class GradientFlowExplorer(Explorer):
         return self.training_is_slow(state)
 
     @staticmethod
-    def flow_is_slow(state):
+    def _pass_cost(state):
+        """The cost of one forward and backward pass of the network in ``state``, in multiply-adds: a residual block
+        has two matrices (and its layers cannot reuse a shallower network's: ``gradflow._forward_reusing``)."""
+        blocks = 2 if state["residual"] else 1
+        return blocks * step_cost(state["depth"], state["width"], state["batch"]) + state["depth"] * LAYER_OVERHEAD
+
+    @classmethod
+    def flow_is_slow(cls, state):
         """A gradient flow that costs more than FLOW_BUDGET (about 60 ms): computed in the background (``later``)."""
-        return step_cost(state["depth"], state["width"], state["batch"]) + state["depth"] * LAYER_OVERHEAD > FLOW_BUDGET
+        return cls._pass_cost(state) > FLOW_BUDGET
 
     @staticmethod
     def _flow_args(s):
@@ -120,13 +127,12 @@ class GradientFlowExplorer(Explorer):
         return memo(*args, **dict(kw))
 
     def trains_in_background(self, state):
-        """Training whose curves cost more than FLOW_BUDGET (about 60 ms): they come from ``later``, so that the
-        frame of the change comes at once."""
+        """Training whose curves (this network's and the residual reference's) cost more than FLOW_BUDGET (about
+        60 ms): they come from ``later``, so that the frame of the change comes at once."""
         if not state["train"]:
             return False
         steps = train_steps(state["depth"], state["width"], state["batch"])
-        cost = step_cost(state["depth"], state["width"], state["batch"]) + state["depth"] * LAYER_OVERHEAD
-        return cost * steps > FLOW_BUDGET
+        return sum(self._pass_cost(n) for n in self._networks(state)) * steps > FLOW_BUDGET
 
     def training_is_slow(self, state):
         """Training that needs more than a third of the budget (about a third of a second): trained in the
