@@ -26,11 +26,13 @@ from .checks.networks import backprop, forward
 from .checks.optimizers import adam, momentum, rmsprop, sgd_epoch
 from .checks.perceptron import perceptron_update
 from .checks.registry import CHECKS, CheckResult, Spec
+from .checks.regularisation import penalised_gradient, ridge, standardise_folds
 from .checks.towers import tower
 
 __all__ = ["sigmoid", "forward", "backprop", "perceptron_update", "tower", "gradient_norms", "adjoints",
            "reverse_sweep", "gradient_check", "make_loader", "train_epoch", "evaluate", "momentum",
-           "rmsprop", "adam", "sgd_epoch", "cnn_parameters", "confusion", "early_stopping",
+           "rmsprop", "adam", "sgd_epoch", "cnn_parameters", "confusion", "early_stopping", "ridge",
+           "standardise_folds", "penalised_gradient",
            "CheckResult", "CHECKS", "Spec", "Case", "Outcome", "Problem",
            "StudentError", "KINDS", "WRONG", "UNUSABLE", "RAISED", "NOT_IMPLEMENTED", "TIMEOUT", "MEMORY",
            "FORBIDDEN", "NOT_RUN", "DEFAULT_TIME_LIMIT"]

@@ -30,6 +30,9 @@ FUNCTION = {
     "cnn_parameters": "cnn_parameters",
     "confusion": "confusion",
     "early_stopping": "early_stopping",
+    "ridge": "ridge",
+    "standardise_folds": "standardise_folds",
+    "penalised_gradient": "penalised_gradient",
 }
 
 EXERCISE = {
@@ -52,6 +55,9 @@ EXERCISE = {
     "cnn_parameters": "e06_digits",
     "confusion": "e06_digits",
     "early_stopping": "e06_digits",
+    "ridge": "e09_regularisation",
+    "standardise_folds": "e09_regularisation",
+    "penalised_gradient": "e09_regularisation",
 }
 
 
@@ -2341,4 +2347,336 @@ def early_stopping(history, patience):
         elif epoch - kept >= patience:
             return kept, epoch
     return kept, len(val) - 1
+''')
+
+
+# ============================================================== e09: ridge, standardise_folds, penalised_gradient
+_add("ridge", "solve_with_zeroed_identity", '''
+import numpy as np
+
+def ridge(X, y, lam):
+    D = np.eye(X.shape[1])
+    D[0, 0] = 0.0
+    return np.linalg.solve(X.T @ X + lam * D, X.T @ y)
+''')
+
+_add("ridge", "lstsq_on_augmented_rows", '''
+import numpy as np
+
+def ridge(X, y, lam):
+    p = X.shape[1]
+    extra = np.sqrt(lam) * np.eye(p)[1:]          # one row per penalised weight
+    A = np.vstack([X, extra])
+    b = np.concatenate([y, np.zeros(p - 1)])
+    w, *_ = np.linalg.lstsq(A, b, rcond=None)
+    return w
+''')
+
+_add("ridge", "explicit_inverse", '''
+import numpy as np
+
+def ridge(X, y, lam):
+    penalty = lam * np.diag([0.0] + [1.0] * (X.shape[1] - 1))
+    return np.linalg.inv(X.T @ X + penalty) @ X.T @ y
+''')
+
+_add("ridge", "scipy_solve_symmetric", '''
+import numpy as np
+import scipy.linalg
+
+def ridge(X, y, lam):
+    A = X.T @ X
+    A[1:, 1:] += lam * np.eye(X.shape[1] - 1)
+    return scipy.linalg.solve(A, X.T @ y, assume_a="pos")
+''')
+
+_add("ridge", "einsum_normal_equations", '''
+import numpy as np
+
+def ridge(X, y, lam):
+    A = np.einsum("ij,ik->jk", X, X)
+    b = np.einsum("ij,i->j", X, y)
+    idx = np.arange(1, X.shape[1])
+    A[idx, idx] += lam
+    return np.linalg.solve(A, b)
+''')
+
+_add("ridge", "centre_then_intercept", '''
+import numpy as np
+
+def ridge(X, y, lam):
+    F = X[:, 1:]
+    f_mean, y_mean = F.mean(axis=0), y.mean()
+    Fc, yc = F - f_mean, y - y_mean
+    coef = np.linalg.solve(Fc.T @ Fc + lam * np.eye(F.shape[1]), Fc.T @ yc)
+    return np.concatenate([[y_mean - f_mean @ coef], coef])
+''')
+
+_add("ridge", "pure_python_gauss_jordan", '''
+def ridge(X, y, lam):
+    rows = [list(map(float, r)) for r in X]
+    targets = [float(t) for t in y]
+    p = len(rows[0])
+    # the normal equations, one augmented row per weight
+    M = [[sum(r[i] * r[j] for r in rows) + (lam if i == j and i > 0 else 0.0) for j in range(p)]
+         + [sum(r[i] * t for r, t in zip(rows, targets))] for i in range(p)]
+    for c in range(p):
+        pivot = max(range(c, p), key=lambda r: abs(M[r][c]))
+        M[c], M[pivot] = M[pivot], M[c]
+        for r in range(p):
+            if r != c:
+                f = M[r][c] / M[c][c]
+                M[r] = [a - f * b for a, b in zip(M[r], M[c])]
+    return [M[i][p] / M[i][i] for i in range(p)]
+''')
+
+_add("ridge", "cholesky_two_triangles", '''
+import numpy as np
+from scipy.linalg import solve_triangular
+
+def ridge(X, y, lam):
+    A = X.T @ X + lam * np.diag(np.r_[0.0, np.ones(X.shape[1] - 1)])
+    L = np.linalg.cholesky(A)
+    z = solve_triangular(L, X.T @ y, lower=True)
+    return solve_triangular(L.T, z, lower=False)
+''')
+
+_add("ridge", "svd_of_centred_features", '''
+import numpy as np
+
+def ridge(X, y, lam):
+    F = X[:, 1:] - X[:, 1:].mean(axis=0)
+    U, s, Vt = np.linalg.svd(F, full_matrices=False)
+    coef = Vt.T @ (s / (s ** 2 + lam) * (U.T @ (y - y.mean())))
+    return np.r_[y.mean() - X[:, 1:].mean(axis=0) @ coef, coef]
+''')
+
+_add("ridge", "qr_of_augmented_system", '''
+import numpy as np
+
+def ridge(X, y, lam):
+    p = X.shape[1]
+    root = np.sqrt(lam) * np.eye(p)
+    root[0, 0] = 0.0
+    Q, R = np.linalg.qr(np.vstack([X, root]))
+    return np.linalg.solve(R, Q.T @ np.r_[y, np.zeros(p)])
+''')
+
+_add("ridge", "torch_linalg_solve", '''
+import numpy as np
+import torch
+
+def ridge(X, y, lam):
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    D = torch.eye(X.shape[1], dtype=torch.float64)
+    D[0, 0] = 0
+    return torch.linalg.solve(Xt.T @ Xt + lam * D, Xt.T @ yt).numpy()
+''')
+
+_add("standardise_folds", "array_split_setdiff", '''
+import numpy as np
+
+def standardise_folds(X, k):
+    rows = np.arange(len(X))
+    folds = []
+    for val in np.array_split(rows, k):
+        train = np.setdiff1d(rows, val)
+        mu, sigma = X[train].mean(axis=0), X[train].std(axis=0)
+        folds.append(((X[train] - mu) / sigma, (X[val] - mu) / sigma))
+    return folds
+''')
+
+_add("standardise_folds", "fold_sizes_like_sklearn", '''
+import numpy as np
+
+def standardise_folds(X, k):
+    n = X.shape[0]
+    sizes = np.full(k, n // k)
+    sizes[: n % k] += 1
+    out, start = [], 0
+    for size in sizes:
+        stop = start + size
+        X_train = np.concatenate([X[:start], X[stop:]])
+        X_val = X[start:stop]
+        mean = X_train.mean(axis=0)
+        std = np.sqrt(((X_train - mean) ** 2).mean(axis=0))
+        out.append(((X_train - mean) / std, (X_val - mean) / std))
+        start = stop
+    return out
+''')
+
+_add("standardise_folds", "boolean_mask", '''
+import numpy as np
+
+def standardise_folds(X, k):
+    fold_of_row = np.repeat(np.arange(k), [len(b) for b in np.array_split(X, k)])
+    result = []
+    for i in range(k):
+        is_val = fold_of_row == i
+        train, val = X[~is_val], X[is_val]
+        m, s = np.mean(train, axis=0), np.std(train, axis=0)
+        result.append(((train - m) / s, (val - m) / s))
+    return result
+''')
+
+_add("standardise_folds", "np_delete_and_slices", '''
+import numpy as np
+
+def standardise_folds(X, k):
+    n = len(X)
+    bounds = [i * (n // k) + min(i, n % k) for i in range(k + 1)]
+    pairs = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        X_tr = np.delete(X, np.s_[a:b], axis=0)
+        mu = X_tr.mean(0)
+        sd = X_tr.std(0, ddof=0)
+        pairs.append(((X_tr - mu) / sd, (X[a:b] - mu) / sd))
+    return pairs
+''')
+
+_add("standardise_folds", "pure_python_lists", '''
+import math
+
+def standardise_folds(X, k):
+    data = [list(map(float, row)) for row in X]
+    n, d = len(data), len(data[0])
+    q, r = divmod(n, k)
+    folds, start = [], 0
+    for i in range(k):
+        stop = start + q + (1 if i < r else 0)
+        train = data[:start] + data[stop:]
+        val = data[start:stop]
+        means = [sum(row[c] for row in train) / len(train) for c in range(d)]
+        stds = [math.sqrt(sum((row[c] - means[c]) ** 2 for row in train) / len(train)) for c in range(d)]
+        z_train = [[(row[c] - means[c]) / stds[c] for c in range(d)] for row in train]
+        z_val = [[(row[c] - means[c]) / stds[c] for c in range(d)] for row in val]
+        folds.append((z_train, z_val))
+        start = stop
+    return folds
+''')
+
+_add("standardise_folds", "own_scaler_class", '''
+import numpy as np
+
+class Scaler:
+    def fit(self, A):
+        self.mean_, self.scale_ = A.mean(axis=0), A.std(axis=0)
+        return self
+
+    def transform(self, A):
+        return (A - self.mean_) / self.scale_
+
+def standardise_folds(X, k):
+    idx = np.arange(X.shape[0])
+    folds = []
+    for val_idx in np.array_split(idx, k):
+        train_idx = idx[~np.isin(idx, val_idx)]
+        scaler = Scaler().fit(X[train_idx])
+        folds.append((scaler.transform(X[train_idx]), scaler.transform(X[val_idx])))
+    return folds
+''')
+
+_add("standardise_folds", "pandas_std_ddof0", '''
+import numpy as np
+import pandas as pd
+
+def standardise_folds(X, k):
+    df = pd.DataFrame(X)
+    out = []
+    for val in np.array_split(np.arange(len(df)), k):
+        train = df.drop(index=val)
+        mean, std = train.mean(), train.std(ddof=0)     # pandas' default is ddof=1
+        out.append((((train - mean) / std).to_numpy(), ((df.iloc[val] - mean) / std).to_numpy()))
+    return out
+''')
+
+_add("standardise_folds", "comprehension_with_nested_helper", '''
+import numpy as np
+
+def standardise_folds(X, k):
+    def one_fold(val):
+        train = np.ones(len(X), dtype=bool)
+        train[val] = False
+        mu = X[train].mean(axis=0, keepdims=True)
+        sigma = X[train].var(axis=0, keepdims=True) ** 0.5
+        return (X[train] - mu) / sigma, (X[val] - mu) / sigma
+    return [one_fold(val) for val in np.array_split(np.arange(len(X)), k)]
+''')
+
+_add("penalised_gradient", "copy_and_zero_the_bias", '''
+import numpy as np
+
+def penalised_gradient(w, grad_loss, lam):
+    decay = lam * w
+    decay[0] = 0.0
+    return grad_loss + decay
+''')
+
+_add("penalised_gradient", "mask_of_ones", '''
+import numpy as np
+
+def penalised_gradient(w, grad_loss, lam):
+    mask = np.ones_like(w)
+    mask[0] = 0
+    return grad_loss + lam * mask * w
+''')
+
+_add("penalised_gradient", "concatenate_bias_and_rest", '''
+import numpy as np
+
+def penalised_gradient(w, grad_loss, lam):
+    return np.concatenate([grad_loss[:1], grad_loss[1:] + lam * w[1:]])
+''')
+
+_add("penalised_gradient", "copy_then_add_in_place", '''
+import numpy as np
+
+def penalised_gradient(w, grad_loss, lam):
+    g = np.array(grad_loss, dtype=float, copy=True)
+    g[1:] += lam * w[1:]
+    return g
+''')
+
+_add("penalised_gradient", "where_on_the_row_index", '''
+import numpy as np
+
+def penalised_gradient(w, grad_loss, lam):
+    row = np.arange(w.shape[0]).reshape((-1,) + (1,) * (w.ndim - 1))
+    return grad_loss + np.where(row == 0, 0.0, lam * w)
+''')
+
+_add("penalised_gradient", "loop_over_rows", '''
+import numpy as np
+
+def penalised_gradient(w, grad_loss, lam):
+    rows = []
+    for j, (g_j, w_j) in enumerate(zip(grad_loss, w)):
+        rows.append(g_j if j == 0 else g_j + lam * w_j)
+    return np.array(rows, dtype=float)
+''')
+
+_add("penalised_gradient", "pad_the_penalty", '''
+import numpy as np
+
+def penalised_gradient(w, grad_loss, lam):
+    penalty = lam * w[1:]
+    return grad_loss + np.pad(penalty, [(1, 0)] + [(0, 0)] * (w.ndim - 1))
+''')
+
+_add("penalised_gradient", "torch_add_with_alpha", '''
+import torch
+
+def penalised_gradient(w, grad_loss, lam):
+    g, W = torch.tensor(grad_loss), torch.tensor(w)
+    W[0] = 0                                   # the bias is not decayed (W is a copy)
+    return torch.add(g, W, alpha=lam).numpy()
+''')
+
+_add("penalised_gradient", "subtract_the_bias_term_back", '''
+import numpy as np
+
+def penalised_gradient(w, grad_loss, lam):
+    out = grad_loss + lam * w
+    out[0] -= lam * w[0]
+    return out
 ''')

@@ -112,10 +112,48 @@ def stopping_ok(history, patience):
     return kept, len(history["val_accuracy"]) - 1
 
 
+def unpenalised(p):
+    D = np.eye(p)
+    D[0, 0] = 0.0
+    return D
+
+
+def ridge_ok(X, y, lam):
+    return np.linalg.solve(X.T @ X + lam * unpenalised(X.shape[1]), X.T @ y)
+
+
+def blocks(n, k):
+    return np.array_split(np.arange(n), k)
+
+
+def scaled(train, val, mu, sigma):
+    return (train - mu) / sigma, (val - mu) / sigma
+
+
+def folds_ok(X, k):
+    """A tuple of (X_train, X_val) pairs (``_same`` compares tuples part by part)."""
+    out = []
+    for val in blocks(len(X), k):
+        train = np.delete(X, val, axis=0)
+        out.append(scaled(train, X[val], train.mean(axis=0), train.std(axis=0)))
+    return tuple(out)
+
+
+def bias_mask(w):
+    mask = np.ones_like(w)
+    mask[0] = 0.0
+    return mask
+
+
+def penalised_ok(w, grad_loss, lam):
+    return grad_loss + lam * w * bias_mask(w)
+
+
 RIGHT = {"sigmoid": sigmoid_ok, "forward": forward_ok, "backprop": backprop_ok,
          "perceptron_update": perceptron_ok, "tower": tower_ok, "gradient_norms": norms_ok,
          "momentum": momentum_ok, "rmsprop": rmsprop_ok, "adam": adam_ok, "sgd_epoch": epoch_ok,
-         "cnn_parameters": cnn_count_ok, "confusion": confusion_ok, "early_stopping": stopping_ok}
+         "cnn_parameters": cnn_count_ok, "confusion": confusion_ok, "early_stopping": stopping_ok,
+         "ridge": ridge_ok, "standardise_folds": folds_ok, "penalised_gradient": penalised_ok}
 
 CORPUS = []
 
@@ -848,6 +886,297 @@ def stop_one_epoch_late(history, patience):
 def stop_never(history, patience):
     val = history["val_accuracy"]
     return int(np.argmax(val)), len(val) - 1
+
+
+# ------------------------------------------------------------------ e09: ridge regression
+
+@wrong("ridge", "penalises the bias", "unpenalised")
+def ridge_penalised_bias(X, y, lam):
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+
+
+@wrong("ridge", "plain least squares", "penalty is missing")
+def ridge_least_squares(X, y, lam):
+    return np.linalg.lstsq(X, y, rcond=None)[0]
+
+
+@wrong("ridge", "wrong sign", "X^T X - lam D")
+def ridge_minus_penalty(X, y, lam):
+    return np.linalg.solve(X.T @ X - lam * unpenalised(X.shape[1]), X.T @ y)
+
+
+@wrong("ridge", "penalises the bias", "wrong sign")
+def ridge_minus_penalty_on_every_weight(X, y, lam):
+    return np.linalg.solve(X.T @ X - lam * np.eye(X.shape[1]), X.T @ y)
+
+
+@wrong("ridge", "every entry", "diagonal")
+def ridge_lam_added_to_every_entry(X, y, lam):
+    A = X.T @ X + lam
+    return np.linalg.solve(A, X.T @ y)
+
+
+@wrong("ridge", "n lam", "averaged the squared error")
+def ridge_mean_squared_error(X, y, lam):
+    n = len(X)
+    return np.linalg.solve(X.T @ X / n + lam * unpenalised(X.shape[1]), X.T @ y / n)
+
+
+@wrong("ridge", "lam / n")
+def ridge_lam_divided_by_n(X, y, lam):
+    return np.linalg.solve(X.T @ X + lam / len(X) * unpenalised(X.shape[1]), X.T @ y)
+
+
+@wrong("ridge", "lam / 2", "cancel")
+def ridge_half_penalty(X, y, lam):
+    return np.linalg.solve(X.T @ X + lam / 2 * unpenalised(X.shape[1]), X.T @ y)
+
+
+@wrong("ridge", "2 lam", "cancel")
+def ridge_double_penalty(X, y, lam):
+    return np.linalg.solve(X.T @ X + 2 * lam * unpenalised(X.shape[1]), X.T @ y)  # the 2 of |y - Xw|^2 lost
+
+
+@wrong("ridge", "lam^2", "sqrt(lam)")
+def ridge_augmented_without_root(X, y, lam):
+    p = X.shape[1]
+    A = np.vstack([X, lam * unpenalised(p)])
+    return np.linalg.lstsq(A, np.r_[y, np.zeros(p)], rcond=None)[0]
+
+
+@wrong("ridge", "instead of solving")
+def ridge_multiplied_not_solved(X, y, lam):
+    return (X.T @ X + lam * unpenalised(X.shape[1])) @ X.T @ y
+
+
+@wrong("ridge", "w[1:] is right", "mean(y) - mean(X[:, 1:]")
+def ridge_centred_intercept_is_mean_y(X, y, lam):
+    F = X[:, 1:] - X[:, 1:].mean(axis=0)
+    coef = np.linalg.solve(F.T @ F + lam * np.eye(F.shape[1]), F.T @ (y - y.mean()))
+    return np.r_[y.mean(), coef]
+
+
+@wrong("ridge", "one number per example", "dual form")
+def ridge_dual_coefficients(X, y, lam):
+    return np.linalg.solve(X @ X.T + lam * np.eye(len(X)), y)
+
+
+@wrong("ridge", "raised", "X.T @ X is")
+def ridge_gram_of_the_examples(X, y, lam):
+    return np.linalg.solve(X @ X.T + lam * unpenalised(X.shape[1]), X.T @ y)
+
+
+@wrong("ridge", "entry by entry", "np.linalg.solve")
+def ridge_divided_by_the_matrix(X, y, lam):
+    return X.T @ y / (X.T @ X + lam * unpenalised(X.shape[1]))
+
+
+@wrong("ridge", "another column of ones")
+def ridge_adds_a_second_constant(X, y, lam):
+    X1 = np.c_[np.ones(len(X)), X]
+    return np.linalg.solve(X1.T @ X1 + lam * unpenalised(X1.shape[1]), X1.T @ y)
+
+
+@wrong("ridge", "changed X in place")
+def ridge_centres_x_in_place(X, y, lam):
+    mean = X[:, 1:].mean(axis=0)
+    X[:, 1:] -= mean
+    coef = ridge_ok(X, y - y.mean(), lam)[1:]
+    return np.r_[y.mean() - mean @ coef, coef]
+
+
+# ------------------------------------------------------------------ e09: standardisation inside k folds
+
+@wrong("standardise_folds", "all the rows of X", "leak")
+def folds_standardised_before_the_split(X, k):
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    return [(np.delete(Z, val, axis=0), Z[val]) for val in blocks(len(X), k)]
+
+
+@wrong("standardise_folds", "mean of all the rows of X", "leak")
+def folds_mean_of_everything(X, k):
+    out = []
+    for val in blocks(len(X), k):
+        train = np.delete(X, val, axis=0)
+        out.append(scaled(train, X[val], X.mean(axis=0), train.std(axis=0)))
+    return out
+
+
+@wrong("standardise_folds", "validation rows", "their own mean and std")
+def folds_validation_fitted_again(X, k):
+    out = []
+    for val in blocks(len(X), k):
+        train, held = np.delete(X, val, axis=0), X[val]
+        out.append(((train - train.mean(0)) / train.std(0), (held - held.mean(0)) / held.std(0)))
+    return out
+
+
+@wrong("standardise_folds", "fold 2", "fold 1's training rows", "inside the loop")
+def folds_scaler_fitted_once(X, k):
+    first = np.delete(X, blocks(len(X), k)[0], axis=0)
+    mu, sigma = first.mean(axis=0), first.std(axis=0)
+    return [scaled(np.delete(X, val, axis=0), X[val], mu, sigma) for val in blocks(len(X), k)]
+
+
+@wrong("standardise_folds", "ddof=1", "ddof=0")
+def folds_sample_std(X, k):
+    out = []
+    for val in blocks(len(X), k):
+        train = np.delete(X, val, axis=0)
+        out.append(scaled(train, X[val], train.mean(axis=0), train.std(axis=0, ddof=1)))
+    return out
+
+
+@wrong("standardise_folds", "no axis", "axis=0")
+def folds_one_mean_for_the_matrix(X, k):
+    out = []
+    for val in blocks(len(X), k):
+        train = np.delete(X, val, axis=0)
+        out.append(scaled(train, X[val], train.mean(), train.std()))
+    return out
+
+
+@wrong("standardise_folds", "each row", "axis=1")
+def folds_rows_standardised(X, k):
+    out = []
+    for val in blocks(len(X), k):
+        pair = []
+        for part in (np.delete(X, val, axis=0), X[val]):
+            pair.append((part - part.mean(axis=1, keepdims=True)) / part.std(axis=1, keepdims=True))
+        out.append(tuple(pair))
+    return out
+
+
+@wrong("standardise_folds", "validation rows were not standardised")
+def folds_validation_left_raw(X, k):
+    out = []
+    for val in blocks(len(X), k):
+        train = np.delete(X, val, axis=0)
+        out.append(((train - train.mean(axis=0)) / train.std(axis=0), X[val]))
+    return out
+
+
+@wrong("standardise_folds", "did not divide by the std")
+def folds_centred_only(X, k):
+    out = []
+    for val in blocks(len(X), k):
+        train = np.delete(X, val, axis=0)
+        out.append((train - train.mean(axis=0), X[val] - train.mean(axis=0)))
+    return out
+
+
+@wrong("standardise_folds", "validation part has", "contiguous blocks", "n % k")
+def folds_remainder_in_the_last_fold(X, k):
+    n, size = len(X), len(X) // k
+    out = []
+    for i in range(k):
+        val = np.arange(i * size, n if i == k - 1 else (i + 1) * size)
+        train = np.delete(X, val, axis=0)
+        out.append(scaled(train, X[val], train.mean(axis=0), train.std(axis=0)))
+    return out
+
+
+@wrong("standardise_folds", "but X has", "every row")
+def folds_remainder_dropped(X, k):
+    size = len(X) // k
+    out = []
+    for i in range(k):
+        val = X[i * size:(i + 1) * size]
+        train = np.concatenate([X[:i * size], X[(i + 1) * size:k * size]])
+        out.append(scaled(train, val, train.mean(axis=0), train.std(axis=0)))
+    return out
+
+
+@wrong("standardise_folds", "without shuffling")
+def folds_shuffled_first(X, k):
+    order = np.random.default_rng(0).permutation(len(X))
+    out = []
+    for val in np.array_split(order, k):
+        train = X[np.setdiff1d(order, val)]
+        out.append(scaled(train, X[val], train.mean(axis=0), train.std(axis=0)))
+    return out
+
+
+@wrong("standardise_folds", "other way round")
+def folds_pairs_swapped(X, k):
+    return [(val, train) for train, val in folds_ok(X, k)]
+
+
+@wrong("standardise_folds", "generator", "list(")
+def folds_as_a_generator(X, k):
+    yield from folds_ok(X, k)
+
+
+@wrong("standardise_folds", "changed X in place")
+def folds_centre_x_in_place(X, k):
+    X -= X.mean(axis=0)
+    return list(folds_ok(X, k))
+
+
+# ------------------------------------------------------------------ e09: the gradient of an L2 penalty
+
+@wrong("penalised_gradient", "2 lam w", "(lam / 2)")
+def gradient_of_lam_w_squared(w, grad_loss, lam):
+    return grad_loss + 2 * lam * w * bias_mask(w)
+
+
+@wrong("penalised_gradient", "penalised the bias")
+def gradient_decays_the_bias(w, grad_loss, lam):
+    return grad_loss + lam * w
+
+
+@wrong("penalised_gradient", "penalised the bias", "2 lam w")
+def gradient_decays_the_bias_twice_over(w, grad_loss, lam):
+    return grad_loss + 2 * lam * w
+
+
+@wrong("penalised_gradient", "(lam / 2) w", "cancels")
+def gradient_keeps_the_half(w, grad_loss, lam):
+    return grad_loss + lam / 2 * w * bias_mask(w)
+
+
+@wrong("penalised_gradient", "wrong sign")
+def gradient_subtracts_the_decay(w, grad_loss, lam):
+    return grad_loss - lam * w * bias_mask(w)
+
+
+@wrong("penalised_gradient", "unchanged", "missing")
+def gradient_without_the_penalty(w, grad_loss, lam):
+    return grad_loss.copy()
+
+
+@wrong("penalised_gradient", "penalty's gradient alone")
+def gradient_of_the_penalty_only(w, grad_loss, lam):
+    return lam * w * bias_mask(w)
+
+
+@wrong("penalised_gradient", "penalty (lam / 2) w^2 itself")
+def gradient_adds_the_penalty_value(w, grad_loss, lam):
+    return grad_loss + lam / 2 * w ** 2 * bias_mask(w)
+
+
+@wrong("penalised_gradient", "first row", "not the first column")
+def gradient_skips_the_first_column(w, grad_loss, lam):
+    decay = lam * w
+    decay[..., 0] = 0.0
+    return grad_loss + decay
+
+
+@wrong("penalised_gradient", "changed w in place")
+def gradient_zeroes_the_callers_bias(w, grad_loss, lam):
+    w[0] = 0.0
+    return grad_loss + lam * w
+
+
+@wrong("penalised_gradient", "changed grad_loss in place")
+def gradient_added_into_grad_loss(w, grad_loss, lam):
+    grad_loss[1:] += lam * w[1:]
+    return grad_loss
+
+
+@wrong("penalised_gradient", "every weight", "bias's too")
+def gradient_without_the_bias_entry(w, grad_loss, lam):
+    return grad_loss[1:] + lam * w[1:]
 
 
 # ------------------------------------------------------------------ the tests

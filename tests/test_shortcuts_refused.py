@@ -178,6 +178,60 @@ def gradient_norms(X, Y, Ws, bs):
     },
 }
 
+E09_ATTACKS = {
+    "ridge": {
+        "scikit-learn's Ridge": '''
+import numpy as np
+from sklearn.linear_model import Ridge
+def ridge(X, y, lam):
+    model = Ridge(alpha=lam).fit(X[:, 1:], y)
+    return np.r_[model.intercept_, model.coef_]
+''',
+        "nnlab.generalization.ridge under another name": '''
+from nnlab.generalization import ridge as closed_form
+def ridge(X, y, lam):
+    return closed_form(X, y, lam)
+''',
+    },
+    "standardise_folds": {
+        "KFold and StandardScaler": '''
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import StandardScaler
+def standardise_folds(X, k):
+    folds = []
+    for train, val in KFold(n_splits=k).split(X):
+        scaler = StandardScaler().fit(X[train])
+        folds.append((scaler.transform(X[train]), scaler.transform(X[val])))
+    return folds
+''',
+        "nnlab.generalization.kfold": '''
+from nnlab import generalization
+def standardise_folds(X, k):
+    folds = []
+    for train, val in generalization.kfold(len(X), k):
+        mu, sigma = X[train].mean(axis=0), X[train].std(axis=0)
+        folds.append(((X[train] - mu) / sigma, (X[val] - mu) / sigma))
+    return folds
+''',
+    },
+    "penalised_gradient": {
+        "Tensor.backward": '''
+import torch
+def penalised_gradient(w, grad_loss, lam):
+    W = torch.tensor(w, requires_grad=True)
+    ((torch.tensor(grad_loss) * W).sum() + lam / 2 * (W[1:] ** 2).sum()).backward()
+    return W.grad.numpy()
+''',
+        "torch.autograd.grad": '''
+import torch
+def penalised_gradient(w, grad_loss, lam):
+    W = torch.tensor(w, requires_grad=True)
+    loss = (torch.tensor(grad_loss) * W).sum() + lam / 2 * (W[1:] ** 2).sum()
+    return torch.autograd.grad(loss, W)[0].numpy()
+''',
+    },
+}
+
 # Attacks that give right answers when nothing is refused (checked in a notebook with the watch off, so that
 # a 0 under ``nnlab grade`` is the refusal's doing, not a wrong answer's).
 WORK_WHEN_ALLOWED = [("adjoints", E04_ATTACKS, "torch.autograd.backward"), ("adjoints", E04_ATTACKS,
@@ -186,7 +240,8 @@ WORK_WHEN_ALLOWED = [("adjoints", E04_ATTACKS, "torch.autograd.backward"), ("adj
                      "nnlab.gradcheck does the work"), ("sigmoid", E02_ATTACKS, "torch.sigmoid"),
                      ("backprop", E02_ATTACKS, "autograd in a thread"),
                      ("gradient_norms", E07_ATTACKS, "nnlab.nn's backprop under another name"),
-                     ("gradient_norms", E07_ATTACKS, "torch autograd")]
+                     ("gradient_norms", E07_ATTACKS, "torch autograd"),
+                     *[(check, E09_ATTACKS, route) for check, routes in E09_ATTACKS.items() for route in routes]]
 
 E05_ATTACKS = {
     "evaluate": {
@@ -310,7 +365,8 @@ def test_the_attacks_would_earn_points_if_nothing_were_refused(check, attacks, r
 @pytest.mark.parametrize("exercise, attacks", [("e02_forward_and_backprop", E02_ATTACKS),
                                                ("e04_backprop_autodiff", E04_ATTACKS),
                                                ("e05_training_loop", E05_ATTACKS),
-                                               ("e07_gradient_norms", E07_ATTACKS)])
+                                               ("e07_gradient_norms", E07_ATTACKS),
+                                               ("e09_regularisation", E09_ATTACKS)])
 def test_every_route_to_points_without_the_work_earns_nothing(tmp_path, exercise, attacks):
     assignment = grading.load_assignment(exercise)
     solution = authoring.exercise_cells(exercise, solution=True)
