@@ -3,13 +3,16 @@ from .activation import ActivationExplorer
 from .autodiff import AutodiffTrace
 from .base import Explorer
 from .digitpad import DigitPad
+from .doubledescent import DoubleDescent
 from .figure import show
 from .gradcheck import GradientCheckExplorer
 from .gradflow import GradientFlowExplorer
 from .hidden import HiddenUnitsExplorer
 from .perceptron import PerceptronStepper
 from .playground import TrainingPlayground
+from .polyfit import PolynomialFit
 from .race import OptimizerRace
+from .regpath import RegularizationPath
 from .towers import TowerDesigner, TowerExplorer
 
 # Every explorer, with example settings that differ from its defaults; the generic
@@ -28,8 +31,13 @@ EXPLORERS = {
     DigitPad: {"drawing": "0" * 64 + "000ff000" * 16 + "0" * 64, "right": 1, "noise": 0.1},
     TrainingPlayground: {"dataset": "spirals", "classes": 3, "layers": 6, "optimizer": "momentum",
                          "regularization": "l2", "n": 200, "seed": 4},
+    PolynomialFit: {"degree": 12, "n": 12, "noise": 0.3, "penalty": "l2", "lam": 1e-4, "design": "random",
+                    "add_x": -0.5, "seed": 2, "points": [[0.5, 1.5]]},
+    DoubleDescent: {"p": 60, "n": 30, "noise": 0.1, "penalty": "l2", "lam": 0.01, "seed": 3},
+    RegularizationPath: {"lam": 0.1, "degree": 15, "n": 30, "noise": 0.4, "seed": 5},
 }
 
 __all__ = ["Explorer", "show", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
            "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace", "AutodiffTrace", "GradientCheckExplorer",
-           "TrainingPlayground", "DigitPad", "EXPLORERS"]
+           "TrainingPlayground", "DigitPad", "PolynomialFit", "DoubleDescent",
+           "RegularizationPath", "EXPLORERS"]
