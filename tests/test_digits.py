@@ -197,3 +197,38 @@ def test_lecture6_learning_rates_small_crawls_large_varies(parts):
     mean = {lr: np.mean(a) for lr, a in acc.items()}
     assert mean[1e-4] < mean[1e-3] - 0.03 and mean[1e-4] < mean[1e-2] - 0.03, mean
     assert mean[1e-2] > 0.95, mean
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seeds", [(0, 1, 2), (3, 4, 5)])
+def test_lecture6_batch_size_small_wins_per_epoch_large_per_update(parts, seeds):
+    """Section 7: at 8 epochs, batches of 16 > 64 > 256; at about 150 updates, 256 at least as good as 64 and
+    both better than 16 (the lecture's seeds and three others). The prose's 1,167 images and steps per epoch."""
+    split, stats = parts
+    torch.set_num_threads(1)
+    n = len(split.y_train)
+    assert n == 1167 and [-(-n // b) for b in (16, 64, 256)] == [73, 19, 5]
+
+    def val(size, epochs):
+        return np.mean([digits.fit(digits.mlp(8), split, stats, epochs=epochs, lr=1e-3, batch_size=size,
+                                   patience=None, seed=s, progress=False).history["val_accuracy"][-1]
+                        for s in seeds])
+    same_epochs = [val(b, 8) for b in (16, 64, 256)]
+    same_updates = [val(b, round(150 / -(-n // b))) for b in (16, 64, 256)]
+    assert same_epochs[0] > same_epochs[1] + 0.005 > same_epochs[2] + 0.01, same_epochs
+    assert same_updates[2] >= same_updates[1] - 0.005 and same_updates[1] > same_updates[0] + 0.01, same_updates
+
+
+@pytest.mark.slow
+def test_lecture6_grid_search_picks_on_validation_and_tests_once(parts):
+    split, stats = parts
+    torch.set_num_threads(1)
+    grid = {(lr, b): digits.fit(digits.mlp(8), split, stats, epochs=10, lr=lr, batch_size=b, patience=None,
+                                seed=0, progress=False) for lr in (1e-3, 1e-2) for b in (16, 64)}
+    best = {k: max(r.history["val_accuracy"]) for k, r in grid.items()}
+    chosen = max(best, key=best.get)
+    ranked = sorted(best.values())
+    assert ranked[-1] - ranked[-2] > 0.005   # a clear winner: rounding cannot change the choice
+    kept = digits.accuracy(grid[chosen].model, digits.tensors(split.X_val, stats), split.y_val)
+    assert kept == pytest.approx(best[chosen], abs=1e-6)   # the kept weights are the best epoch's
+    assert digits.accuracy(grid[chosen].model, digits.tensors(split.X_test, stats), split.y_test) > 0.95
