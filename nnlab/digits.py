@@ -263,6 +263,41 @@ def pad_from_image(image):
     return np.kron(counts, np.ones((BLOCK, BLOCK), dtype=int)) > np.tile(_BAYER, (8, 8))
 
 
+def pad_from_photo(data):
+    """A photo of a digit written on paper (PNG, JPEG or any format Pillow reads, as bytes) as pad cells: grey
+    levels, the ink taken to be whatever differs from the paper (the photo's border), its contrast stretched so
+    that uneven light counts for little, cropped to the ink and scaled, shape kept, to fill the pad; a cell is
+    inked where at least half of it is ink. ``seen_by_network`` then prepares it as it prepares a drawing."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ValueError(f"photo: expected the bytes of an image file, got {type(data).__name__}")
+    try:
+        grey = np.asarray(Image.open(io.BytesIO(bytes(data))).convert("L"), dtype=float) / 255.0
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"photo: expected an image file (PNG, JPEG, ...), got {len(data)} bytes that are not "
+                         f"one ({exc})") from None
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    paper = np.median(border)
+    ink = np.abs(grey - paper)                         # dark ink on light paper, or light chalk on a board
+    lo, hi = np.percentile(ink, [50, 99.5])
+    if hi - lo < 0.1:
+        raise ValueError("photo: expected a digit that stands out from its paper, got an image of almost one shade")
+    ink = np.clip((ink - lo) / (hi - lo), 0.0, 1.0)
+    rows, cols = np.flatnonzero((ink > 0.5).any(axis=1)), np.flatnonzero((ink > 0.5).any(axis=0))
+    ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    h, w = ink.shape
+    scale = PAD / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize(size, Image.Resampling.BOX), float) / 255
+    cells = np.zeros((PAD, PAD), dtype=bool)
+    top, left = (PAD - small.shape[0]) // 2, (PAD - small.shape[1]) // 2
+    cells[top:top + small.shape[0], left:left + small.shape[1]] = small >= 0.5
+    return cells
+
+
 def seen_by_network(cells):
     """What the networks see of a drawing, prepared as the 8x8 digits were: cropped to its ink, scaled (keeping
     its shape) so that its taller side fills the 32-cell box, centred by its centre of ink, and each 4 x 4 block's

@@ -232,3 +232,80 @@ def test_lecture6_grid_search_picks_on_validation_and_tests_once(parts):
     kept = digits.accuracy(grid[chosen].model, digits.tensors(split.X_val, stats), split.y_val)
     assert kept == pytest.approx(best[chosen], abs=1e-6)   # the kept weights are the best epoch's
     assert digits.accuracy(grid[chosen].model, digits.tensors(split.X_test, stats), split.y_test) > 0.95
+
+
+# ------------------------------------------------------------------ a photo of a digit on paper
+
+
+def test_a_photo_of_a_test_digit_is_seen_as_the_pad_sees_that_digit_and_classified_as_it(parts):
+    """Photos (JPEG, uneven light, noise) of 30 test digits, each 24 times enlarged on paper: what the networks
+    see of the photo correlates with what they see of the same digit put on the pad (r > 0.8), and the trained
+    CNN and MLP give the photo the digit's label about as often as they give it the digit itself."""
+    from nnlab.views.testing import photo
+
+    rng = np.random.default_rng(0)
+    models = digits.trained(0)
+    split, _ = parts
+    seen, direct = [], []
+    for image in split.X_test[:30]:
+        from_photo = digits.seen_by_network(digits.pad_from_photo(photo(rng, image)))
+        from_pad = digits.seen_by_network(digits.pad_from_image(image))
+        assert np.corrcoef(from_photo.ravel(), from_pad.ravel())[0, 1] > 0.8
+        seen.append(from_photo)
+        direct.append(from_pad)
+    for name in ("MLP", "CNN"):
+        right = [np.mean(digits.probabilities(models[name].model, digits.tensors(np.array(s), models["stats"]))
+                         .argmax(1) == split.y_test[:30]) for s in (seen, direct)]
+        assert right[0] >= 0.8 and right[0] >= right[1] - 0.1, (name, right)
+
+
+def test_a_photo_of_light_chalk_on_a_dark_board_works_too(parts):
+    """The ink is whatever differs from the border: inverted grey levels give the same cells."""
+    import io
+
+    from PIL import Image
+
+    from nnlab.views.testing import photo
+
+    data = photo(np.random.default_rng(1), parts[0].X_test[0])
+    grey = np.asarray(Image.open(io.BytesIO(data)).convert("L"))
+    inverted = io.BytesIO()
+    Image.fromarray(255 - grey).save(inverted, "PNG")
+    a, b = digits.pad_from_photo(data), digits.pad_from_photo(inverted.getvalue())
+    assert a.shape == (digits.PAD, digits.PAD) and np.mean(a == b) > 0.97
+
+
+@pytest.mark.parametrize("data, words", [(b"not an image at all", "expected an image file"),
+                                         ("digit.png", "expected the bytes of an image file"),
+                                         (None, "expected the bytes")])
+def test_a_file_that_is_not_a_photo_is_refused_by_name(data, words):
+    with pytest.raises(ValueError, match=f"photo: {words}"):
+        digits.pad_from_photo(data)
+
+
+def test_a_blank_photo_is_refused_by_name():
+    import io
+
+    from PIL import Image
+
+    blank = io.BytesIO()
+    Image.fromarray(np.full((50, 60), 200, np.uint8)).save(blank, "PNG")
+    with pytest.raises(ValueError, match="photo: expected a digit that stands out"):
+        digits.pad_from_photo(blank.getvalue())
+
+
+def test_the_pads_upload_puts_the_photo_on_the_pad_and_a_bad_file_in_the_caption(parts):
+    from nnlab.views import DigitPad
+    from nnlab.views.testing import NOW, photo
+
+    e = DigitPad()
+    e.settle(timeout=120)
+    data = photo(np.random.default_rng(2), parts[0].X_test[5])
+    e.controls["photo"].value = ({"name": "mine.jpg", "type": "image/jpeg", "size": len(data),
+                                  "content": memoryview(data), "last_modified": NOW},)
+    assert e.state["drawing"] == digits.hex_from_pad(digits.pad_from_photo(data)) and not e.errors
+    assert f"CNN says {parts[0].y_test[5]}" in e.describe()
+    kept = e.state["drawing"]
+    e.controls["photo"].value = ({"name": "notes.txt", "type": "text/plain", "size": 5, "content": memoryview(b"hello"),
+                                  "last_modified": NOW},)
+    assert e.state["drawing"] == kept and "expected an image file" in e.caption.value and e.errors

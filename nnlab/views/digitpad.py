@@ -55,7 +55,26 @@ class DigitPad(Explorer):
                                             ("load", "Load a test image", "put the next test image on the pad"))}
         buttons["clear"].on_click(lambda _: self.set(drawing=""))
         buttons["load"].on_click(lambda _: self.load_test_image())
-        return {**controls, **buttons}
+        photo = widgets.FileUpload(accept="image/*", multiple=False, description="Photo of a digit",
+                                   tooltip="a photo of a digit you wrote on paper (PNG or JPEG)",
+                                   layout={"width": "auto"})
+        photo.observe(self._on_photo, names="value")
+        return {**controls, **buttons, "photo": photo}
+
+    def _on_photo(self, change):
+        """A photo uploaded: its digit goes on the pad as cells (``digits.pad_from_photo``), as if drawn there;
+        a file that is not a photo of a digit is said in the caption, and the pad keeps its drawing."""
+        if not change["new"]:
+            return
+        upload = change["new"][0]
+        try:
+            self.load_photo(upload["content"])
+        except ValueError as exc:
+            self._report("photo", upload.get("name", "the file"), exc)
+
+    def load_photo(self, data):
+        """Put the digit of a photo (the bytes of an image file) on the pad."""
+        self.set(drawing=digits.hex_from_pad(digits.pad_from_photo(data)))
 
     def load_test_image(self, index=None):
         """Put test image ``index`` (default: the next one) on the pad."""
@@ -70,7 +89,7 @@ class DigitPad(Explorer):
 
     def layout(self):
         c = self.controls
-        left = widgets.VBox([c["drawing"], widgets.HBox([c["clear"], c["load"]])],
+        left = widgets.VBox([c["drawing"], widgets.HBox([c["clear"], c["load"]]), c["photo"]],
                             layout={"width": "250px"})
         right = widgets.VBox([widgets.HBox([c["right"], c["down"], c["noise"]], layout={"flex_flow": "row wrap"}),
                               self.image, self.caption])

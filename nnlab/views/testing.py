@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import ipywidgets as widgets
 import numpy as np
@@ -84,6 +85,8 @@ def actions(explorer):
     found = [("value", n, c) for n, c in valued_controls(explorer) if is_active(c)]
     found += [("button", n, c) for n, c in explorer.controls.items()
               if isinstance(c, widgets.Button) and is_active(c)]
+    found += [("upload", n, c) for n, c in explorer.controls.items()
+              if isinstance(c, widgets.FileUpload) and is_active(c)]
     if type(explorer).on_click is not _base_on_click():
         found += [("click", i, None) for i, ax in enumerate(explorer.fig.axes) if ax.get_visible()]
     return found
@@ -93,6 +96,32 @@ def _base_on_click():
     from .base import Explorer
 
     return Explorer.on_click
+
+
+#: an upload's time stamp (ipywidgets sends it as a date)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def photo(rng, image=None):
+    """The JPEG bytes of a photo of a handwritten digit as a phone takes one: one of lecture 6's test digits
+    (``image``, 8x8 ink 0 to 1, or a random one), dark ink on light paper 24 times enlarged and framed, under
+    uneven light, with sensor noise."""
+    import io
+
+    from PIL import Image
+
+    from .. import digits
+
+    if image is None:
+        tests = digits.pad_parts().X_test
+        image = tests[rng.integers(len(tests))]
+    big = np.pad(np.kron(np.asarray(image, dtype=float), np.ones((24, 24))), 40)
+    yy, xx = np.mgrid[:big.shape[0], :big.shape[1]] / big.shape[0]
+    paper = 0.75 + rng.uniform(-0.2, 0.2) * xx + rng.uniform(-0.1, 0.1) * yy
+    grey = paper * (1 - 0.8 * big) + rng.normal(0, 0.03, big.shape)
+    out = io.BytesIO()
+    Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8)).save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def random_value(control, rng):
@@ -132,6 +161,11 @@ def random_use(explorer, rng, steps, acted=None):
             value = random_value(control, rng)
             control.value = value
             what = f"{name} = {value!r}"
+        elif kind == "upload":
+            content = photo(rng)
+            control.value = ({"name": "digit.jpg", "type": "image/jpeg", "size": len(content),
+                              "content": memoryview(content), "last_modified": NOW},)
+            what = f"upload a photo to {name}"
         elif kind == "button":
             control.click()
             what = f"press {name}"

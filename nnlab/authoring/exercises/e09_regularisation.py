@@ -130,7 +130,8 @@ try:
         for i, (Z_train, Z_val) in enumerate(standardise_folds(powers, 5)):
             y_train = np.concatenate(y_blocks[:i] + y_blocks[i + 1:])
             w = ridge(np.c_[np.ones(len(Z_train)), Z_train], y_train, lam)
-            errors.append(np.mean((np.c_[np.ones(len(Z_val)), Z_val] @ w - y_blocks[i]) ** 2))
+            predicted = np.c_[np.ones(len(Z_val)), Z_val] @ w
+            errors.append(np.mean((predicted - y_blocks[i]) ** 2))
         print(f"lam = {lam:<8g} mean validation error {np.mean(errors):.4f}")
 
     Z = np.c_[np.ones(len(x)), (powers - powers.mean(axis=0)) / powers.std(axis=0)]
@@ -139,6 +140,7 @@ try:
     step = 1 / (np.linalg.norm(Z, 2) ** 2 + lam)
     for _ in range(3000):
         w = w - step * penalised_gradient(w, Z.T @ (Z @ w - y), lam)
-    print(f"gradient descent ends {np.abs(w - ridge(Z, y, lam)).max():.1e} from your ridge's weights")
+    gap = np.abs(w - ridge(Z, y, lam)).max()
+    print(f"gradient descent ends {gap:.1e} from your ridge's weights")
 except NotImplementedError:
     print("write ridge, standardise_folds and penalised_gradient first")

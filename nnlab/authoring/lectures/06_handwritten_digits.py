@@ -343,7 +343,8 @@ for label in ("8 epochs", "150 updates"):
     for size in sizes:
         updates, acc = table[size, label]
         print(f"  batch {size:3d}: {updates:4d} updates, validation"
-              f" {100 * acc.mean():.1f} % (from {100 * acc.min():.1f} to {100 * acc.max():.1f})")
+              f" {100 * acc.mean():.1f} % (from {100 * acc.min():.1f}"
+              f" to {100 * acc.max():.1f})")
 
 # %% [markdown]
 # **A grid search** tries every pair of two settings, here the learning rate and the batch
@@ -355,7 +356,8 @@ grid = {(lr, size): digits.fit(digits.mlp(8), parts, stats, epochs=10, lr=lr,
                                batch_size=size, patience=None, seed=0, progress=False)
         for lr in (1e-3, 1e-2) for size in (16, 64)}
 for (lr, size), run in grid.items():
-    print(f"lr {lr:g}, batch {size:2d}: validation {100 * max(run.history['val_accuracy']):.1f} %")
+    best_val = max(run.history["val_accuracy"])
+    print(f"lr {lr:g}, batch {size:2d}: validation {100 * best_val:.1f} %")
 chosen = max(grid, key=lambda k: max(grid[k].history["val_accuracy"]))
 test_once = digits.accuracy(grid[chosen].model, X_test, parts.y_test)
 print(f"chosen: lr {chosen[0]:g}, batch {chosen[1]}; its test accuracy, measured once: "

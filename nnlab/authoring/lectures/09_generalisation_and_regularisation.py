@@ -50,7 +50,7 @@ x_test, y_test = sample(2000, seed=1)
 # %%
 # NBVAL_CHECK_OUTPUT
 def fit(x, y, degree, lam=0.0):
-    """Coefficients of the degree-``degree`` polynomial fitted to (x, y), L2 penalty lam."""
+    """Coefficients of the polynomial of ``degree`` fitted to (x, y), L2 penalty lam."""
     return gen.ridge(gen.features(x, degree, "legendre"), y, lam)
 
 
@@ -121,7 +121,8 @@ for degree in (1, 3, 5, 9, 15):
     bv = gen.bias_variance(f, SIGMA, n=20, degree=degree, resamples=400, design="grid",
                            seed=0)
     total = bv.bias2 + bv.variance + bv.noise
-    print(f"{degree:6d} {bv.bias2:8.3f} {bv.variance:10.3f} {bv.noise:7.3f} {total:7.3f}"
+    print(f"{degree:6d} {bv.bias2:8.3f} {bv.variance:10.3f} {bv.noise:7.3f}"
+          f" {total:7.3f}"
           f"   {bv.error:.3f} ± {bv.error_se:.3f}")
 
 # %% [markdown]
@@ -182,7 +183,8 @@ runs = {
     "300 training points": overfit.train(overfit.problem(n=300), epochs=80),
 }
 for name, run in runs.items():
-    print(f"{name:<30} training {run.train_accuracy:6.1%}   test {run.test_accuracy:6.1%}"
+    print(f"{name:<30} training {run.train_accuracy:6.1%}"
+          f"   test {run.test_accuracy:6.1%}"
           f"   ({run.epochs} epochs)")
 
 # %% [markdown]
@@ -198,7 +200,8 @@ for name, run in runs.items():
 # %%
 for width in (16, 64):
     run = overfit.train(prob, width=width, epochs=50)
-    print(f"{width:3d} units per layer: training loss {run.history['train_loss'][-1]:.2f}")
+    loss = run.history["train_loss"][-1]
+    print(f"{width:3d} units per layer: training loss {loss:.2f}")
 
 # %% [markdown]
 # ## 5. Choosing settings honestly: cross-validation, then one test
@@ -215,11 +218,12 @@ for width in (16, 64):
 # NBVAL_CHECK_OUTPUT
 x40, y40 = sample(40, seed=2)
 folds = gen.kfold(len(x40), 5, seed=0)
-search = gen.poly_ridge_search(x40, y40, degrees=range(1, 13), lams=(0.0, 1e-3, 1e-1, 1.0),
-                               folds=folds)
+search = gen.poly_ridge_search(x40, y40, degrees=range(1, 13),
+                               lams=(0.0, 1e-3, 1e-1, 1.0), folds=folds)
 best = search.best_params
 print(f"{len(search.params)} candidates, 5 folds: best degree {best['degree']}, "
-      f"lambda {best['lam']:g} (validation MSE {-search.mean_score[search.best_index]:.3f})")
+      f"lambda {best['lam']:g} "
+      f"(validation MSE {-search.mean_score[search.best_index]:.3f})")
 model = gen.fit_poly_ridge(x40, y40, best["degree"], best["lam"])
 print(f"test MSE of the chosen model, measured once: "
       f"{np.mean((gen.predict(model, x_test) - y_test) ** 2):.3f}")
@@ -242,11 +246,13 @@ ridged = gen.double_descent(40, ps, noise=0.2, lam=1e-1, seed=0)
 peak = ps[np.argmax(plain.test_error)]
 print(f"{len(ps)} values of p; the test error peaks at p = {peak} (n = 40)")
 ratio = plain.test_error.max() / ridged.test_error.max()
-print(f"ridge lowers the highest test error more than {10 ** int(np.log10(ratio)):,}-fold")
+print("ridge lowers the highest test error more than "
+      f"{10 ** int(np.log10(ratio)):,}-fold")
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
-ax.loglog(ps, plain.test_error, color="#D55E00", label="test, least squares (min. norm)")
+ax.loglog(ps, plain.test_error, color="#D55E00",
+          label="test, least squares (min. norm)")
 ax.loglog(ps, plain.train_error + 1e-6, color="#0072B2", ls="--",
           label="training, least squares (+1e-6)")
 ax.loglog(ps, ridged.test_error, color="#009E73", label="test, ridge λ = 0.1")
@@ -257,8 +263,9 @@ ax.set(xlabel="number of random features p", ylabel="mean squared error (log)",
 ax.grid(alpha=0.3)
 ax.legend(fontsize=8, loc="lower left")
 show(fig, "Test and training error against the number of random features on log axes: "
-          "the training error falls to zero at p = 40, where the least-squares test error "
-          "peaks; beyond it the test error falls again. The ridge curve has no peak.")
+          "the training error falls to zero at p = 40, where the least-squares "
+          "test error peaks; beyond it the test error falls again. The ridge curve has "
+          "no peak.")
 
 # %% [markdown]
 # The explorer starts at the peak, $p = n = 20$. Move $p$ past it, then switch on the ridge
