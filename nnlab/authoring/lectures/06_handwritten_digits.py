@@ -382,6 +382,9 @@ print(f"chosen: lr {chosen[0]:g}, batch {chosen[1]}; its test accuracy, measured
 # 3. Add noise until the MLP changes its mind. Does the CNN change first, or later?
 # 4. Draw something that is no digit at all. The networks still answer, often with high
 #    probability: a classifier only chooses among the classes it knows.
+# 5. Write a digit on paper with a thick pen, photograph it, and upload the photo ("Photo
+#    of a digit"): it goes on the pad as your drawing would, and you can move it and add
+#    noise as before.
 
 # %%
 pad = DigitPad()
