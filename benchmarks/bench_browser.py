@@ -4,7 +4,9 @@ Run:  python benchmarks/bench_browser.py [--quick] [--notebook NAME ...]
 
 Opens each lecture notebook in JupyterLab in Debian's chromium (Playwright), runs it, and for
 every explorer presses arrow keys on each enabled slider (one step each way) and dropdown
-(next option). The time of each action is taken in the page: from the keydown event to the
+(next option), and draws strokes with the mouse on each drawing pad (lecture 6's DigitPad: the
+stroke goes to the kernel when the button is released). The time of each action is taken in the
+page: from the keydown (or the pointerup that ends a stroke) to the
 moment the figure's ``src`` changes (a MutationObserver), so it covers the comm to the kernel,
 the model, the drawing, the PNG and the way back. Prints the median and the 90th percentile
 per explorer; target: median <= 100 ms.
@@ -30,6 +32,7 @@ WATCH_JS = """img => {
   window.nnlabLatency = [];
   if (!window.nnlabKeyTime) {
     document.addEventListener('keydown', () => { window.nnlabKeyTime = performance.now(); }, true);
+    document.addEventListener('pointerup', () => { window.nnlabKeyTime = performance.now(); }, true);
   }
   new MutationObserver(() => {
     if (window.nnlabKeyTime !== null) {
@@ -49,6 +52,23 @@ def _act(page, control, key, timeout=20_000):
     try:
         page.wait_for_function(f"() => window.nnlabLatency.length > {count}", timeout=timeout)
     except Exception:  # noqa: BLE001 - at an end of its range a key changes nothing
+        return None
+    return page.evaluate("() => window.nnlabLatency[window.nnlabLatency.length - 1]")
+
+
+def _stroke(page, pad, k, timeout=20_000):
+    """Draw the k-th short stroke on a pad with the mouse; the latency from its end to the new image, or None."""
+    count = page.evaluate("() => window.nnlabLatency.length")
+    box = pad.locator("canvas").first.bounding_box()
+    x0, y0 = 0.2 + 0.15 * (k % 4), 0.15 + 0.1 * (k % 5)
+    page.mouse.move(box["x"] + box["width"] * x0, box["y"] + box["height"] * y0)
+    page.mouse.down()
+    for step in range(1, 8):
+        page.mouse.move(box["x"] + box["width"] * (x0 + 0.03 * step), box["y"] + box["height"] * (y0 + 0.07 * step))
+    page.mouse.up()
+    try:
+        page.wait_for_function(f"() => window.nnlabLatency.length > {count}", timeout=timeout)
+    except Exception:  # noqa: BLE001 - a stroke over cells already inked changes nothing
         return None
     return page.evaluate("() => window.nnlabLatency[window.nnlabLatency.length - 1]")
 
@@ -78,6 +98,11 @@ def measure_notebook(page, server, name, presses):
                 continue
             for i in range(presses):
                 t = _act(page, select, "ArrowDown" if i % 2 == 0 else "ArrowUp")
+                if t is not None:
+                    times.append(t)
+        for pad in explorer.locator(".nnlab-pad").all():
+            for k in range(2 * presses):
+                t = _stroke(page, pad, k)
                 if t is not None:
                     times.append(t)
         title = explorer.locator("img.nnlab-figure").first.get_attribute("alt") or ""
