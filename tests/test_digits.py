@@ -309,3 +309,16 @@ def test_the_pads_upload_puts_the_photo_on_the_pad_and_a_bad_file_in_the_caption
     e.controls["photo"].value = ({"name": "notes.txt", "type": "text/plain", "size": 5, "content": memoryview(b"hello"),
                                   "last_modified": NOW},)
     assert e.state["drawing"] == kept and "expected an image file" in e.caption.value and e.errors
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seeds", [(0, 1, 2), (6, 7, 8)])
+def test_lecture6_the_gap_between_training_and_validation_opens_with_the_epochs(seeds):
+    """Section 3: training minus validation accuracy is larger at the last epoch trained than after 5 epochs,
+    on average over the lecture's seeds and three others, for both networks."""
+    torch.set_num_threads(1)
+    for name in ("MLP", "CNN"):
+        histories = [digits.trained(s)[name].history for s in seeds]
+        early = np.mean([h["train_accuracy"][4] - h["val_accuracy"][4] for h in histories])
+        late = np.mean([h["train_accuracy"][-1] - h["val_accuracy"][-1] for h in histories])
+        assert late > early + 0.008 and late > 0.02, (name, early, late)
