@@ -65,15 +65,3 @@ def train(prob, width=64, epochs=EPOCHS, l2=0.0, dropout=0.0, patience=None, see
     return Run(trainer.evaluate()["train_accuracy"], test_accuracy, trainer.epoch,
                perfect[0] if perfect else None, history)
 
-
-def epochs_to_fit(prob, width, epochs=EPOCHS, seed=0, lr=0.01):
-    """The first epoch after which a network of ``width`` units per layer classifies every training point
-    right (None if it does not within ``epochs``): the run stops there."""
-    width = valid.integer("width", width, low=1)
-    net = nn.MLP([2, width, width, 1], hidden="relu", output="sigmoid", seed=seed)
-    trainer = training.Trainer(net, prob.X, prob.y, optimizer=optim.adam(lr=lr), batch_size=BATCH, seed=seed)
-    for epoch in range(1, valid.integer("epochs", epochs, low=1) + 1):
-        trainer.run_epoch()
-        if trainer.evaluate()["train_accuracy"] == 1.0:
-            return epoch
-    return None
