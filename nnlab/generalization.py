@@ -14,6 +14,7 @@ With ``penalise_bias=True`` every weight is penalised (``fit_intercept=False`` o
 """
 from __future__ import annotations
 
+import math
 import warnings
 from itertools import product
 from typing import NamedTuple
@@ -66,13 +67,13 @@ def features(x, degree, basis="scaled", domain=(-1.0, 1.0)):
 # ------------------------------------------------------------------------------ ridge and lasso
 
 
-def _shrink(X, Y, lam):
-    """argmin |Y - X W|^2 + lam |W|^2 through the SVD X = U diag(s) V^T: W = V diag(s / (s^2 + lam)) U^T Y.
-    lam = 0 inverts only s > eps max(n, p) s_max (numpy's lstsq cut-off): the minimum-norm least squares.
-    Batched: X (..., n, p), Y (..., n, k) -> W (..., p, k)."""
+def _shrink(X, Y, lam, svd=None):
+    """argmin |Y - X W|^2 + lam |W|^2 through the SVD X = U diag(s) V^T (``svd``, when it is known already):
+    W = V diag(s / (s^2 + lam)) U^T Y. lam = 0 inverts only s > eps max(n, p) s_max (numpy's lstsq cut-off):
+    the minimum-norm least squares. Batched: X (..., n, p), Y (..., n, k) -> W (..., p, k)."""
     if X.shape[-1] == 0:
         return np.zeros(X.shape[:-2] + (0, Y.shape[-1]))
-    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    U, s, Vt = np.linalg.svd(X, full_matrices=False) if svd is None else svd
     if lam > 0:
         d = s / (s * s + lam)
     else:
@@ -132,16 +133,17 @@ def _descend(X, y, lam, w, tol, max_iter):
     times the objective at w = 0."""
     n, p = X.shape
     G, b = X.T @ X / n, X.T @ y / n
-    z = np.diag(G).copy()
+    rows, bs, zs = G.tolist(), b.tolist(), np.diag(G).tolist()   # Python floats: the loop is scalar work
     target = tol * (y @ y) / (2 * n)
     for sweep in range(1, max_iter + 1):
-        q = G @ w
+        q, ws = (G @ w).tolist(), w.tolist()
         for j in range(p):
-            rho = b[j] - q[j] + z[j] * w[j]
-            new = np.sign(rho) * max(abs(rho) - lam, 0.0) / z[j] if z[j] > 0 else 0.0
-            if new != w[j]:
-                q += G[:, j] * (new - w[j])
-                w[j] = new
+            rho = bs[j] - q[j] + zs[j] * ws[j]
+            new = math.copysign(max(abs(rho) - lam, 0.0), rho) / zs[j] if zs[j] > 0 else 0.0
+            if new != ws[j]:
+                step, ws[j] = new - ws[j], new
+                q = [qi + gi * step for qi, gi in zip(q, rows[j])]   # G is symmetric: row j is column j
+        w[:] = ws
         gap = _gap(X, y, w, lam)
         if gap <= target:
             return w
@@ -175,9 +177,76 @@ class CoefPath(NamedTuple):
     coef: np.ndarray   # (len(lams), p)
 
 
-def path(X, y, lams, penalty="l2", penalise_bias=False, tol=1e-10, max_iter=100_000):
-    """``ridge`` (penalty "l2") or ``lasso`` ("l1") for each lam in ``lams``, kept in their order. The lasso
-    runs from the largest lam down, each fit starting from the previous one's weights (warm starts)."""
+def _knots(X, y, low=0.0):
+    """The exact lasso path of (1/2n)|y - X w|^2 + lam |w|_1 (homotopy, LARS with the lasso's drops): the
+    weights are linear in lam between knots. From lam_0 = |X^T y|_inf / n, where w = 0, the active weights
+    move along d = (X_A^T X_A)^-1 s_A (s the signs of the correlations c = X^T (y - X w)), so every active
+    |c_j| falls at the same rate, until an inactive |c_j| catches up (it joins), an active weight reaches 0
+    (it leaves) or lam reaches ``low``. A column that would join where X_A already spans it (possible only at
+    a tie, |c_j| = lam all along) stays out. Returns the knots' lams (falling) and weights."""
+    n, p = X.shape
+    G, b = X.T @ X, X.T @ y
+    w, c = np.zeros(p), b.copy()
+    top = float(np.max(np.abs(c))) if p else 0.0
+    lams, coefs = [top / n], [w.copy()]
+    if top <= n * low:
+        return np.array(lams), np.array(coefs)
+    tiny, end = 1e-12 * top, n * low
+    active, out, tied = [int(np.argmax(np.abs(c)))], np.ones(p, bool), []
+    out[active[0]] = False
+    for _ in range(10 * p + 10):
+        A = np.array(active)
+        GA = G[np.ix_(A, A)]
+        if np.linalg.eigvalsh(GA)[0] <= 1e-12 * np.trace(GA):   # a tie: X_A spans the column that joined
+            tied.append(active.pop())
+            out[tied[-1]] = True
+            continue
+        d = np.linalg.solve(GA, np.sign(c[A]))
+        a = G[:, A] @ d   # c(g) = c - g a, and for the active ones |c| = top - g
+        with np.errstate(divide="ignore", invalid="ignore"):
+            catch = np.fmin(*(np.where(v > tiny, v, np.inf) for v in ((top - c) / (1 - a), (top + c) / (1 + a))))
+            zero = -w[A] / d
+        catch[~out] = np.inf
+        catch[tied] = np.inf
+        zero[~(zero > tiny)] = np.inf
+        join, drop = int(np.argmin(catch)), int(np.argmin(zero))
+        g = min(catch[join], zero[drop], top - end)
+        w[A] += g * d
+        top = end if g == top - end else top - g
+        c = b - G @ w
+        lams.append(low if top == end else top / n), coefs.append(w.copy())
+        if top <= max(tiny, end):
+            break
+        if g == zero[drop]:
+            w[A[drop]], out[A[drop]], tied = 0.0, True, []
+            active.remove(int(A[drop]))
+        else:
+            active.append(join)
+            out[join] = False
+    return np.array(lams), np.array(coefs)
+
+
+def _lasso_path(X, y, lams, penalise_bias):
+    """The lasso's weights at each lam from the exact path (``_knots``), interpolated between its knots; lams
+    below the last knot (a path that stopped early) by coordinate descent, warm-started from the last."""
+    Xs, ys, mx, my = (X, y, None, None) if penalise_bias else _centred(X, y[:, None])
+    ys = ys if penalise_bias else ys[:, 0]
+    knots, coefs = _knots(Xs, ys, low=lams.min())
+    order = np.argsort(knots, kind="stable")
+    W = np.zeros((len(lams), Xs.shape[1]))
+    for j in range(Xs.shape[1]):
+        W[:, j] = np.interp(lams, knots[order], coefs[order, j], right=0.0)
+    for i in np.flatnonzero(lams < knots[-1]):
+        W[i] = _descend(Xs, ys, lams[i], coefs[-1].copy(), 1e-12, 100_000)
+    if penalise_bias:
+        return W
+    return np.concatenate([(my[0, 0] - W @ mx[0])[:, None] / X[0, 0], W], axis=1)
+
+
+def path(X, y, lams, penalty="l2", penalise_bias=False):
+    """``ridge`` (penalty "l2") or the lasso ("l1") for each lam in ``lams``, kept in their order. The lasso
+    comes from its exact path (a homotopy: the weights are piecewise linear in lam, see ``_knots``), equal to
+    ``lasso``'s coordinate descent to its tolerance, and fast at any lam."""
     X, y = _xy(X, y, penalise_bias)
     lams = valid.as_array("lams", lams, ndim=1)
     if lams.size == 0 or lams.min() < 0:
@@ -185,10 +254,7 @@ def path(X, y, lams, penalty="l2", penalise_bias=False, tol=1e-10, max_iter=100_
     penalty = valid.choice("penalty", penalty, PENALTIES)
     if penalty == "l2":
         return CoefPath(lams, np.stack([_ridge(X, y[:, None], lam, penalise_bias)[:, 0] for lam in lams]))
-    coef, w = np.empty((len(lams), X.shape[1])), None
-    for i in np.argsort(-lams, kind="stable"):
-        w = coef[i] = lasso(X, y, lams[i], penalise_bias, tol, max_iter, start=w)
-    return CoefPath(lams, coef)
+    return CoefPath(lams, _lasso_path(X, y, lams, penalise_bias))
 
 
 # ------------------------------------------------------------------------------ bias and variance
@@ -277,28 +343,41 @@ def _wave(x):
     return np.sin(2 * np.pi * x)
 
 
-def double_descent(n, ps, noise=0.2, lam=0.0, seed=0, f=_wave, n_test=400, scale=None, domain=(-1.0, 1.0)):
+class RandomFeatures:
+    """The part of ``double_descent`` that its noise and lam do not change: the n training x and the test x, the
+    features at both, and the SVD of the first p columns for each p. Compared by identity (``memo`` keeps it)."""
+
+    def __init__(self, n, ps, seed=0, n_test=400, scale=None, domain=(-1.0, 1.0)):
+        self.n, self.n_test, self.ps = valid.integer("n", n, low=1), valid.integer("n_test", n_test, low=1), \
+            _sizes("ps", ps)
+        self.seed, (lo, hi) = valid.integer("seed", seed, low=0), _domain(domain)
+        self.scale = 0.7 * np.pi * max(n - 1, 1) / (hi - lo) if scale is None else valid.real("scale", scale, low=0.0)
+        self.x, self.x_test = np.linspace(lo, hi, n), lo + (hi - lo) * (np.arange(n_test) + 0.5) / n_test
+        self.F, self.F_test = (random_features(v, int(self.ps.max()), seed, self.scale) for v in (self.x, self.x_test))
+        self.svds = [np.linalg.svd(self.F[:, :p], full_matrices=False) for p in self.ps]
+
+
+def double_descent(n, ps, noise=0.2, lam=0.0, seed=0, f=_wave, n_test=400, scale=None, domain=(-1.0, 1.0),
+                   features=None):
     """Train and test error of y ~ random_features(x, p, seed, scale) w against p. The n training x are
     evenly spaced on ``domain`` (spacing h) with y = f(x) + noise N(0, 1), noise drawn from
     ``default_rng(seed)``; the test x are the midpoints of ``n_test`` equal cells of ``domain``. lam = 0 fits
     the minimum-norm least squares (it interpolates once p >= n), lam > 0 ridge |y - F w|^2 + lam |w|^2;
     no weight is special. ``scale`` defaults to 0.7 pi / h, 70 % of the grid's Nyquist frequency: smoother
-    features are nearly dependent on the grid and blur the peak at p = n. Default f: sin(2 pi x)."""
-    n, n_test, ps = valid.integer("n", n, low=1), valid.integer("n_test", n_test, low=1), _sizes("ps", ps)
+    features are nearly dependent on the grid and blur the peak at p = n. Default f: sin(2 pi x).
+    ``features``: ``RandomFeatures(n, ps, seed, n_test, scale, domain)`` made before (then those arguments
+    are its own): a new noise or lam then costs no new SVD."""
+    rf = RandomFeatures(n, ps, seed, n_test, scale, domain) if features is None else features
     noise, lam = valid.real("noise", noise, low=0.0), valid.real("lam", lam, low=0.0)
-    lo, hi = _domain(domain)
-    scale = 0.7 * np.pi * max(n - 1, 1) / (hi - lo) if scale is None else valid.real("scale", scale, low=0.0)
-    x, x_test = np.linspace(lo, hi, n), lo + (hi - lo) * (np.arange(n_test) + 0.5) / n_test
-    y = _values(f, x) + noise * np.random.default_rng(seed).standard_normal(n)
-    truth = _values(f, x_test)
-    F, F_test = (random_features(v, int(ps.max()), seed, scale) for v in (x, x_test))
-    train, test, norm = (np.empty(len(ps)) for _ in range(3))
-    for i, p in enumerate(ps):
-        w = _shrink(F[:, :p], y[:, None], lam)[:, 0]
-        train[i] = np.mean((F[:, :p] @ w - y) ** 2)
-        test[i] = np.mean((F_test[:, :p] @ w - truth) ** 2) + noise * noise
+    y = _values(f, rf.x) + noise * np.random.default_rng(rf.seed).standard_normal(rf.n)
+    truth = _values(f, rf.x_test)
+    train, test, norm = (np.empty(len(rf.ps)) for _ in range(3))
+    for i, (p, svd) in enumerate(zip(rf.ps, rf.svds)):
+        w = _shrink(rf.F[:, :p], y[:, None], lam, svd)[:, 0]
+        train[i] = np.mean((rf.F[:, :p] @ w - y) ** 2)
+        test[i] = np.mean((rf.F_test[:, :p] @ w - truth) ** 2) + noise * noise
         norm[i] = np.linalg.norm(w)
-    return DoubleDescent(ps, train, test, norm, float(scale))
+    return DoubleDescent(rf.ps, train, test, norm, float(rf.scale))
 
 
 # ------------------------------------------------------------------------------ cross-validation

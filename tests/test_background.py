@@ -174,3 +174,31 @@ def test_a_script_that_ends_at_once_still_applies_its_background_work_and_exits_
                           timeout=120)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert out.exists() and out.read_text() == "applied"
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+def test_explorers_compute_on_one_blas_thread_and_give_the_students_threads_back():
+    """Frames run numpy's BLAS on one thread (an explorer's small matrices are many times slower on two beside
+    another busy process); the student's own code keeps the threads it had, also after nested frames."""
+    from threadpoolctl import threadpool_limits
+
+    from nnlab.views import DoubleDescent
+
+    seen = []
+    with threadpool_limits(2, user_api="blas"):   # the workers of this suite run on one (tests/conftest.py)
+        class Watched(DoubleDescent):
+            def compute(self, s):
+                seen.append(_blas_threads())
+                return super().compute(s)
+
+        e = Watched()
+        e.controls["noise"].value = 0.5
+        with background.serial_blas():
+            e.controls["n"].value = 30
+            assert _blas_threads() == {1}
+        assert len(seen) == 3 and all(t == {1} for t in seen)
+        assert _blas_threads() == {2}

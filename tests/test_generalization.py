@@ -123,6 +123,42 @@ def test_l1_path_matches_lasso_path_with_growing_exact_zeros():
     assert np.any(gen.lasso(X, y, 0.99 * lam_max)[1:] != 0)
 
 
+@pytest.mark.parametrize("n, p, seed", [(60, 9, 1), (40, 21, 2), (25, 21, 3), (12, 21, 4), (8, 6, 5)])
+def test_the_l1_path_is_exact_at_lars_knots_and_between_them(n, p, seed):
+    """The lasso's path is piecewise linear in lam (a homotopy): its knots are scikit-learn's ``lars_path``
+    with the lasso's drops (the same alphas, the same weights there), including more features than points;
+    between knots, and below the last one scikit-learn can reach, no coordinate descent finds a lower
+    objective."""
+    from sklearn.linear_model import lars_path
+
+    X, y = problem(n, p, seed)
+    Xc, yc = X[:, 1:] - X[:, 1:].mean(axis=0), y - y.mean()
+    alphas, _, coefs = lars_path(Xc, yc, method="lasso")
+    inside = alphas > 1e-10 * alphas[0]
+    ours = gen.path(X, y, alphas[inside], "l1").coef
+    close(ours[:, 1:], coefs.T[inside], 1e-6)   # degree 20 on 25-40 points is ill-conditioned
+    lams = np.geomspace(1e-9, 2.0, 13)
+    mine = gen.path(X, y, lams, "l1").coef
+    for lam, w in zip(lams, mine):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = Lasso(alpha=lam, tol=1e-13, max_iter=100_000).fit(X[:, 1:], y)
+
+        def objective(b, v, lam=lam):
+            return np.sum((y - b - X[:, 1:] @ v) ** 2) / (2 * n) + lam * np.abs(v).sum()
+
+        assert objective(w[0], w[1:]) <= objective(theirs.intercept_, theirs.coef_) + 1e-12 * max(1.0, y @ y)
+
+
+def test_the_l1_path_is_quick_at_any_lam():
+    """The reason for the homotopy: 21 degrees' lasso fits down to lam = 1e-8 on 15 points, where coordinate
+    descent took seconds, need a few hundred knots in all (counted, not timed)."""
+    X, y = problem(15, 21, seed=6)
+    Xc, yc = X[:, 1:] - X[:, 1:].mean(axis=0), y - y.mean()
+    knots, _ = gen._knots(Xc, yc, low=1e-8)
+    assert knots[-1] == pytest.approx(1e-8) and len(knots) < 200
+
+
 def test_l2_path_matches_ridge_per_lam_and_shrinks_the_norm():
     X, y = problem(30, 10, seed=9)
     lams = np.geomspace(1e-6, 1e3, 15)

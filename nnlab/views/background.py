@@ -10,6 +10,8 @@ other), and what it changes on screen is applied on the event loop, as a widget'
   waits for it (called on the loop's own thread, where waiting would block the loop, it runs ``then`` itself).
 - ``start(coroutine)`` runs a coroutine as a task on that loop: Play, which trains an epoch, draws and yields.
 
+``serial_blas()`` holds numpy's BLAS to one thread while a frame is computed and drawn (see there).
+
 ``RENDER_LOCK`` is the one lock of every explorer: ipykernel may run widget callbacks on more than one
 thread, and matplotlib's Agg/FreeType rendering is not thread-safe (concurrent renders corrupted glyphs and
 crashed the kernel in the browser tests). Re-entrant, because a change can set other controls, whose
@@ -21,12 +23,41 @@ import asyncio
 import atexit
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 RENDER_LOCK = threading.RLock()
 # the one thread in which background work runs, one job after the other
 EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlab-background")
 _OWN = []  # nnlab's own event loop, started the first time one is needed
 _OWN_LOCK = threading.Lock()
+_BLAS = {"users": 0, "limit": None}   # serial_blas's count of those inside it, the limit it holds, its controller
+_BLAS_LOCK = threading.Lock()
+
+
+@contextmanager
+def serial_blas():
+    """numpy's BLAS on one thread while an explorer computes and draws a frame (on the kernel's thread: OpenBLAS
+    does not always take a limit set in another thread).
+
+    The explorers' matrices are small, and OpenBLAS's threads cost more than they give there, the more so
+    beside another busy process (a laptop's other work, a neighbour on Binder or a hub): an SVD of a 60 x 240
+    matrix took 0.4 ms on one thread and 2-18 ms on two with one other process busy. The limit is the
+    process's (threadpoolctl's), so it is held while anyone is inside and undone when the last one leaves:
+    a student's own numpy code keeps its threads."""
+    with _BLAS_LOCK:
+        if _BLAS["users"] == 0:
+            if "controller" not in _BLAS:   # finding the libraries takes a millisecond: once
+                from threadpoolctl import ThreadpoolController
+                _BLAS["controller"] = ThreadpoolController()
+            _BLAS["limit"] = _BLAS["controller"].limit(limits=1, user_api="blas")
+        _BLAS["users"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS["users"] -= 1
+            if _BLAS["users"] == 0:
+                _BLAS["limit"].restore_original_limits()
 
 
 def running():

@@ -309,7 +309,7 @@ class Explorer:
         """Recompute the model for the current state and render a new image."""
         if self._holding:
             return
-        with RENDER_LOCK:
+        with RENDER_LOCK, background.serial_blas():
             self._update()
 
     #: Whether ``later`` work runs in the background after the frame (False: before it, in one

@@ -80,9 +80,10 @@ class DoubleDescent(Explorer):
 
     # ------------------------------------------------------------------ model
     def compute(self, s):
-        lam = self.lam(s)
-        curve = memo(gen.double_descent, s["n"], feature_counts(s["n"]), s["noise"], lam, s["seed"], f=wave)
-        at = memo(gen.double_descent, s["n"], (s["p"],), s["noise"], lam, s["seed"], f=wave)
+        lam, n, seed = self.lam(s), s["n"], s["seed"]
+        # the features and their SVDs kept apart: a new noise or λ reuses them
+        curve, at = (memo(gen.double_descent, n, ps, s["noise"], lam, seed, f=wave,
+                          features=memo(gen.RandomFeatures, n, ps, seed)) for ps in (feature_counts(n), (s["p"],)))
         fit = memo(fit_at, s["n"], s["p"], s["noise"], lam, s["seed"], curve.scale)
         return SimpleNamespace(curve=curve, at=at, fit=fit)
 

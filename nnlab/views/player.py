@@ -50,7 +50,7 @@ class PlaysRuns:
 
     def frame(self):
         """One frame of Play: an epoch of training, then the picture (the caption only, not announced)."""
-        with RENDER_LOCK:
+        with RENDER_LOCK, background.serial_blas():
             t0, epoch = time.perf_counter(), self.trainer.epoch
             playground.run_for(self.trainer, 1)
             self._timed(time.perf_counter() - t0, epoch)

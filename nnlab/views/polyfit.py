@@ -6,8 +6,6 @@ n points y = sin(pi x) + noise, x uniform on [-1, 1], from ``default_rng(seed)``
 """
 from __future__ import annotations
 
-import warnings
-from dataclasses import replace
 from types import SimpleNamespace
 
 import ipywidgets as widgets
@@ -27,10 +25,6 @@ X_PLOT = np.linspace(*DOMAIN, 401)
 RESAMPLES = 100                        # training sets behind the bias-variance bars
 FLOOR = 1e-6                           # errors below it (an interpolating fit) are drawn at it, and said so
 BAR_LIMITS = (1e-4, 1e4)               # the bars' fixed log axis: taller bars are cut at the top, and say so
-# the lasso: its coordinate descent takes up to seconds for the 21 degrees (and may not converge) when lam is
-# small and the degree nears n, so its slider starts at 5e-3 (the 21 fits then take 7 ms in the median, 0.16 s at
-# most; at 3e-3 a new training sample took 4 times a plain draw); each degree starts from the last one's weights
-L1_LOW, LASSO_TOL, LASSO_MAX_ITER = 5e-3, 1e-6, 20_000
 ERR_TOP = 1e3                          # the error panel's top: wilder test errors leave through it
 MAX_POINTS = 40
 PENALTIES = (("none", "none"), ("L2 (ridge)", "l2"), ("L1 (lasso)", "l1"))
@@ -66,24 +60,18 @@ def sample(n, noise, seed):
 
 
 def degree_fits(x, y, noise, penalty, lam):
-    """For each degree 0..20 the fit to (x, y) (ridge at lam, least squares at lam = 0, or the lasso), its
-    training error (mean squared) and test error (mean over X_TEST of (fit - f)^2, plus noise^2); the
-    warnings the fits raised (a lasso that did not converge), as text."""
+    """For each degree 0..20 the fit to (x, y) (ridge at lam, least squares at lam = 0, or the lasso from its
+    exact path), its training error (mean squared) and test error (mean over X_TEST of (fit - f)^2, plus
+    noise^2)."""
     x, y = np.asarray(x), np.asarray(y)
-    f_test, weights, train, test, w = truth(X_TEST), [], [], [], np.zeros(0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for d in DEGREES:
-            X = gen.features(x, d, BASIS)
-            if penalty == "l1":
-                w = gen.lasso(X, y, lam, tol=LASSO_TOL, max_iter=LASSO_MAX_ITER, start=np.r_[w, 0.0])
-            else:
-                w = gen.ridge(X, y, lam)
-            weights.append(w)
-            train.append(np.mean((X @ w - y) ** 2))
-            test.append(np.mean((gen.features(X_TEST, d, BASIS) @ w - f_test) ** 2) + noise ** 2)
-    return SimpleNamespace(weights=tuple(weights), train=np.array(train), test=np.array(test),
-                           warnings=tuple(str(c.message) for c in caught))
+    f_test, weights, train, test = truth(X_TEST), [], [], []
+    for d in DEGREES:
+        X = gen.features(x, d, BASIS)
+        w = gen.path(X, y, [lam], "l1").coef[0] if penalty == "l1" else gen.ridge(X, y, lam)
+        weights.append(w)
+        train.append(np.mean((X @ w - y) ** 2))
+        test.append(np.mean((gen.features(X_TEST, d, BASIS) @ w - f_test) ** 2) + noise ** 2)
+    return SimpleNamespace(weights=tuple(weights), train=np.array(train), test=np.array(test))
 
 
 def verdict(train, test, d, noise):
@@ -135,16 +123,8 @@ class PolynomialFit(Explorer):
     def defaults(cls):
         return {**super().defaults(), "points": []}   # your points [[x, y], ...]: clicks, "add point"
 
-    def declared(self, state):
-        """The lasso's λ starts at L1_LOW (its solver is too slow below)."""
-        if state.get("penalty") != "l1":
-            return type(self).settings
-        return tuple(replace(s, low=L1_LOW) if s.name == "lam" else s for s in type(self).settings)
-
     def validate(self, state):
         s = dict(state)
-        if s.get("penalty") == "l1" and isinstance(s.get("lam"), (int, float)) and LAM.low <= s["lam"] < L1_LOW:
-            s["lam"] = L1_LOW   # a small ridge λ carried over to the lasso: its smallest
         s = super().validate(s)
         points = [] if s["points"] is None else s["points"]
         P = valid.as_array("points", points, ndim=2, shape=(None, 2)) if len(points) else np.empty((0, 2))
@@ -175,9 +155,6 @@ class PolynomialFit(Explorer):
         s, c = self._state, self.controls
         c["lam"].disabled = s["penalty"] == "none"
         c["design"].disabled = s["penalty"] == "l1"   # no bars for the lasso
-        d = next(d for d in self.declared(s) if d.name == "lam")
-        if c["lam"].low != d.low:
-            c["lam"].low, c["lam"].grid = d.low, list(d.grid)
         c["clear"].disabled = not s["points"]
 
     def layout(self):
@@ -340,6 +317,4 @@ class PolynomialFit(Explorer):
                 text += f" (bars above {BAR_LIMITS[1]:g} are cut at the top)"
         else:
             text += ". The bias–variance bars are computed for L2 and no penalty only"
-        if fits.warnings:
-            text += f". The lasso did not converge for some degrees: {fits.warnings[0]}"
         return text + "."

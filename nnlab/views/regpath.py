@@ -1,12 +1,11 @@
 """RegularizationPath: every weight of a polynomial fit against the penalty λ, for L2 and L1 side by side
 (lecture 9): ridge shrinks all weights smoothly, the lasso sets them exactly to 0 one after another.
 
-The model is ``generalization.path`` (ridge; the lasso with warm starts), on the Legendre features of the data
+The model is ``generalization.path`` (ridge; the lasso's exact path), on the Legendre features of the data
 of ``PolynomialFit`` (n points of sin(pi x) plus noise). The constant w0 is not penalised and not drawn.
 """
 from __future__ import annotations
 
-import warnings
 from types import SimpleNamespace
 
 import ipywidgets as widgets
@@ -19,10 +18,10 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLoca
 from .. import generalization as gen
 from ..words import plural
 from .base import OKABE_ITO, Explorer, Setting, memo, round_up
-from .polyfit import BASIS, L1_LOW, LASSO_MAX_ITER, LASSO_TOL, X_PLOT, sample, truth
+from .polyfit import BASIS, X_PLOT, sample, truth
 
-LAM_LOW, LAM_HIGH = L1_LOW, 1e2   # the lasso's solver is slow below L1_LOW (see polyfit)
-LAMS = np.geomspace(LAM_LOW, LAM_HIGH, 39)   # 9 a decade
+LAM_LOW, LAM_HIGH = 1e-6, 1e2
+LAMS = np.geomspace(LAM_LOW, LAM_HIGH, 49)   # 6 a decade
 MAX_DEGREE = 20
 # the weights' colours by degree k, dark (low k) to green: the light end of viridis reads badly on white
 CMAP = ListedColormap(colormaps["viridis"](np.linspace(0.0, 0.78, 256)))
@@ -30,24 +29,10 @@ CMAP = ListedColormap(colormaps["viridis"](np.linspace(0.0, 0.78, 256)))
 TITLES = {"l2": "ridge (L2): penalty λ‖w‖²", "l1": "lasso (L1): penalty λ‖w‖₁"}
 
 
-def paths(x, y, degree):
-    """The ridge and lasso paths over LAMS of the Legendre fit of ``degree`` to (x, y), and the warnings the
-    lasso raised (as text)."""
-    X = gen.features(np.asarray(x), degree, BASIS)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        l1 = gen.path(X, np.asarray(y), LAMS, "l1", tol=LASSO_TOL, max_iter=LASSO_MAX_ITER)
-    return SimpleNamespace(l2=gen.path(X, np.asarray(y), LAMS, "l2"), l1=l1,
-                           warnings=tuple(str(c.message) for c in caught))
-
-
-def weights_at(x, y, degree, lam, start):
-    """The ridge and lasso weights at ``lam`` (the lasso from ``start``, the path's nearest weights)."""
+def paths(x, y, degree, lams=LAMS):
+    """The ridge and lasso paths over ``lams`` of the Legendre fit of ``degree`` to (x, y)."""
     X, y = gen.features(np.asarray(x), degree, BASIS), np.asarray(y)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        l1 = gen.lasso(X, y, lam, tol=LASSO_TOL, max_iter=LASSO_MAX_ITER, start=np.asarray(start))
-    return SimpleNamespace(l2=gen.ridge(X, y, lam), l1=l1, warnings=tuple(str(c.message) for c in caught))
+    return SimpleNamespace(l2=gen.path(X, y, lams, "l2"), l1=gen.path(X, y, lams, "l1"))
 
 
 class RegularizationPath(Explorer):
@@ -82,8 +67,8 @@ class RegularizationPath(Explorer):
     def compute(self, s):
         x, y = (tuple(v) for v in memo(sample, s["n"], s["noise"], s["seed"]))
         p = memo(paths, x, y, s["degree"])
-        near = int(np.argmin(np.abs(np.log(LAMS / s["lam"]))))
-        now = memo(weights_at, x, y, s["degree"], s["lam"], tuple(p.l1.coef[near]))
+        at = memo(paths, x, y, s["degree"], (s["lam"],))
+        now = SimpleNamespace(l2=at.l2.coef[0], l1=at.l1.coef[0])
         features = gen.features(X_PLOT, s["degree"], BASIS)
         return SimpleNamespace(x=np.array(x), y=np.array(y), paths=p, now=now,
                                curves={k: features @ w for k, w in (("l2", now.l2), ("l1", now.l1))})
@@ -102,8 +87,8 @@ class RegularizationPath(Explorer):
             self.dots[key] = ax.scatter([], [], s=18, c=[], cmap=CMAP, edgecolors="black", linewidths=0.5, zorder=3)
             self.nows[key] = ax.axvline(1, color="black", lw=1, ls=":")
             ax.set(xscale="log", xlim=(LAM_LOW, LAM_HIGH), xlabel="penalty λ (log scale)")
-            ax.xaxis.set_major_locator(FixedLocator([1e-2, 1e-1, 1, 10, 100]))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_major_locator(FixedLocator([1e-6, 1e-4, 1e-2, 1, 100]))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}".replace("e-0", "e-")))
             ax.xaxis.set_minor_locator(NullLocator())
             ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
             ax.set_title(TITLES[key] + "\n ", y=1.0, pad=6, fontsize=10)
@@ -181,7 +166,4 @@ class RegularizationPath(Explorer):
             text += f", keeping w{', w'.join(kept)}"
         if first is not None:
             text += f". From λ ≈ {first:.2g} up the lasso's weights are all 0 (only the constant is left)"
-        warned = p.warnings + now.warnings
-        if warned:
-            text += f". The lasso did not converge everywhere: {warned[0]}"
         return text + "."
