@@ -3,7 +3,7 @@ and ticks whose labels stay inside the axes."""
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 
 def round_up(value: float, log: bool = False) -> float:
@@ -31,3 +31,14 @@ class InnerTicks(MaxNLocator):
         lo, hi = sorted((vmin, vmax))
         pad = (self.margin - 1e-9) * (hi - lo)   # a tick at the margin itself (-0.8 of -1..1) stays
         return ticks[(ticks >= lo + pad) & (ticks <= hi - pad)]
+
+
+FIGURE_SPACE = "\u2007"   # as wide as a digit, and blank
+
+
+def fixed_width(form: str, width: int) -> FuncFormatter:
+    """Tick labels ``format(value, form)``, padded on the left with figure spaces to ``width`` characters (and
+    no offset text): every label takes the room of the widest, so a new range ("1e-300" after "1e-05", "100"
+    after "8") does not move the panels (and make the whole figure be drawn again). For right-aligned labels:
+    the y axis on the left."""
+    return FuncFormatter(lambda value, _: format(value, form).rjust(width, FIGURE_SPACE))

@@ -177,8 +177,9 @@ def test_a_script_that_ends_at_once_still_applies_its_background_work_and_exits_
 
 
 def _blas_threads():
+    """The thread counts of numpy's BLAS (PyTorch's own, loaded or not, is not ``serial_blas``'s)."""
     from threadpoolctl import threadpool_info
-    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas" and "numpy" in lib["filepath"]}
 
 
 def test_explorers_compute_on_one_blas_thread_and_give_the_students_threads_back():

@@ -10,7 +10,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from .. import gradflow
 from .base import OKABE_ITO, Explorer, Setting, memo, round_up
-from ..axes import InnerTicks
+from ..axes import InnerTicks, fixed_width
 from ..words import plural
 
 TRAIN_STEPS = 150
@@ -74,13 +74,18 @@ class GradientFlowExplorer(Explorer):
         g.set(xlabel="layer (1 = next to the input)", ylabel="gradient norm (log scale)")
         # titles at a fixed height: matplotlib otherwise re-places them around the ticks on every draw
         g.set_title("gradient per layer", y=1.0, pad=6)
-        g.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0e}"))
         g.yaxis.set_minor_locator(NullLocator())
         g.yaxis.set_major_locator(LogLocator(numticks=6))
-        for axis in (g.xaxis, self.ax_h.yaxis, self.ax_t.xaxis, self.ax_t.yaxis):
+        for axis in (self.ax_h.yaxis, self.ax_t.xaxis, self.ax_t.yaxis):
             axis.set_major_locator(MaxNLocator(nbins=5, integer=axis is not self.ax_t.yaxis))
-        # the activations' range changes with the activation: no tick at its ends (``InnerTicks``)
+        # ranges change with every setting: no tick at the ends of a bottom axis (``InnerTicks``), left axes'
+        # labels all as wide as the widest they can get (``fixed_width``), no offset texts; the panels stay put
+        g.xaxis.set_major_locator(InnerTicks(nbins=5, integer=True))
         self.ax_h.xaxis.set_major_locator(InnerTicks(nbins=5))
+        self._unit = 1.0   # the activation axis counts in units of 10^k where values are huge or tiny
+        self.ax_h.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / self._unit:.3g}"))
+        for axis, form, width in ((g.yaxis, ".0e", 6), (self.ax_h.yaxis, "g", 3), (self.ax_t.yaxis, "g", 4)):
+            axis.set_major_formatter(fixed_width(form, width))
         g.grid(alpha=0.3)
         # square-root colour scale, so a spike of zeros (dead ReLUs) does not hide everything else
         self.heat = self.ax_h.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", cmap="cividis",
@@ -222,6 +227,11 @@ class GradientFlowExplorer(Explorer):
         self.heat.set_extent((f.bin_edges[0], f.bin_edges[-1], 0.5, len(layers) + 0.5))
         self.heat.set_clim(0, max(H.max(), 1e-12))
         self.ax_h.set_xlim(f.bin_edges[0], f.bin_edges[-1])
+        # the power of ten in the axis label, not in an offset text that would need room of its own
+        big = float(np.max(np.abs(f.bin_edges[[0, -1]])))
+        k = int(np.floor(np.log10(big))) if np.isfinite(big) and big > 0 else 0
+        self._unit = 10.0 ** k if not -3 <= k <= 3 else 1.0
+        self.ax_h.set_xlabel("activation value" + (f" (× 1e{k})" if self._unit != 1.0 else ""))
         self.ax_h.set_ylim(0.5, len(layers) + 0.5)
         self.verdict.set_text(f.headline())
 
