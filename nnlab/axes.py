@@ -34,11 +34,13 @@ class InnerTicks(MaxNLocator):
 
 
 FIGURE_SPACE = "\u2007"   # as wide as a digit, and blank
+MINUS = "\u2212"          # matplotlib's minus sign, as wide as "+"
 
 
 def fixed_width(form: str, width: int) -> FuncFormatter:
     """Tick labels ``format(value, form)``, padded on the left with figure spaces to ``width`` characters (and
     no offset text): every label takes the room of the widest, so a new range ("1e-300" after "1e-05", "100"
-    after "8") does not move the panels (and make the whole figure be drawn again). For right-aligned labels:
-    the y axis on the left."""
-    return FuncFormatter(lambda value, _: format(value, form).rjust(width, FIGURE_SPACE))
+    after "8") does not move the panels (and make the whole figure be drawn again). Minus signs are matplotlib's
+    own (U+2212), as wide as a plus: "1e+05" and "1e-05" take the same room. For right-aligned labels: the y
+    axis on the left."""
+    return FuncFormatter(lambda value, _: format(value, form).replace("-", MINUS).rjust(width, FIGURE_SPACE))

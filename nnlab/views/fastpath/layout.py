@@ -46,7 +46,7 @@ def _legend_rows(legend):
 # Advance widths (in em) of DejaVu Sans, matplotlib's default font, for the characters of tick
 # labels; anything else counts as the widest glyph, so the estimate errs on the safe side.
 _ADVANCE = {**dict.fromkeys("0123456789", 0.636), ".": 0.318, ",": 0.318, "-": 0.361, "e": 0.615, " ": 0.318,
-            "%": 0.95, "\u2007": 0.636}
+            "%": 0.95, "\u2007": 0.636, "+": 0.838, "\u2212": 0.838}
 
 
 def _label_width(text):
