@@ -1,6 +1,7 @@
-"""The playground's player: Play, Pause, a step and an epoch, and how long an epoch takes.
+"""Play and Pause for explorers that move on by themselves (``Plays``), and the playground's player on it
+(``PlaysRuns``: a step, an epoch, and how long an epoch takes).
 
-Play trains as a task on the kernel's event loop (an epoch, a frame, then it yields), so Pause, the sliders and
+Play runs as a task on the kernel's event loop (a step, a frame, then it yields), so Pause, the sliders and
 other cells keep working; where no loop runs (a plain script) on nnlab's own (``background.start``).
 ``run(steps)`` and ``run_epoch()`` do the same synchronously, for code and tests.
 """
@@ -14,9 +15,42 @@ from . import background
 from .background import RENDER_LOCK
 
 
-class PlaysRuns:
-    """How ``TrainingPlayground`` trains on screen; it needs ``trainer``, ``playing``, ``_task``, ``frames``,
-    the timing fields set in its ``setup`` and ``_refresh_buttons()``."""
+class Plays:
+    """Play and Pause: a task that takes a step (``play_step``, under the render lock, which draws its frame),
+    waits ``play_pause`` seconds and goes on until Pause or ``play_done()``. The explorer sets ``playing`` False
+    and ``_task`` None at first, and has ``_refresh_buttons()`` (Play and Pause enabled as they apply)."""
+
+    play_pause = 0.001   # seconds between frames: a yield, so Pause, the sliders and other cells run
+
+    def play(self):
+        """Step and draw frames in an asyncio task until Pause (or until there is nothing left to play)."""
+        if self.playing:
+            return self._task
+        self.playing = True
+        self._refresh_buttons()
+        self._task = background.start(self._play())
+        return self._task
+
+    async def _play(self):
+        try:
+            while self.playing and not self.play_done():
+                self.play_step()
+                await asyncio.sleep(self.play_pause)
+        finally:
+            self.playing = False
+            with RENDER_LOCK:
+                self._refresh_buttons()
+                self.update()                 # the paused picture, described and announced
+
+    def pause(self):
+        """Stop playing after the current frame."""
+        self.playing = False
+        self._refresh_buttons()
+
+
+class PlaysRuns(Plays):
+    """How ``TrainingPlayground`` trains on screen: Play trains an epoch a frame. It needs ``trainer``,
+    ``frames`` and the timing fields set in its ``setup``, and what ``Plays`` needs."""
 
     def reset(self):
         """Start the run again from its first step (same seed: the same run)."""
@@ -57,27 +91,8 @@ class PlaysRuns:
             self._update(announce=False)
             self.frames += 1
 
-    def play(self):
-        """Train and draw frames in an asyncio task until Pause (or until the run ends)."""
-        if self.playing:
-            return self._task
-        self.playing = True
-        self._refresh_buttons()
-        self._task = background.start(self._play())
-        return self._task
+    def play_done(self):
+        return self.trainer.done
 
-    async def _play(self):
-        try:
-            while self.playing and not self.trainer.done:
-                self.frame()
-                await asyncio.sleep(0.001)    # yield: Pause, sliders and other cells run here
-        finally:
-            self.playing = False
-            with RENDER_LOCK:
-                self._refresh_buttons()
-                self.update()                 # the paused picture, described and announced
-
-    def pause(self):
-        """Stop playing after the current frame."""
-        self.playing = False
-        self._refresh_buttons()
+    def play_step(self):
+        self.frame()
