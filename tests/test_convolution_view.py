@@ -119,3 +119,18 @@ def test_play_steps_the_window_and_the_output_fills_in():
     assert np.sum(np.isfinite(e.im_out.get_array())) == stopped
     e.controls["all"].click()
     assert e.state["position"] == 25 and e.controls["play"].disabled
+
+
+def test_a_click_on_the_input_moves_the_window_there_and_on_the_output_to_that_cell():
+    e = Convolution(input="digit", stride=2, padding=1)
+    for r, c in [(0, 0), (3, 6), (7, 7), (-1, 2)]:
+        X, Y = e.pixel(e.ax_in, c, r)
+        e.click(X, Y)
+        first = min((t for t in e.taps if t.get_visible()), key=lambda t: (t.get_y(), t.get_x()))
+        top, left = first.get_y() + 0.5, first.get_x() + 0.5     # the window's first tap (row, column)
+        for at, want, n in ((top, r, e.result.rows.size), (left, c, e.result.cols.size)):
+            starts = np.arange(n) * 2 - 1                          # where windows start: i s - p
+            assert abs(at - want) == np.abs(starts - want).min()   # the nearest of them
+    X, Y = e.pixel(e.ax_out, 2, 1)
+    e.click(X, Y)
+    assert e.state["position"] == 1 * e.result.cols.size + 2 + 1

@@ -170,7 +170,8 @@ class Convolution(Plays, Explorer):
         c["play"].on_click(lambda _: self.play())
         c["pause"].on_click(lambda _: self.pause())
         c["entries"] = widgets.Text(description="entries", continuous_update=False, layout={"width": "260px"},
-                                    tooltip="your kernel: rows separated by ';', e.g. 1 0 -1; 2 0 -2; 1 0 -1")
+                                    placeholder="0 1 0; 1 -4 1; 0 1 0",
+                                    tooltip="your kernel: rows separated by ';', e.g. 0 1 0; 1 -4 1; 0 1 0")
         c["entries"].observe(self._on_entries, names="value")
         self.playing, self._task = False, None
         return c
@@ -219,14 +220,17 @@ class Convolution(Plays, Explorer):
                              self.caption])
 
     def on_click(self, ax, x, y):
-        """A click on an output cell computes the cells up to it."""
-        if ax is not self.ax_out:
+        """A click on an output cell computes the cells up to it; on the input, up to the cell whose window starts
+        nearest the clicked cell."""
+        s = self._state
+        rows, cols = self.sizes(s)
+        if ax is self.ax_in:   # the window's first tap is at (i s - p, j s - p)
+            y, x = ((v + s["padding"]) / s["stride"] for v in (y, x))
+        elif ax is not self.ax_out:
             return None
-        rows, cols = self.sizes(self._state)
-        i, j = int(round(y)), int(round(x))
-        if not (0 <= i < rows.size and 0 <= j < cols.size):
-            return None
-        return {"position": i * cols.size + j + 1}
+        i, j = int(np.clip(round(y), 0, rows.size - 1)), int(np.clip(round(x), 0, cols.size - 1))
+        position = i * cols.size + j + 1
+        return {"position": position} if position != s["position"] else None
 
     # ------------------------------------------------------------------ Play
     seconds_per_cell = None   # Play's pace; None: about 12 seconds for the whole output, at most 0.2 s a cell
@@ -362,7 +366,8 @@ class Convolution(Plays, Explorer):
         self.ax_in.set_title(f"input {H} × {W}" + (f", padded by {p}" if p else ""), y=1.0, pad=6)
         self.ax_k.set_title(f"kernel {kH} × {kW}" + (", flipped" if s["mode"] == "convolution" else ""),
                             y=1.0, pad=6)
-        self.ax_out.set_title(f"output {rows} × {cols}: {r.done} of {plural(rows * cols, 'cell')}", y=1.0, pad=6)
+        self.ax_out.set_title(f"output {rows} × {cols}: {r.done} of {plural(rows * cols, 'cell')}"
+                              + (" ▶" if self.playing else ""), y=1.0, pad=6)   # ▶: playing
         self.sum_text.set_text(self._sum(r))
         self.size_text.set_text(self._sizes(r))
 

@@ -90,6 +90,13 @@ def _change(page, control):
             control.click()
         chooser.value.set_files(str(path))
         return "uploaded a photo"
+    if "widget-text" in cls:               # a text box (the convolution's kernel entries): its example, typed
+        box = control.locator("input").first
+        example = box.get_attribute("placeholder")
+        assert example, f"a text box without an example to type (its placeholder), classes {cls!r}"
+        box.fill(example)
+        box.press("Enter")
+        return f"typed {example!r}"
     if control.evaluate("e => e.tagName") == "BUTTON":
         control.click()
         return "clicked the button"
