@@ -2,6 +2,7 @@
 from .activation import ActivationExplorer
 from .autodiff import AutodiffTrace
 from .base import Explorer
+from .convolution import Convolution
 from .digitpad import DigitPad
 from .doubledescent import DoubleDescent
 from .figure import show
@@ -13,7 +14,9 @@ from .playground import TrainingPlayground
 from .polyfit import PolynomialFit
 from .race import OptimizerRace
 from .regpath import RegularizationPath
+from .rotation import RotationProjection
 from .towers import TowerDesigner, TowerExplorer
+from .unroller import RNNUnroller
 
 # Every explorer, with example settings that differ from its defaults; the generic
 # view tests and the benchmark iterate over this list, so a new explorer is covered
@@ -35,9 +38,14 @@ EXPLORERS = {
                     "add_x": -0.5, "seed": 2, "points": [[0.5, 1.5]]},
     DoubleDescent: {"p": 60, "n": 30, "noise": 0.1, "penalty": "l2", "lam": 0.01, "seed": 3},
     RegularizationPath: {"lam": 0.1, "degree": 15, "n": 30, "noise": 0.4, "seed": 5},
+    RNNUnroller: {"T": 45, "hidden": 8, "rho": 1.5, "activation": "relu", "pattern": "sine", "kind": "orthogonal",
+                  "seed": 2},
+    RotationProjection: {"angle": 120.0, "axis": "z", "noise": 0.6, "mirror": True, "fix": False, "seed": 3},
+    Convolution: {"input": "checker", "kernel": "blur", "stride": 2, "padding": 1, "dilation": 2,
+                  "mode": "convolution", "position": 5},
 }
 
 __all__ = ["Explorer", "show", "ActivationExplorer", "PerceptronStepper", "TowerExplorer", "TowerDesigner",
            "HiddenUnitsExplorer", "GradientFlowExplorer", "OptimizerRace", "AutodiffTrace", "GradientCheckExplorer",
            "TrainingPlayground", "DigitPad", "PolynomialFit", "DoubleDescent",
-           "RegularizationPath", "EXPLORERS"]
+           "RegularizationPath", "Convolution", "RNNUnroller", "RotationProjection", "EXPLORERS"]
