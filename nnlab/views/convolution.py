@@ -408,8 +408,10 @@ class Convolution(Plays, Explorer):
         else:
             text += "No cell computed yet: Step or Play moves the window."
         geometry = (s["stride"], s["padding"], s["dilation"])
-        for name, n, k, o in (("rows", *r.x.shape[:1], *r.w.shape[:1], rows),
-                              ("columns", *r.x.shape[1:], *r.w.shape[1:], cols)):
+        sides = [("rows", r.x.shape[0], r.w.shape[0], rows), ("columns", r.x.shape[1], r.w.shape[1], cols)]
+        if sides[0][1:3] == sides[1][1:3]:   # a square image and kernel: one explanation for both
+            sides = [("rows and the columns", *sides[0][1:])]
+        for name, n, k, o in sides:
             if not o.exact:
                 text += f" Along the {name}: " + conv.explain_output_size(n, k, *geometry)
         return text
