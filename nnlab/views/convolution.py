@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import _validate as valid
 from .. import conv
+from ..axes import fixed_width
 from ..words import plural
 from . import background
 from .background import RENDER_LOCK
@@ -273,6 +274,7 @@ class Convolution(Plays, Explorer):
             ax.tick_params(length=0, labelsize=9)
             for axis in (ax.xaxis, ax.yaxis):   # cell indices
                 axis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+            ax.yaxis.set_major_formatter(fixed_width("g", 2))   # "−3" to "31": the panels stay put
         self.ax_in.set_title("input, padded", y=1.0, pad=6)
         self.ax_k.set_title("kernel w", y=1.0, pad=6)
         self.ax_out.set_title("output z", y=1.0, pad=6)
@@ -291,52 +293,65 @@ class Convolution(Plays, Explorer):
                                                     path_effects=halo))
         self.values = {key: [ax.text(0, 0, "", ha="center", va="center", fontsize=9, visible=False)
                              for _ in range(count)]
-                       for key, ax, count in (("input", self.ax_in, (WRITTEN + 4) ** 2), ("kernel", self.ax_k, 25),
+                       for key, ax, count in (("input", self.ax_in, WRITTEN * WRITTEN), ("kernel", self.ax_k, 25),
                                               ("output", self.ax_out, WRITTEN * WRITTEN))}
         self.sum_text = self.ax_text.text(0.0, 1.0, "", va="top", ha="left", fontsize=9.5, family="DejaVu Sans Mono",
                                           transform=self.ax_text.transAxes)
+        self._shown_in = self._shown_k = None   # what the input and the kernel panel show (``draw``)
         self.size_text = self.ax_text.text(0.6, 1.0, "", va="top", ha="left", fontsize=9.5,
                                            transform=self.ax_text.transAxes)
 
-    def _write(self, key, image, values):
+    def _write(self, key, image, values, show=True):
         """The values of ``values`` (rows, cols) written on their cells, where there are few enough of them."""
         texts = self.values[key]
         rows, cols = values.shape
-        show = rows * cols <= len(texts) and max(rows, cols) <= (WRITTEN + 4 if key == "input" else WRITTEN)
         k = 0
-        if show:
-            norm, cmap = image.norm, image.get_cmap()
+        if show and rows * cols <= len(texts) and max(rows, cols) <= WRITTEN:
+            finite = np.isfinite(values)
+            colours = image.get_cmap()(image.norm(np.where(finite, values, 0.0)))   # one call for every cell
             x0, y0 = image.get_extent()[0] + 0.5, image.get_extent()[3] + 0.5
             for (i, j), v in np.ndenumerate(values):
-                t = texts[k]
-                t.set_position((x0 + j, y0 + i))
-                padding = key == "input" and not np.isfinite(v)   # a padding cell: it reads 0
-                t.set_text("0" if padding else f"{v:.2g}".replace("-", "−") if np.isfinite(v) else "")
-                t.set_color(PADDING_INK if padding else ink_on(cmap(norm(v))) if np.isfinite(v) else "black")
-                t.set_visible(bool(np.isfinite(v)) or padding)
+                padding = key == "input" and not finite[i, j]   # a padding cell: it reads 0
+                look = ((x0 + j, y0 + i), "0" if padding else f"{v:.2g}".replace("-", "−") if finite[i, j] else "",
+                        PADDING_INK if padding else ink_on(colours[i, j]) if finite[i, j] else "black",
+                        bool(finite[i, j]) or padding)
+                _show(texts[k], *look)
                 k += 1
         for t in texts[k:]:
-            t.set_visible(False)
+            if t.get_visible():
+                t.set_visible(False)
 
     def draw(self, r):
         s = self._state
         p, (H, W), (kH, kW) = s["padding"], r.x.shape, r.w.shape
         padded = np.full((H + 2 * p, W + 2 * p), np.nan)
         padded[p:p + H, p:p + W] = r.x
-        lo, hi = float(min(r.x.min(), 0.0)), float(max(r.x.max(), 1.0))
-        self.im_in.set_data(padded)
-        self.im_in.set_clim(lo, hi)
-        self.im_in.set_extent((-p - 0.5, W + p - 0.5, H + p - 0.5, -p - 0.5))
-        self.ax_in.set_xlim(-p - 0.5, W + p - 0.5)
-        self.ax_in.set_ylim(H + p - 0.5, -p - 0.5)
-        self.edge.set_bounds(-0.5, -0.5, W, H)
-        self.edge.set_visible(p > 0)
-        big = float(np.abs(r.w).max()) or 1.0
-        self.im_k.set_data(r.w)
-        self.im_k.set_clim(-big, big)
-        self.im_k.set_extent((-0.5, kW - 0.5, kH - 0.5, -0.5))
-        self.ax_k.set_xlim(-0.5, kW - 0.5)
-        self.ax_k.set_ylim(kH - 0.5, -0.5)
+        # the input panel changes with the image and the padding only, the kernel's with the kernel and the mode: a
+        # step leaves both be (only the window moves)
+        if (r.x.tobytes(), r.x.shape, p) != self._shown_in:
+            self._shown_in = (r.x.tobytes(), r.x.shape, p)
+            self.im_in.set_data(padded)
+            self.im_in.set_clim(float(min(r.x.min(), 0.0)), float(max(r.x.max(), 1.0)))
+            self.im_in.set_extent((-p - 0.5, W + p - 0.5, H + p - 0.5, -p - 0.5))
+            self.ax_in.set_xlim(-p - 0.5, W + p - 0.5)
+            self.ax_in.set_ylim(H + p - 0.5, -p - 0.5)
+            self.edge.set_bounds(-0.5, -0.5, W, H)
+            self.edge.set_visible(p > 0)
+            binary = bool(np.all((r.x == 0) | (r.x == 1)))   # black 1, white 0: said in the title, not written
+            self._write("input", self.im_in, padded, show=not binary)
+            self.ax_in.set_title(f"input {H} × {W}" + (" (black 1, white 0)" if binary else "")   # two lines
+                                 + (f"\npadded by {p} (blue cells read 0)" if p else "\nno padding"), y=1.0, pad=6)
+        if (r.w.tobytes(), r.w.shape, s["mode"]) != self._shown_k:
+            self._shown_k = (r.w.tobytes(), r.w.shape, s["mode"])
+            big = float(np.abs(r.w).max()) or 1.0
+            self.im_k.set_data(r.w)
+            self.im_k.set_clim(-big, big)
+            self.im_k.set_extent((-0.5, kW - 0.5, kH - 0.5, -0.5))
+            self.ax_k.set_xlim(-0.5, kW - 0.5)
+            self.ax_k.set_ylim(kH - 0.5, -0.5)
+            self._write("kernel", self.im_k, r.w)
+            self.ax_k.set_title(f"kernel {kH} × {kW}" + (", flipped" if s["mode"] == "convolution" else ""),
+                                y=1.0, pad=6)
         rows, cols = r.rows.size, r.cols.size
         shown = np.full(rows * cols, np.nan)
         shown[:r.done] = r.z.ravel()[:r.done]
@@ -360,12 +375,7 @@ class Convolution(Plays, Explorer):
         self.frame_box.set_visible(s["dilation"] > 1)
         self.now.set_bounds(j - 0.5, i - 0.5, 1, 1)
         self.now.set_linestyle("-" if r.done else "--")
-        for key, image, values in (("input", self.im_in, padded), ("kernel", self.im_k, r.w),
-                                   ("output", self.im_out, shown.reshape(rows, cols))):
-            self._write(key, image, values)
-        self.ax_in.set_title(f"input {H} × {W}" + (f", padded by {p}" if p else ""), y=1.0, pad=6)
-        self.ax_k.set_title(f"kernel {kH} × {kW}" + (", flipped" if s["mode"] == "convolution" else ""),
-                            y=1.0, pad=6)
+        self._write("output", self.im_out, shown.reshape(rows, cols))
         self.ax_out.set_title(f"output {rows} × {cols}: {r.done} of {plural(rows * cols, 'cell')}"
                               + (" ▶" if self.playing else ""), y=1.0, pad=6)   # ▶: playing
         self.sum_text.set_text(self._sum(r))
@@ -415,6 +425,18 @@ class Convolution(Plays, Explorer):
             if not o.exact:
                 text += f" Along the {name}: " + conv.explain_output_size(n, k, *geometry)
         return text
+
+
+def _show(text, position, words, colour, visible):
+    """Set what changed of a cell's text (a setter marks it changed, and its panel is drawn again)."""
+    if text.get_position() != position:
+        text.set_position(position)
+    if text.get_text() != words:
+        text.set_text(words)
+    if text.get_color() != colour:
+        text.set_color(colour)
+    if text.get_visible() != visible:
+        text.set_visible(visible)
 
 
 def _output(x, w, geometry):
