@@ -17,6 +17,7 @@ The checks live in ``nnlab.checks`` (one module per topic); this module gathers 
 """
 from .checks.activations import sigmoid
 from .checks.autodiff import adjoints, gradient_check, reverse_sweep
+from .checks.convolution import conv2d, output_size
 from .checks.digits import cnn_parameters, confusion, early_stopping
 from .checks.gradients import gradient_norms
 from .checks.harness import (DEFAULT_TIME_LIMIT, FORBIDDEN, KINDS, MEMORY, NOT_IMPLEMENTED, NOT_RUN, RAISED,
@@ -27,12 +28,13 @@ from .checks.optimizers import adam, momentum, rmsprop, sgd_epoch
 from .checks.perceptron import perceptron_update
 from .checks.registry import CHECKS, CheckResult, Spec
 from .checks.regularisation import penalised_gradient, ridge, standardise_folds
+from .checks.rotations import project_to_so3
 from .checks.towers import tower
 
 __all__ = ["sigmoid", "forward", "backprop", "perceptron_update", "tower", "gradient_norms", "adjoints",
            "reverse_sweep", "gradient_check", "make_loader", "train_epoch", "evaluate", "momentum",
            "rmsprop", "adam", "sgd_epoch", "cnn_parameters", "confusion", "early_stopping", "ridge",
-           "standardise_folds", "penalised_gradient",
+           "standardise_folds", "penalised_gradient", "output_size", "conv2d", "project_to_so3",
            "CheckResult", "CHECKS", "Spec", "Case", "Outcome", "Problem",
            "StudentError", "KINDS", "WRONG", "UNUSABLE", "RAISED", "NOT_IMPLEMENTED", "TIMEOUT", "MEMORY",
            "FORBIDDEN", "NOT_RUN", "DEFAULT_TIME_LIMIT"]

@@ -33,6 +33,9 @@ FUNCTION = {
     "ridge": "ridge",
     "standardise_folds": "standardise_folds",
     "penalised_gradient": "penalised_gradient",
+    "output_size": "output_size",
+    "conv2d": "conv2d",
+    "project_to_so3": "project_to_so3",
 }
 
 EXERCISE = {
@@ -58,6 +61,9 @@ EXERCISE = {
     "ridge": "e09_regularisation",
     "standardise_folds": "e09_regularisation",
     "penalised_gradient": "e09_regularisation",
+    "output_size": "e10_convolution_and_rotations",
+    "conv2d": "e10_convolution_and_rotations",
+    "project_to_so3": "e10_convolution_and_rotations",
 }
 
 
@@ -2679,4 +2685,290 @@ def penalised_gradient(w, grad_loss, lam):
     out = grad_loss + lam * w
     out[0] -= lam * w[0]
     return out
+''')
+
+
+# ============================================================== e10: output_size, conv2d, project_to_so3
+_add("output_size", "floor_division", '''
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+''')
+
+_add("output_size", "math_floor_of_the_effective_kernel", '''
+import math
+
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    k_eff = dilation * (k - 1) + 1          # the cells one dilated kernel covers
+    return math.floor((n + 2 * padding - k_eff) / stride) + 1
+''')
+
+_add("output_size", "count_the_windows_in_a_loop", '''
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    length, span = n + 2 * padding, dilation * (k - 1) + 1
+    count, start = 0, 0
+    while start + span <= length:
+        count += 1
+        start += stride
+    return count
+''')
+
+_add("output_size", "len_of_a_range_of_starts", '''
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    span = dilation * (k - 1) + 1
+    return len(range(0, n + 2 * padding - span + 1, stride))
+''')
+
+_add("output_size", "int_of_true_division", '''
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    return int((n + 2 * padding - dilation * (k - 1) - 1) / stride) + 1
+''')
+
+_add("output_size", "divmod_quotient", '''
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    steps, leftover = divmod(n + 2 * padding - dilation * (k - 1) - 1, stride)
+    return steps + 1                        # the leftover cells fit no window
+''')
+
+_add("output_size", "ceil_of_the_shifted_count", '''
+import math
+
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    # floor(a / s) + 1 == ceil((a + 1) / s) for whole numbers a >= 0
+    return math.ceil((n + 2 * padding - dilation * (k - 1)) / stride)
+''')
+
+_add("output_size", "numpy_arange_of_window_starts", '''
+import numpy as np
+
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    last_start = n + 2 * padding - (dilation * (k - 1) + 1)
+    return int(np.arange(0, last_start + 1, stride).size)
+''')
+
+_add("conv2d", "loops_over_np_pad", '''
+import numpy as np
+
+def conv2d(x, w, stride=1, padding=0):
+    x_pad = np.pad(x, padding)
+    kh, kw = w.shape
+    rows = (x_pad.shape[0] - kh) // stride + 1
+    cols = (x_pad.shape[1] - kw) // stride + 1
+    z = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            z[i, j] = np.sum(x_pad[i * stride:i * stride + kh, j * stride:j * stride + kw] * w)
+    return z
+''')
+
+_add("conv2d", "zeros_canvas_and_four_loops", '''
+import numpy as np
+
+def conv2d(x, w, stride=1, padding=0):
+    H, W = x.shape
+    kH, kW = w.shape
+    padded = np.zeros((H + 2 * padding, W + 2 * padding))
+    padded[padding:padding + H, padding:padding + W] = x
+    out_h = (H + 2 * padding - kH) // stride + 1
+    out_w = (W + 2 * padding - kW) // stride + 1
+    z = np.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            total = 0.0
+            for m in range(kH):
+                for n in range(kW):
+                    total += w[m, n] * padded[i * stride + m, j * stride + n]
+            z[i, j] = total
+    return z
+''')
+
+_add("conv2d", "sliding_window_view_and_einsum", '''
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+def conv2d(x, w, stride=1, padding=0):
+    windows = sliding_window_view(np.pad(x, padding), w.shape)[::stride, ::stride]
+    return np.einsum("ijmn,mn->ij", windows, w)
+''')
+
+_add("conv2d", "as_strided_and_tensordot", '''
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+def conv2d(x, w, stride=1, padding=0):
+    xp = np.ascontiguousarray(np.pad(x, padding, mode="constant", constant_values=0.0))
+    kh, kw = w.shape
+    oh, ow = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    r, c = xp.strides
+    windows = as_strided(xp, shape=(oh, ow, kh, kw), strides=(r * stride, c * stride, r, c), writeable=False)
+    return np.tensordot(windows, w, axes=([2, 3], [0, 1]))
+''')
+
+_add("conv2d", "im2col_matrix_product", '''
+import numpy as np
+
+def conv2d(x, w, stride=1, padding=0):
+    xp = np.pad(x, ((padding, padding), (padding, padding)))
+    kh, kw = w.shape
+    oh, ow = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    cols = np.empty((oh * ow, kh * kw))
+    for row, (i, j) in enumerate((i, j) for i in range(oh) for j in range(ow)):
+        cols[row] = xp[i * stride:i * stride + kh, j * stride:j * stride + kw].ravel()
+    return (cols @ w.ravel()).reshape(oh, ow)
+''')
+
+_add("conv2d", "shift_and_add_per_kernel_cell", '''
+import numpy as np
+
+def conv2d(x, w, stride=1, padding=0):
+    xp = np.pad(x, padding)
+    kh, kw = w.shape
+    oh, ow = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    z = np.zeros((oh, ow))
+    for m in range(kh):                    # each kernel cell meets a strided copy of the image
+        for n in range(kw):
+            z += w[m, n] * xp[m:m + stride * (oh - 1) + 1:stride, n:n + stride * (ow - 1) + 1:stride]
+    return z
+''')
+
+_add("conv2d", "pure_python_with_bounds_checks", '''
+import numpy as np
+
+def conv2d(x, w, stride=1, padding=0):
+    H, W = len(x), len(x[0])
+    kh, kw = len(w), len(w[0])
+    out = []
+    for i in range((H + 2 * padding - kh) // stride + 1):
+        row = []
+        for j in range((W + 2 * padding - kw) // stride + 1):
+            s = 0.0
+            for m in range(kh):
+                for n in range(kw):
+                    r, c = i * stride + m - padding, j * stride + n - padding
+                    if 0 <= r < H and 0 <= c < W:      # outside x: a padding zero
+                        s += float(w[m][n]) * float(x[r][c])
+            row.append(s)
+        out.append(row)
+    return np.array(out)
+''')
+
+_add("conv2d", "np_correlate_row_by_row", '''
+import numpy as np
+
+def conv2d(x, w, stride=1, padding=0):
+    xp = np.pad(x, padding)
+    kh, kw = w.shape
+    oh = (xp.shape[0] - kh) // stride + 1
+    rows = []
+    for i in range(oh):
+        full = sum(np.correlate(xp[i * stride + m], w[m], mode="valid") for m in range(kh))
+        rows.append(full[::stride])
+    return np.array(rows)
+''')
+
+_add("conv2d", "torch_tensor_unfold", '''
+import numpy as np
+import torch
+
+def conv2d(x, w, stride=1, padding=0):
+    xp = torch.nn.functional.pad(torch.tensor(x), (padding, padding, padding, padding))
+    kh, kw = w.shape
+    patches = xp.unfold(0, kh, stride).unfold(1, kw, stride)     # (rows, cols, kh, kw)
+    return torch.einsum("ijmn,mn->ij", patches, torch.tensor(w)).numpy()
+''')
+
+_add("project_to_so3", "svd_with_diag_det", '''
+import numpy as np
+
+def project_to_so3(M):
+    U, s, Vt = np.linalg.svd(M)
+    d = np.sign(np.linalg.det(U @ Vt))
+    return U @ np.diag([1.0, 1.0, d]) @ Vt
+''')
+
+_add("project_to_so3", "flip_the_last_row_of_vt", '''
+import numpy as np
+
+def project_to_so3(M):
+    U, _, Vt = np.linalg.svd(M)
+    if np.linalg.det(U @ Vt) < 0:
+        Vt[-1, :] *= -1
+    return U @ Vt
+''')
+
+_add("project_to_so3", "flip_the_last_column_of_u", '''
+import numpy as np
+
+def project_to_so3(M):
+    U, S, Vh = np.linalg.svd(M)
+    R = U @ Vh
+    if np.linalg.det(R) < 0:
+        U[:, -1] *= -1
+        R = U @ Vh
+    return R
+''')
+
+_add("project_to_so3", "product_of_determinants", '''
+import numpy as np
+
+def project_to_so3(M):
+    U, s, Vt = np.linalg.svd(M)
+    D = np.eye(3)
+    D[2, 2] = np.linalg.det(U) * np.linalg.det(Vt)   # +-1 up to rounding
+    return U @ D @ Vt
+''')
+
+_add("project_to_so3", "sign_of_det_m_and_einsum", '''
+import numpy as np
+
+def project_to_so3(M):
+    U, s, Vt = np.linalg.svd(M)
+    d = 1.0 if np.linalg.det(M) > 0 else -1.0      # det M = det U det S det V^T, det S > 0
+    return np.einsum("ik,k,kj->ij", U, np.array([1.0, 1.0, d]), Vt)
+''')
+
+_add("project_to_so3", "scipy_linalg_svd_gesvd", '''
+import numpy as np
+import scipy.linalg
+
+def project_to_so3(M):
+    U, s, Vh = scipy.linalg.svd(M, lapack_driver="gesvd")
+    D = np.diag([1.0, 1.0, np.linalg.det(U @ Vh)])
+    return U @ D @ Vh
+''')
+
+_add("project_to_so3", "eigh_of_mtm", '''
+import numpy as np
+
+def project_to_so3(M):
+    lam, V = np.linalg.eigh(M.T @ M)                # increasing: the smallest first
+    lam, V = lam[::-1], V[:, ::-1]                  # largest first, as in the SVD
+    U = M @ V / np.sqrt(lam)                        # M v_i = s_i u_i
+    d = np.sign(np.linalg.det(M))
+    return U @ np.diag([1.0, 1.0, d]) @ V.T
+''')
+
+_add("project_to_so3", "quaternion_of_the_largest_eigenvalue", '''
+import numpy as np
+
+def project_to_so3(M):
+    # Bar-Itzhack: the unit quaternion (w, x, y, z) maximising tr(R^T M) is K's top eigenvector
+    (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = M
+    K = np.array([[m00 + m11 + m22, m21 - m12, m02 - m20, m10 - m01],
+                  [m21 - m12, m00 - m11 - m22, m01 + m10, m02 + m20],
+                  [m02 - m20, m01 + m10, m11 - m00 - m22, m12 + m21],
+                  [m10 - m01, m02 + m20, m12 + m21, m22 - m00 - m11]])
+    w, x, y, z = np.linalg.eigh(K)[1][:, -1]
+    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+                     [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+                     [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]])
+''')
+
+_add("project_to_so3", "torch_linalg_svd", '''
+import torch
+
+def project_to_so3(M):
+    A = torch.as_tensor(M, dtype=torch.float64)
+    U, S, Vh = torch.linalg.svd(A)
+    d = torch.sign(torch.linalg.det(U @ Vh))
+    return (U @ torch.diag(torch.stack([torch.ones_like(d), torch.ones_like(d), d])) @ Vh).numpy()
 ''')

@@ -266,3 +266,43 @@ def test_points_travel_with_the_question():
     assert r.points == 3 and r.earned == 0 and "0 of 3 points" in str(r)
     assert check.sigmoid(good_sigmoid, points=2).earned == 2
     assert "points" not in str(check.sigmoid(good_sigmoid))  # worth the default 1 point: not mentioned
+
+
+def test_lecture10_checks_refuse_the_lectures_models_and_the_libraries_convolutions():
+    """Every function of nnlab.conv and nnlab.rotations (private ones too, "module:*"), and the libraries' own
+    convolutions and projections, are refused by name."""
+    import scipy.linalg
+    import scipy.ndimage
+    import scipy.signal
+    import torch
+    from scipy.spatial.transform import Rotation
+
+    from nnlab import conv, rotations
+
+    def refused(result, name):
+        return not result.passed and "write it yourself" in result.messages[0] and name in result.messages[0]
+
+    assert refused(check.output_size(lambda n, k, s, p, d: conv.output_size(n, k, s, p, d).size),
+                   "nnlab.conv.output_size")
+    assert refused(check.output_size(lambda n, k, s, p, d: conv._size(n, k, s, p, d).size), "nnlab.conv._size")
+    assert refused(check.output_size(lambda n, k, s, p, d: torch.nn.functional.conv1d(
+        torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s, padding=p, dilation=d).shape[-1]),
+        "torch.nn.functional.conv1d")
+    assert refused(check.conv2d(lambda x, w, s, p: conv.conv2d(x, w, stride=s, padding=p)), "nnlab.conv.conv2d")
+    assert refused(check.conv2d(lambda x, w, s, p: scipy.signal.correlate2d(np.pad(x, p), w, "valid")[::s, ::s]),
+                   "scipy.signal.correlate2d")
+    assert refused(check.conv2d(lambda x, w, s, p: scipy.ndimage.correlate(np.pad(x, p), w, mode="constant")),
+                   "scipy.ndimage.correlate")
+
+    def torch_module(x, w, s, p):
+        layer = torch.nn.Conv2d(1, 1, w.shape, stride=s, padding=p, bias=False, dtype=torch.float64)
+        with torch.no_grad():
+            layer.weight[:] = torch.tensor(w)
+            return layer(torch.tensor(x)[None, None])[0, 0].numpy()
+
+    assert refused(check.conv2d(torch_module), "torch.nn.functional.conv2d")
+    assert refused(check.project_to_so3(lambda M: rotations.project_to_so3(M).R), "nnlab.rotations.project_to_so3")
+    assert refused(check.project_to_so3(lambda M: Rotation.align_vectors(M.T, np.eye(3))[0].as_matrix()),
+                   "scipy.spatial.transform.Rotation.align_vectors")
+    assert refused(check.project_to_so3(lambda M: scipy.linalg.orthogonal_procrustes(np.eye(3), M)[0]),
+                   "scipy.linalg.orthogonal_procrustes")

@@ -6,6 +6,7 @@ right solution on the same inputs, or it changed its inputs, or warned) must nev
 chained optimizer checks (one score for the whole run) a wrong answer scores 0. New checks join by adding
 their right solution to ``RIGHT`` and their rows to ``CORPUS``; ``test_corpus_counts`` prints the table.
 """
+import math
 import warnings
 from collections import Counter
 
@@ -149,11 +150,32 @@ def penalised_ok(w, grad_loss, lam):
     return grad_loss + lam * w * bias_mask(w)
 
 
+def size_ok(n, k, stride, padding, dilation):
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+
+
+def conv_ok(x, w, stride, padding):
+    xp = np.pad(x, padding)
+    kh, kw = w.shape
+    oh, ow = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    z = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            z[i, j] = np.sum(xp[i * stride:i * stride + kh, j * stride:j * stride + kw] * w)
+    return z
+
+
+def so3_ok(M):
+    U, s, Vt = np.linalg.svd(M)
+    return U @ np.diag([1.0, 1.0, np.sign(np.linalg.det(U @ Vt))]) @ Vt
+
+
 RIGHT = {"sigmoid": sigmoid_ok, "forward": forward_ok, "backprop": backprop_ok,
          "perceptron_update": perceptron_ok, "tower": tower_ok, "gradient_norms": norms_ok,
          "momentum": momentum_ok, "rmsprop": rmsprop_ok, "adam": adam_ok, "sgd_epoch": epoch_ok,
          "cnn_parameters": cnn_count_ok, "confusion": confusion_ok, "early_stopping": stopping_ok,
-         "ridge": ridge_ok, "standardise_folds": folds_ok, "penalised_gradient": penalised_ok}
+         "ridge": ridge_ok, "standardise_folds": folds_ok, "penalised_gradient": penalised_ok,
+         "output_size": size_ok, "conv2d": conv_ok, "project_to_so3": so3_ok}
 
 CORPUS = []
 
@@ -1179,6 +1201,318 @@ def gradient_without_the_bias_entry(w, grad_loss, lam):
     return grad_loss[1:] + lam * w[1:]
 
 
+# ------------------------------------------------------------------ e10: the output size of a convolution
+
+@wrong("output_size", "+ 1 is missing")
+def size_without_the_first_window(n, k, stride, padding, dilation):
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride
+
+
+@wrong("output_size", "rounded up", "//")
+def size_rounded_up(n, k, stride, padding, dilation):
+    return math.ceil((n + 2 * padding - dilation * (k - 1) - 1) / stride) + 1
+
+
+@wrong("output_size", "- 1 is missing", "d(k - 1) + 1")
+def size_without_the_minus_one(n, k, stride, padding, dilation):
+    return (n + 2 * padding - dilation * (k - 1)) // stride + 1
+
+
+@wrong("output_size", "padding is missing", "n + 2p")
+def size_without_padding(n, k, stride, padding, dilation):
+    return (n - dilation * (k - 1) - 1) // stride + 1
+
+
+@wrong("output_size", "padding is counted once")
+def size_padding_on_one_side(n, k, stride, padding, dilation):
+    return (n + padding - dilation * (k - 1) - 1) // stride + 1
+
+
+@wrong("output_size", "dilation is missing")
+def size_without_dilation(n, k, stride, padding, dilation):
+    return (n + 2 * padding - k) // stride + 1
+
+
+@wrong("output_size", "d(k - 1) + 1", "not d k")
+def size_dilated_span_dk(n, k, stride, padding, dilation):
+    return (n + 2 * padding - dilation * k) // stride + 1
+
+
+@wrong("output_size", "stride is missing")
+def size_without_stride(n, k, stride, padding, dilation):
+    return n + 2 * padding - dilation * (k - 1)
+
+
+@wrong("output_size", "whole number", "//")
+def size_true_division(n, k, stride, padding, dilation):
+    return (n + 2 * padding - dilation * (k - 1) - 1) / stride + 1
+
+
+@wrong("output_size", "one whole number")
+def size_per_axis_pair(n, k, stride, padding, dilation):
+    size = (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    return size, size
+
+
+# ------------------------------------------------------------------ e10: a 2-D convolution
+
+@wrong("conv2d", "flipped the kernel", "cross-correlation")
+def conv_true_convolution(x, w, stride, padding):
+    return conv_ok(x, np.flip(w), stride, padding)
+
+
+@wrong("conv2d", "flipped along one axis")
+def conv_kernel_flipped_upside_down(x, w, stride, padding):
+    return conv_ok(x, w[::-1], stride, padding)
+
+
+@wrong("conv2d", "kernel transposed")
+def conv_kernel_indices_swapped(x, w, stride, padding):
+    xp = np.pad(x, padding)
+    kh, kw = w.shape
+    oh, ow = (xp.shape[0] - kw) // stride + 1, (xp.shape[1] - kh) // stride + 1
+    z = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            for m in range(kh):
+                for n in range(kw):
+                    z[i, j] += w[m, n] * xp[i * stride + n, j * stride + m]
+    return z
+
+
+@wrong("conv2d", "output is transposed")
+def conv_output_transposed(x, w, stride, padding):
+    return conv_ok(x, w, stride, padding).T
+
+
+@wrong("conv2d", "rows and columns swapped")
+def conv_reads_x_transposed(x, w, stride, padding):
+    return conv_ok(x.T, w, stride, padding)
+
+
+@wrong("conv2d", "padding is missing", "np.pad(x, p)")
+def conv_padding_ignored(x, w, stride, padding):
+    return conv_ok(x, w, stride, 0)
+
+
+@wrong("conv2d", "one side only")
+def conv_padding_before_only(x, w, stride, padding):
+    xp = np.zeros((x.shape[0] + padding, x.shape[1] + padding))
+    xp[padding:, padding:] = x
+    return conv_ok(xp, w, stride, 0)
+
+
+@wrong("conv2d", "one axis only", "both axes")
+def conv_padding_rows_only(x, w, stride, padding):
+    return conv_ok(np.pad(x, ((padding, padding), (0, 0))), w, stride, 0)
+
+
+@wrong("conv2d", "must be zeros")
+def conv_padding_with_edge_values(x, w, stride, padding):
+    return conv_ok(np.pad(x, padding, mode="edge"), w, stride, 0)
+
+
+@wrong("conv2d", "stride is missing")
+def conv_stride_ignored(x, w, stride, padding):
+    return conv_ok(x, w, 1, padding)
+
+
+@wrong("conv2d", "stride is applied along one axis only")
+def conv_stride_down_only(x, w, stride, padding):
+    xp = np.pad(x, padding)
+    kh, kw = w.shape
+    oh, ow = (xp.shape[0] - kh) // stride + 1, xp.shape[1] - kw + 1
+    z = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            z[i, j] = np.sum(xp[i * stride:i * stride + kh, j:j + kw] * w)
+    return z
+
+
+@wrong("conv2d", "subsampled x")
+def conv_stride_on_the_input(x, w, stride, padding):
+    return conv_ok(np.pad(x, padding)[::stride, ::stride], w, 1, 0)
+
+
+@wrong("conv2d", "spread the kernel's cells")
+def conv_stride_as_dilation(x, w, stride, padding):
+    xp = np.pad(x, padding)
+    kh, kw = w.shape
+    oh, ow = xp.shape[0] - stride * (kh - 1), xp.shape[1] - stride * (kw - 1)
+    z = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            z[i, j] = np.sum(xp[i:i + stride * (kh - 1) + 1:stride, j:j + stride * (kw - 1) + 1:stride] * w)
+    return z
+
+
+@wrong("conv2d", "partial window", "dropped")
+def conv_keeps_the_partial_window(x, w, stride, padding):
+    xp = np.pad(x, padding)
+    kh, kw = w.shape
+    oh = -(-(xp.shape[0] - kh) // stride) + 1
+    ow = -(-(xp.shape[1] - kw) // stride) + 1
+    big = np.zeros(((oh - 1) * stride + kh, (ow - 1) * stride + kw))
+    big[:xp.shape[0], :xp.shape[1]] = xp
+    return conv_ok(big, w, stride, 0)
+
+
+@wrong("conv2d", "last row or column", "+ 1")
+def conv_one_window_short(x, w, stride, padding):
+    return conv_ok(x, w, stride, padding)[:-1, :-1]
+
+
+@wrong("conv2d", "extra row and column of zeros")
+def conv_one_row_too_many(x, w, stride, padding):
+    z = conv_ok(x, w, stride, padding)
+    out = np.zeros((z.shape[0] + 1, z.shape[1] + 1))
+    out[:-1, :-1] = z
+    return out
+
+
+@wrong("conv2d", "not their mean")
+def conv_window_mean(x, w, stride, padding):
+    return conv_ok(x, w, stride, padding) / w.size
+
+
+@wrong("conv2d", "integer dtype")
+def conv_integer_canvas(x, w, stride, padding):
+    return conv_ok(x, w, stride, padding).astype(int)
+
+
+@wrong("conv2d", "raised", "kernel's shape")
+def conv_window_one_short(x, w, stride, padding):
+    xp = np.pad(x, padding)
+    kh, kw = w.shape
+    oh, ow = (xp.shape[0] - kh) // stride + 1, (xp.shape[1] - kw) // stride + 1
+    z = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            z[i, j] = np.sum(xp[i * stride:i * stride + kh - 1, j * stride:j * stride + kw - 1] * w)
+    return z
+
+
+# ------------------------------------------------------------------ e10: the rotation nearest to a matrix
+
+@wrong("project_to_so3", "det R = -1", "reflection")
+def so3_without_the_fix(M):
+    U, s, Vt = np.linalg.svd(M)
+    return U @ Vt
+
+
+@wrong("project_to_so3", "det R = -1", "reflection")
+def so3_polar_iteration(M):
+    R = M / np.linalg.norm(M, 2)
+    for _ in range(100):
+        R = (R + np.linalg.inv(R).T) / 2
+    return R
+
+
+@wrong("project_to_so3", "reflection", "cancels out")
+def so3_flips_both_factors(M):
+    U, s, Vt = np.linalg.svd(M)
+    if np.linalg.det(U @ Vt) < 0:
+        U[:, -1] *= -1
+        Vt[-1] *= -1
+    return U @ Vt
+
+
+@wrong("project_to_so3", "negated the whole matrix")
+def so3_negates_a_reflection(M):
+    U, s, Vt = np.linalg.svd(M)
+    R = U @ Vt
+    return -R if np.linalg.det(R) < 0 else R
+
+
+@wrong("project_to_so3", "largest singular value")
+def so3_flips_the_first(M):
+    U, s, Vt = np.linalg.svd(M)
+    if np.linalg.det(U @ Vt) < 0:
+        U[:, 0] *= -1
+    return U @ Vt
+
+
+@wrong("project_to_so3", "middle singular value")
+def so3_flips_the_middle(M):
+    U, s, Vt = np.linalg.svd(M)
+    d = np.sign(np.linalg.det(U @ Vt))
+    return U @ np.diag([1.0, d, 1.0]) @ Vt
+
+
+@wrong("project_to_so3", "although det(U V^T) = +1")
+def so3_always_flips(M):
+    U, s, Vt = np.linalg.svd(M)
+    return U @ np.diag([1.0, 1.0, -1.0]) @ Vt
+
+
+@wrong("project_to_so3", "transpose")
+def so3_of_the_transpose(M):
+    U, s, Vt = np.linalg.svd(M.T)
+    return U @ np.diag([1.0, 1.0, np.sign(np.linalg.det(U @ Vt))]) @ Vt
+
+
+@wrong("project_to_so3", "det(M) itself")
+def so3_det_of_m_on_the_diagonal(M):
+    U, s, Vt = np.linalg.svd(M)
+    return U @ np.diag([1.0, 1.0, np.linalg.det(M)]) @ Vt
+
+
+@wrong("project_to_so3", "V^T already")
+def so3_vt_transposed(M):
+    U, s, Vt = np.linalg.svd(M)
+    V = Vt.T
+    return U @ np.diag([1.0, 1.0, np.sign(np.linalg.det(U @ V.T))]) @ V
+
+
+@wrong("project_to_so3", "Gram-Schmidt")
+def so3_gram_schmidt(M):
+    cols = []
+    for j in range(3):
+        v = M[:, j].copy()
+        for u in cols:
+            v = v - (u @ M[:, j]) * u
+        cols.append(v / np.linalg.norm(v))
+    return np.column_stack(cols)
+
+
+@wrong("project_to_so3", "unit-length columns")
+def so3_columns_normalised(M):
+    return M / np.linalg.norm(M, axis=0)
+
+
+@wrong("project_to_so3", "wrong rows of V^T")
+def so3_eigh_order_kept(M):
+    U, s, _ = np.linalg.svd(M)
+    _, V = np.linalg.eigh(M.T @ M)            # increasing: paired in the wrong order with U
+    return U @ np.diag([1.0, 1.0, np.sign(np.linalg.det(M))]) @ V.T
+
+
+@wrong("project_to_so3", "U diag(+1, -1, -1) V^T")
+def so3_flips_the_last_two(M):
+    U, s, Vt = np.linalg.svd(M)
+    if np.linalg.det(U @ Vt) < 0:
+        U[:, 1:] *= -1
+    return U @ Vt
+
+
+@wrong("project_to_so3", "return R alone")
+def so3_returns_the_svd_too(M):
+    U, s, Vt = np.linalg.svd(M)
+    return so3_ok(M), s
+
+
+@wrong("project_to_so3", "M itself")
+def so3_svd_reassembled(M):
+    U, s, Vt = np.linalg.svd(M)
+    return U @ np.diag(s) @ Vt
+
+
+@wrong("project_to_so3", "changed M in place")
+def so3_normalises_m_in_place(M):
+    M /= np.linalg.norm(M)
+    return so3_ok(M)
+
+
 # ------------------------------------------------------------------ the tests
 
 def _wrong_cases(name, fn):
@@ -1206,7 +1540,10 @@ def _wrong_cases(name, fn):
 def _same(a, b):
     if isinstance(b, tuple):
         return isinstance(a, (tuple, list)) and len(a) == len(b) and all(map(_same, a, b))
-    a, b = np.asarray(a), np.asarray(b)
+    try:
+        a, b = np.asarray(a), np.asarray(b)
+    except ValueError:  # a tuple of arrays of different shapes where one array is expected
+        return False
     if b.dtype.kind in "iu":                     # counts and epochs: whole numbers, exactly
         return a.shape == b.shape and a.dtype.kind in "iuf" and np.array_equal(a, b)
     b = b.astype(float)

@@ -121,7 +121,8 @@ def expected_values(check, args, answer):
 #: call of the student's function has returned (``test_whole_number_answers_are_computed_after_the_calls``).
 WHOLE_NUMBERS = {"cnn_parameters": ("nnlab.checks.digits", "_torch_count"),
                  "confusion": ("sklearn.metrics", "confusion_matrix"),
-                 "early_stopping": ("nnlab.checks.digits", "_stop_right")}
+                 "early_stopping": ("nnlab.checks.digits", "_stop_right"),
+                 "output_size": ("nnlab.checks.convolution", "_windows")}
 
 
 @pytest.mark.parametrize("check", sorted(WHOLE_NUMBERS))

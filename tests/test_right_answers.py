@@ -45,7 +45,7 @@ def test_every_check_has_its_corpus():
     assert checks <= set(RIGHT), f"checks without right answers: {sorted(checks - set(RIGHT))}"
     counts = {check: len(RIGHT[check]) for check in sorted(RIGHT)}
     assert all(n >= 7 for n in counts.values()), counts
-    assert sum(counts.values()) >= 188, counts
+    assert sum(counts.values()) >= 214, counts
 
 
 def test_each_source_defines_its_function_and_only_one():

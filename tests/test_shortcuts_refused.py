@@ -232,6 +232,99 @@ def penalised_gradient(w, grad_loss, lam):
     },
 }
 
+E10_ATTACKS = {
+    "output_size": {
+        "nnlab.conv.output_size under another name": '''
+from nnlab.conv import output_size as lecture_size
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    return lecture_size(n, k, stride, padding, dilation).size
+''',
+        "a convolution of zeros measured": '''
+import torch
+def output_size(n, k, stride=1, padding=0, dilation=1):
+    z = torch.nn.functional.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=stride, padding=padding,
+                                   dilation=dilation)
+    return z.shape[-1]
+''',
+    },
+    "conv2d": {
+        "torch.nn.functional.conv2d": '''
+import torch
+def conv2d(x, w, stride=1, padding=0):
+    z = torch.nn.functional.conv2d(torch.tensor(x)[None, None], torch.tensor(w)[None, None], stride=stride,
+                                   padding=padding)
+    return z[0, 0].numpy()
+''',
+        "torch.nn.Conv2d, weights set": '''
+import torch
+def conv2d(x, w, stride=1, padding=0):
+    layer = torch.nn.Conv2d(1, 1, w.shape, stride=stride, padding=padding, bias=False, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight[:] = torch.tensor(w)
+        return layer(torch.tensor(x)[None, None])[0, 0].numpy()
+''',
+        "scipy's correlate2d": '''
+import numpy as np
+from scipy.signal import correlate2d
+def conv2d(x, w, stride=1, padding=0):
+    return correlate2d(np.pad(x, padding), w, mode="valid")[::stride, ::stride]
+''',
+        "scipy's convolve2d with the kernel flipped back": '''
+import numpy as np
+import scipy.signal
+def conv2d(x, w, stride=1, padding=0):
+    return scipy.signal.convolve2d(np.pad(x, padding), w[::-1, ::-1], mode="valid")[::stride, ::stride]
+''',
+        "scipy.ndimage.correlate, its centre cut off": '''
+import numpy as np
+from scipy import ndimage
+def conv2d(x, w, stride=1, padding=0):
+    xp = np.pad(x, padding)
+    full = ndimage.correlate(xp, w, mode="constant")
+    (kh, kw), (H, W) = w.shape, xp.shape
+    return full[kh // 2:kh // 2 + H - kh + 1:stride, kw // 2:kw // 2 + W - kw + 1:stride]
+''',
+        "torch's unfold": '''
+import torch
+def conv2d(x, w, stride=1, padding=0):
+    kh, kw = w.shape
+    H, W = x.shape[0] + 2 * padding, x.shape[1] + 2 * padding
+    cols = torch.nn.functional.unfold(torch.tensor(x)[None, None], w.shape, padding=padding, stride=stride)
+    z = torch.tensor(w).reshape(1, -1) @ cols[0]
+    return z.reshape((H - kh) // stride + 1, (W - kw) // stride + 1).numpy()
+''',
+        "nnlab.conv.conv2d under another name": '''
+from nnlab import conv as lecture
+def conv2d(x, w, stride=1, padding=0):
+    return lecture.conv2d(x, w, stride=stride, padding=padding)
+''',
+    },
+    "project_to_so3": {
+        "scipy's Rotation.align_vectors": '''
+import numpy as np
+from scipy.spatial.transform import Rotation
+def project_to_so3(M):
+    rotation, _ = Rotation.align_vectors(M.T, np.eye(3))
+    return rotation.as_matrix()
+''',
+        "scipy's orthogonal_procrustes, then the fix": '''
+import numpy as np
+from scipy.linalg import orthogonal_procrustes
+def project_to_so3(M):
+    R, _ = orthogonal_procrustes(np.eye(3), M)
+    if np.linalg.det(R) < 0:
+        U, s, Vt = np.linalg.svd(M)
+        R = U @ np.diag([1.0, 1.0, -1.0]) @ Vt
+    return R
+''',
+        "nnlab.rotations.project_to_so3 under another name": '''
+from nnlab import rotations as lecture
+def project_to_so3(M):
+    return lecture.project_to_so3(M).R
+''',
+    },
+}
+
 # Attacks that give right answers when nothing is refused (checked in a notebook with the watch off, so that
 # a 0 under ``nnlab grade`` is the refusal's doing, not a wrong answer's).
 WORK_WHEN_ALLOWED = [("adjoints", E04_ATTACKS, "torch.autograd.backward"), ("adjoints", E04_ATTACKS,
@@ -241,7 +334,8 @@ WORK_WHEN_ALLOWED = [("adjoints", E04_ATTACKS, "torch.autograd.backward"), ("adj
                      ("backprop", E02_ATTACKS, "autograd in a thread"),
                      ("gradient_norms", E07_ATTACKS, "nnlab.nn's backprop under another name"),
                      ("gradient_norms", E07_ATTACKS, "torch autograd"),
-                     *[(check, E09_ATTACKS, route) for check, routes in E09_ATTACKS.items() for route in routes]]
+                     *[(check, E09_ATTACKS, route) for check, routes in E09_ATTACKS.items() for route in routes],
+                     *[(check, E10_ATTACKS, route) for check, routes in E10_ATTACKS.items() for route in routes]]
 
 E05_ATTACKS = {
     "evaluate": {
@@ -366,7 +460,8 @@ def test_the_attacks_would_earn_points_if_nothing_were_refused(check, attacks, r
                                                ("e04_backprop_autodiff", E04_ATTACKS),
                                                ("e05_training_loop", E05_ATTACKS),
                                                ("e07_gradient_norms", E07_ATTACKS),
-                                               ("e09_regularisation", E09_ATTACKS)])
+                                               ("e09_regularisation", E09_ATTACKS),
+                                               ("e10_convolution_and_rotations", E10_ATTACKS)])
 def test_every_route_to_points_without_the_work_earns_nothing(tmp_path, exercise, attacks):
     assignment = grading.load_assignment(exercise)
     solution = authoring.exercise_cells(exercise, solution=True)

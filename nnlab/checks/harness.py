@@ -141,13 +141,24 @@ SHORTCUTS = {
                           "sklearn.preprocessing:StandardScaler.transform", "sklearn.preprocessing:scale"),
     "penalised_gradient": ("torch:Tensor.backward", "torch:autograd.backward", "torch:autograd.grad",
                            "nnlab.autodiff:adjoints", "nnlab.autodiff:gradient"),
+    # lecture 10: "module:*" rules out every function and method the module defines (the lecture's own models)
+    "output_size": ("nnlab.conv:*", "torch:nn.functional.conv1d", "torch:nn.functional.conv2d",
+                    "torch:nn.functional.conv3d"),
+    "conv2d": ("nnlab.conv:*", "torch:nn.functional.conv2d", "torch:nn.functional.unfold",
+               "scipy.signal:correlate2d", "scipy.signal:convolve2d", "scipy.signal:correlate", "scipy.signal:convolve",
+               "scipy.signal:fftconvolve", "scipy.signal:oaconvolve", "scipy.ndimage:correlate",
+               "scipy.ndimage:convolve"),
+    "project_to_so3": ("nnlab.rotations:*", "scipy.linalg:orthogonal_procrustes",
+                       "scipy.spatial.transform:Rotation.from_matrix",
+                       "scipy.spatial.transform:Rotation.align_vectors"),
 }
 
 
 def shortcuts(exercise, torch=True):
     """Functions a "write it yourself" exercise may not call (``SHORTCUTS``), by name; with ``torch=False`` only
     nnlab's. A module that cannot be loaded (the grading sandbox keeps torch out when the notebook did not load
-    it, and takes shortcuts away) contributes nothing."""
+    it, and takes shortcuts away) contributes nothing. ``module:*`` names every function of the module (its
+    classes' methods included)."""
     import importlib
     import inspect
 
@@ -155,6 +166,9 @@ def shortcuts(exercise, torch=True):
     for name in SHORTCUTS.get(exercise, ()):
         module, _, path = name.partition(":")
         if module == "torch" and not torch:
+            continue
+        if path == "*":
+            found.update(_module_functions(module))
             continue
         try:
             value = importlib.import_module(module)
@@ -164,6 +178,26 @@ def shortcuts(exercise, torch=True):
             continue
         value = inspect.unwrap(value) if callable(value) else value  # a decorator's wrapper code is shared
         found[f"{module}.{path}" + (" (autograd)" if path == "Tensor.backward" else "")] = value
+    return found
+
+
+def _module_functions(name):
+    """Every function written in the module ``name`` (its file's code: not generated code), its classes' methods
+    included, by dotted name; nothing when it cannot be loaded."""
+    import importlib
+    import types
+
+    try:
+        module = importlib.import_module(name)
+    except (ImportError, Unavailable):
+        return {}
+    found = {}
+    for value in list(vars(module).values()):
+        members = list(vars(value).values()) if isinstance(value, type) else [value]
+        for member in members:
+            member = getattr(member, "__func__", getattr(member, "fget", member))
+            if isinstance(member, types.FunctionType) and member.__code__.co_filename == module.__file__:
+                found[f"{name}.{member.__qualname__}"] = member
     return found
 
 
