@@ -733,3 +733,14 @@ def test_a_kept_text_layout_is_matplotlibs_for_every_property_that_decides_it():
             own = canvas._text_layout(text, renderer)
             assert kept[0].bounds == own[0].bounds and kept[1] == own[1] and kept[2] == own[2], (string, props)
             text.remove()
+
+
+@pytest.mark.parametrize("cls", [c for c in EXPLORERS if c.resample is not None], ids=lambda c: c.__name__)
+def test_a_declared_resample_button_draws_anew_with_the_next_seed(cls):
+    """``resample`` (label, tooltip) gives a button that sets seed + 1 and draws a new picture."""
+    e = cls()
+    before, seed = e.image.value, e.state["seed"]
+    e.controls["resample"].click()
+    e.settle()
+    assert e.state["seed"] == seed + 1 and e.controls["resample"].description == cls.resample[0]
+    assert e.image.value != before

@@ -118,11 +118,20 @@ class Explorer:
         ranges depend on them override this and adjust single settings with ``replace``."""
         return type(self).settings
 
+    #: A button that draws anew, the ``seed`` setting + 1 ("new training sample"): its label and tooltip, or None.
+    resample: tuple[str, str] | None = None
+
     def make_controls(self) -> dict:
-        """One widget per state key (keys absent here are settings without a control)."""
+        """One widget per state key (keys absent here are settings without a control), and the ``resample``
+        button where the view declares one."""
         if not type(self).settings:
             raise NotImplementedError
-        return {s.name: s.control(self._state[s.name]) for s in self.declared(self._state) if s.label is not None}
+        controls = {s.name: s.control(self._state[s.name]) for s in self.declared(self._state) if s.label is not None}
+        if self.resample is not None:
+            label, tip = self.resample
+            controls["resample"] = widgets.Button(description=label, tooltip=tip, layout={"width": "auto"})
+            controls["resample"].on_click(lambda _: self.set(seed=self._state["seed"] + 1))
+        return controls
 
     def validate(self, state: dict) -> dict:
         """Check and normalise a full state dict; raise ValueError naming the bad key."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
@@ -61,12 +60,7 @@ class DoubleDescent(Explorer):
     def lam(self, s):
         return 0.0 if s["penalty"] == "none" else s["lam"]
 
-    def make_controls(self):
-        c = super().make_controls()
-        c["resample"] = widgets.Button(description="new features and noise", layout={"width": "auto"},
-                                       tooltip="draw new random features and new noise (seed + 1)")
-        c["resample"].on_click(lambda _: self.set(seed=self._state["seed"] + 1))
-        return c
+    resample = ("new features and noise", "draw new random features and new noise (seed + 1)")
 
     def refresh_controls(self):
         self.controls["lam"].disabled = self._state["penalty"] == "none"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import PowerNorm
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
@@ -60,11 +59,7 @@ class GradientFlowExplorer(Explorer):
         Setting("train", False, "compare training (slower)"),
     )
 
-    def make_controls(self):
-        resample = widgets.Button(description="re-sample weights", tooltip="draw new random weights and data",
-                                  layout={"width": "auto"})
-        resample.on_click(lambda _: self.set(seed=self._state["seed"] + 1))
-        return {**super().make_controls(), "resample": resample}
+    resample = ("re-sample weights", "draw new random weights and data")
 
     def setup(self, fig):
         self.ax_g, self.ax_h, self.ax_t = fig.subplots(1, 3, width_ratios=[1.2, 1, 1])

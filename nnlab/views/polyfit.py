@@ -139,11 +139,11 @@ class PolynomialFit(Explorer):
         return 0.0 if s["penalty"] == "none" else s["lam"]
 
     # ------------------------------------------------------------------ controls
+    resample = ("new training sample", "draw new training points (seed + 1)")
+
     def make_controls(self):
         c = super().make_controls()
         for name, label, tip, act in (
-                ("resample", "new training sample", "draw new training points (seed + 1)",
-                 lambda _: self.set(seed=self._state["seed"] + 1)),
                 ("add_point", "add point", "add a training point at (new point x, new point y)",
                  lambda _: self.add_point()),
                 ("clear", "remove your points", "remove the points you added", lambda _: self.set(points=[]))):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.collections import LineCollection
@@ -49,12 +48,7 @@ class RegularizationPath(Explorer):
         Setting("seed", 0, low=0, integer=True),
     )
 
-    def make_controls(self):
-        c = super().make_controls()
-        c["resample"] = widgets.Button(description="new training sample", layout={"width": "auto"},
-                                       tooltip="draw new training points (seed + 1)")
-        c["resample"].on_click(lambda _: self.set(seed=self._state["seed"] + 1))
-        return c
+    resample = ("new training sample", "draw new training points (seed + 1)")
 
     def on_click(self, ax, x, y):
         """A click on a path panel picks λ there."""

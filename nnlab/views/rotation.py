@@ -92,12 +92,7 @@ class RotationProjection(Explorer):
         Setting("seed", 0, low=0, integer=True),
     )
 
-    def make_controls(self):
-        c = super().make_controls()
-        c["resample"] = widgets.Button(description="new noise", layout={"width": "auto"},
-                                       tooltip="draw new noise G (seed + 1)")
-        c["resample"].on_click(lambda _: self.set(seed=self._state["seed"] + 1))
-        return c
+    resample = ("new noise", "draw new noise G (seed + 1)")
 
     def layout(self):
         c = self.controls

@@ -108,12 +108,7 @@ class RNNUnroller(Explorer):
         Setting("seed", 0, low=0, integer=True),
     )
 
-    def make_controls(self):
-        c = super().make_controls()
-        c["resample"] = widgets.Button(description="new weights", layout={"width": "auto"},
-                                       tooltip="draw new random weights (and new noise): seed + 1")
-        c["resample"].on_click(lambda _: self.set(seed=self._state["seed"] + 1))
-        return c
+    resample = ("new weights", "draw new random weights (and new noise): seed + 1")
 
     def layout(self):
         c = self.controls
