@@ -14,7 +14,7 @@ from collections import Counter
 import numpy as np
 
 from .harness import RAISED, UNUSABLE, WRONG, Case, Problem, StudentError
-from .registry import describe_difference, register, returned, run_check
+from .registry import as_array, describe_difference, register, returned, run_check
 
 
 def in_place(outcome, names, how):
@@ -254,31 +254,6 @@ def _conv_slips(x, w, s, p, right):
     return slips
 
 
-def _output(out):
-    """The returned z as a 2-D float array (of any shape), or StudentError saying why it is not one."""
-    if out is None:
-        raise StudentError("z is None: did you forget to return it?", UNUSABLE)
-    if isinstance(out, dict):
-        raise StudentError(f"z should be a NumPy array, got {out.get('type', 'something else')}", UNUSABLE)
-    if isinstance(out, list):
-        try:
-            out = np.array(out, dtype=float)
-        except (TypeError, ValueError):
-            raise StudentError("return z as one 2-D NumPy array, got a list or tuple of other things",
-                               UNUSABLE) from None
-    arr = np.asarray(out)
-    if arr.ndim != 2:
-        hint = ": reshape it to (rows, columns)" if arr.ndim == 1 else ""
-        raise StudentError(f"z should be a 2-D array (rows and columns), got {arr.ndim} dimension(s), shape "
-                           f"{arr.shape}{hint}", UNUSABLE)
-    if arr.dtype.kind in "iub":
-        raise StudentError(f"z has integer dtype {arr.dtype}: the products of floats are floats (np.zeros(shape) "
-                           "is float64; np.zeros(shape, dtype=int) cuts off the fractions)", UNUSABLE)
-    if arr.dtype.kind not in "f":
-        raise StudentError(f"z should hold real numbers, got dtype {arr.dtype}", UNUSABLE)
-    return arr.astype(float)
-
-
 def _conv_unknown(z, right, args):
     """The diagnosis of a wrong z that no known slip explains."""
     x, w, s, p = args
@@ -300,7 +275,8 @@ def _conv_judge(cases, outcomes):
     for k, case in enumerate(cases):
         x, w, s, p = case.args
         try:
-            z = _output(returned(outcomes, k))
+            z = as_array("z", returned(outcomes, k), ndim=2, integers="the products of floats are floats "
+                         "(np.zeros(shape) is float64; np.zeros(shape, dtype=int) cuts off the fractions)")
         except StudentError as exc:
             text = str(exc)
             if exc.kind == RAISED and any(word in text.lower() for word in SHAPE_ERRORS):

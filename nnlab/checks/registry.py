@@ -133,8 +133,10 @@ def parts(value, n, what):
     return value
 
 
-def as_array(name, out, shape):
-    """A plain return value (see ``plain``) as a float array of ``shape``, or StudentError saying why not."""
+def as_array(name, out, shape=None, ndim=None, integers="use floats (np.exp, / and 1.0 keep float64)"):
+    """A plain return value (see ``plain``) as a float array of ``shape`` (or of any shape with ``ndim``
+    dimensions: a wrong shape left for the judge to name), or StudentError saying why not; ``integers`` is the
+    hint for an array of integers."""
     if out is None:
         raise StudentError(f"{name} is None: did you forget to return it?")
     if isinstance(out, dict):
@@ -147,15 +149,20 @@ def as_array(name, out, shape):
         if out.dtype == object:
             raise StudentError(f"{name} should be an array of numbers, got a list")
     arr = np.asarray(out)
-    if arr.shape != shape:
+    if ndim is not None and arr.ndim != ndim:
+        raise StudentError(f"{name} should be a {ndim}-D array, got shape {arr.shape}"
+                           + (": reshape it to (rows, columns)" if ndim == 2 and arr.ndim == 1 else ""))
+    if shape is not None and arr.shape != shape:
         if arr.shape == shape[::-1] and len(shape) == 2:
             raise StudentError(f"{name} has shape {arr.shape}, expected {shape}: transposed? (batch-first: rows "
                                "are examples, W has shape (fan_in, fan_out))")
         raise StudentError(f"{name} has shape {arr.shape}, expected {shape}")
     if arr.dtype.kind in "iub":
-        raise StudentError(f"{name} has integer dtype {arr.dtype}: use floats (np.exp, / and 1.0 keep float64)")
+        raise StudentError(f"{name} has integer dtype {arr.dtype}: {integers}")
     if arr.dtype.kind == "c":
         raise StudentError(f"{name} has complex numbers")
+    if arr.dtype.kind != "f":
+        raise StudentError(f"{name} should hold real numbers (float64), got dtype {arr.dtype}")
     return arr.astype(float)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .convolution import consistent, fits, in_place
 from .harness import UNUSABLE, WRONG, Case, Problem, StudentError
-from .registry import register, returned, run_check
+from .registry import as_array, register, returned, run_check
 
 
 def _rotation(rng):
@@ -108,23 +108,9 @@ def _so3_slips(M, right):
 
 def _matrix(out):
     """The returned R as a 3 x 3 float array, or StudentError saying why it is not one."""
-    if out is None:
-        raise StudentError("R is None: did you forget to return it?", UNUSABLE)
-    if isinstance(out, dict):
-        raise StudentError(f"R should be a NumPy array, got {out.get('type', 'something else')}", UNUSABLE)
-    if isinstance(out, list):
-        if out and isinstance(out[0], np.ndarray) and np.shape(out[0]) == (3, 3):
-            raise StudentError("return R alone, as one 3 x 3 array, not in a tuple with other things", UNUSABLE)
-        try:
-            out = np.array(out, dtype=float)
-        except (TypeError, ValueError):
-            raise StudentError("return R as one 3 x 3 NumPy array, got a list or tuple", UNUSABLE) from None
-    arr = np.asarray(out)
-    if arr.shape != (3, 3):
-        raise StudentError(f"R should have shape (3, 3), got {arr.shape}", UNUSABLE)
-    if arr.dtype.kind not in "f":
-        raise StudentError(f"R should hold real numbers (float64), got dtype {arr.dtype}", UNUSABLE)
-    return arr.astype(float)
+    if isinstance(out, list) and out and isinstance(out[0], np.ndarray) and np.shape(out[0]) == (3, 3):
+        raise StudentError("return R alone, as one 3 x 3 array, not in a tuple with other things", UNUSABLE)
+    return as_array("R", out, (3, 3))
 
 
 def _signed_permutation(R, M):

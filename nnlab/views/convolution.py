@@ -389,7 +389,7 @@ class Convolution(Plays, Explorer):
         for row in range(0, len(r.terms), kW):
             lines.append(("  = " if row == 0 else "  + ") + " + ".join(
                 f"{_num(t.w)}·{_num(t.x)}" for t in r.terms[row:row + kW]))
-        lines.append(f"  = {_num(sum(t.product for t in r.terms))}")
+        lines.append(f"  = {_num(sum(t.product for t in r.terms)).strip('()')}")
         return "\n".join(lines)
 
     def _sizes(self, r):
