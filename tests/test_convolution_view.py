@@ -57,7 +57,8 @@ def test_a_window_that_does_not_fit_exactly_is_explained_and_sized_as_pytorch_si
     e = Convolution(input="digit", kernel="vertical edge", stride=2, padding=0)   # (8 - 3) / 2: 2.5
     assert e.result.z.shape == torch_output(np.array(IMAGES["digit"]), np.ones((3, 3)), 2, 0, 1).shape == (3, 3)
     assert "5/2 = 2.5 rounds down to 2, so 3 windows fit" in e.describe()
-    assert "the last 1 cell of the padded input in no window" in e.size_text.get_text()
+    assert "⌊(8 + 2·0 − 1·2 − 1) / 2⌋ + 1 = ⌊5/2⌋ + 1 = 3" in e.size_text.get_text()   # the formula, its numbers
+    assert "5/2 = 2.5 rounded down: the last 1 cell\n    of the padded input in no window" in e.size_text.get_text()
     e.set(stride=1)
     assert "not an integer" not in e.describe() and "no window" not in e.size_text.get_text()
 

@@ -9,34 +9,10 @@ input alike, names the one that explains the most of the cases the answer gets w
 """
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 
 from .harness import RAISED, UNUSABLE, WRONG, Case, Problem, StudentError
-from .registry import as_array, describe_difference, register, returned, run_check
-
-
-def in_place(outcome, names, how):
-    """A problem text for inputs the student's function changed, or None; ``how`` says how to avoid it."""
-    changed = [names[i] for i in outcome.mutated if i < len(names)]
-    if not changed:
-        return None
-    return f"your function changed {' and '.join(changed)} in place: the caller's arrays must stay as they were ({how})"
-
-
-def consistent(found):
-    """``found`` lists, per wrong case, the keys of the known slips whose answers match the student's (in order of
-    preference). Returns, per case, the key to name: of the matching ones, the key that matches the most cases
-    (a slip is made on every input alike, and two slips can give the same answer on one input), or None."""
-    counts = Counter(key for keys in found for key in dict.fromkeys(keys))
-    return [max(keys, key=lambda k: (counts[k], -keys.index(k))) if keys else None for keys in found]
-
-
-def fits(answer, predicted, atol):
-    """Whether a predicted answer (an array, or None for a slip that does not apply) matches the student's."""
-    return (predicted is not None and answer.shape == np.shape(predicted) and bool(np.all(np.isfinite(predicted)))
-            and bool(np.allclose(answer, predicted, rtol=1e-9, atol=atol)))
+from .registry import as_array, consistent, describe_difference, fits, in_place, register, returned, run_check
 
 
 # ------------------------------------------------------------------ the output size along one axis

@@ -9,6 +9,7 @@ says where an unrecognised answer differs, in numbers that never print alike.
 from __future__ import annotations
 
 import html
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -197,6 +198,28 @@ def diagnose(answer, mistakes, rtol=1e-9, atol=1e-12):
         if predicted is not None and _matches(answer, predicted, rtol, atol):
             return message
     return None
+
+
+def in_place(outcome, names, how):
+    """A problem text for inputs the student's function changed, or None; ``how`` says how to avoid it."""
+    changed = [names[i] for i in outcome.mutated if i < len(names)]
+    if not changed:
+        return None
+    return f"your function changed {' and '.join(changed)} in place: the caller's arrays must stay as they were ({how})"
+
+
+def fits(answer, predicted, atol, rtol=1e-9):
+    """Whether a known slip's predicted answer (None: the slip does not apply here) matches the student's."""
+    return predicted is not None and _matches(answer, predicted, rtol, atol)
+
+
+def consistent(found):
+    """``found`` lists, per wrong case, the keys of the known slips whose answers match the student's (in order of
+    preference). Returns, per case, the key to name: of the matching ones, the key that matches the most cases
+    (a slip is made on every input alike, and two slips can give the same answer on one input), or None. Where
+    ``diagnose`` names the first slip that matches one case, this weighs every case."""
+    counts = Counter(key for keys in found for key in dict.fromkeys(keys))
+    return [max(keys, key=lambda k: (counts[k], -keys.index(k))) if keys else None for keys in found]
 
 
 def _matches(answer, predicted, rtol, atol):

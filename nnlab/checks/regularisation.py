@@ -8,22 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import RAISED, WRONG, Case, Problem, StudentError
-from .registry import as_array, describe_difference, diagnose, register, returned, run_check
+from .registry import as_array, describe_difference, diagnose, in_place, register, returned, run_check
 
 
 def _close(a, b, rtol=1e-9):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=rtol * max(1.0, np.abs(b).max(initial=0))))
-
-
-def _in_place(outcome, names, how):
-    """A problem text for inputs the student's function changed, or None; ``how`` says how to avoid it."""
-    changed = [names[i] for i in outcome.mutated if i < len(names)]
-    if not changed:
-        return None
-    return f"your function changed {' and '.join(changed)} in place: the caller's arrays must stay as they were ({how})"
-
-# ------------------------------------------------------------------ ridge regression, the bias unpenalised
 
 
 def _eye_but_bias(p):
@@ -167,7 +157,7 @@ def _ridge_judge(cases, outcomes):
             continue
         model = Ridge(alpha=lam, fit_intercept=True, solver="cholesky").fit(X[:, 1:], y)
         right = np.r_[model.intercept_, model.coef_]
-        changed = _in_place(outcomes[k], ("X", "y"), "X[:, 1:] - m is a new array; X[:, 1:] -= m writes into X")
+        changed = in_place(outcomes[k], ("X", "y"), "X[:, 1:] - m is a new array; X[:, 1:] -= m writes into X")
         if changed:
             problems.append(Problem(case.label, WRONG, changed))
         if not _close(w, right, 1e-7):
@@ -349,7 +339,7 @@ def _folds_judge(cases, outcomes):
         except StudentError as exc:
             problems.append(exc.problem(case.label))
             continue
-        changed = _in_place(outcomes[k], ("X",), "X - mu is a new array; X -= mu writes into X")
+        changed = in_place(outcomes[k], ("X",), "X - mu is a new array; X -= mu writes into X")
         if changed:
             problems.append(Problem(case.label, WRONG, changed))
         wrong = next((i for i, (z, r) in enumerate(zip(pairs, right))
@@ -407,7 +397,7 @@ def _gradient_judge(cases, outcomes):
             problems.append(exc.problem(case.label))
             continue
         right = _autograd(w, g, lam)
-        changed = _in_place(outcomes[k], ("w", "grad_loss"), "lam * w is a new array; w[0] = 0 and += write "
+        changed = in_place(outcomes[k], ("w", "grad_loss"), "lam * w is a new array; w[0] = 0 and += write "
                                                                "into the caller's")
         if changed:
             problems.append(Problem(case.label, WRONG, changed))

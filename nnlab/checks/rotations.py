@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .convolution import consistent, fits, in_place
 from .harness import UNUSABLE, WRONG, Case, Problem, StudentError
-from .registry import as_array, register, returned, run_check
+from .registry import as_array, consistent, fits, in_place, register, returned, run_check
 
 
 def _rotation(rng):

@@ -393,15 +393,17 @@ class Convolution(Plays, Explorer):
         return "\n".join(lines)
 
     def _sizes(self, r):
+        """The output size formula with this state's numbers, a side a line."""
         s = self._state
-        (H, W), (kH, kW) = r.x.shape, r.w.shape
+        st, p, d = s["stride"], s["padding"], s["dilation"]
         lines = ["output size ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1:"]
-        for name, n, k, o in (("rows", H, kH, r.rows), ("columns", W, kW, r.cols)):
-            num = n + 2 * s["padding"] - s["dilation"] * (k - 1) - 1
-            lines.append(f"{name}: ⌊{num} / {s['stride']}⌋ + 1 = {o.size}"
-                         + ("" if o.exact else f"  ({num / s['stride']:.3g} rounded down:"))
+        for name, n, k, o in (("rows", *r.x.shape[:1], *r.w.shape[:1], r.rows),
+                              ("columns", *r.x.shape[1:], *r.w.shape[1:], r.cols)):
+            num = (o.size - 1) * st + o.dropped   # n + 2p - d(k - 1) - 1, from conv.output_size
+            lines.append(f"{name}: ⌊({n} + 2·{p} − {d}·{k - 1} − 1) / {st}⌋ + 1 = ⌊{num}/{st}⌋ + 1 = {o.size}")
             if not o.exact:
-                lines.append(f"    the last {plural(o.dropped, 'cell')} of the padded input in no window)")
+                lines.append(f"    {num}/{st} = {num / st:.3g} rounded down: the last {plural(o.dropped, 'cell')}")
+                lines.append("    of the padded input in no window")
         return "\n".join(lines)
 
     def describe(self):
