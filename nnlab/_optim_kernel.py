@@ -15,8 +15,11 @@ from . import optim_rules as rules
 
 try:
     import numba
+    from numba.extending import register_jitable
 except ImportError:  # pragma: no cover - numba is a dependency; JupyterLite and the like may lack it
     numba = None
+else:  # the rules (``optim_rules``, ``function_rules``) become callable from compiled code: numba is here now
+    rules.register_with_numba(register_jitable)
 
 # Compiled on first call, then loaded from numba's on-disk cache. The updates are inlined into the loops
 # that call them (numba's inline="always": about 10 % faster than calls).

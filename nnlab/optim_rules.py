@@ -13,11 +13,33 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # usable from Python as they are, and from numba-compiled code (which compiles them on first use)
-    from numba.extending import register_jitable as jitable
-except ImportError:  # pragma: no cover - numba is a dependency; JupyterLite and the like may lack it
-    def jitable(f):
-        return f
+#: every function marked ``jitable`` (here and in ``function_rules``), in the order marked
+MARKED = []
+#: numba's ``register_jitable``, once a compiled module has called ``register_with_numba``
+_REGISTER = []
+
+
+def jitable(f):
+    """Mark ``f`` as callable from numba-compiled code, and return it unchanged (plain Python).
+
+    numba is not imported here: a lecture that only uses the NumPy paths should not pay its ~130 MiB. The
+    compiled modules (``_optim_kernel``, which ``_race_kernel`` and ``_training_kernel`` import) call
+    ``register_with_numba`` when they are imported, before they compile anything; a function marked after that
+    is registered at once."""
+    MARKED.append(f)
+    if _REGISTER:
+        _REGISTER[0](f)
+    return f
+
+
+def register_with_numba(register_jitable):
+    """Register every marked function, and every one marked later, with numba's ``register_jitable`` (which
+    adds an overload for the function object, so compiled code that calls it compiles it on first use, while
+    Python keeps calling the plain function). Called once, by ``_optim_kernel`` when numba is there."""
+    if not _REGISTER:
+        _REGISTER.append(register_jitable)
+        for f in MARKED:
+            register_jitable(f)
 
 
 @jitable
