@@ -1,10 +1,21 @@
-"""Check that this Python environment can run the course."""
+"""Check that this Python environment can run the course.
+
+PyTorch, numba and scikit-learn are checked in a child process (``python -m nnlab.env``), which imports each,
+reads its version and compiles the optimiser race into numba's on-disk cache, then exits: the student's kernel
+would otherwise keep ~400 MiB of libraries that the first lecture never uses (issue 32). The lectures that
+need one import it themselves, and the race then loads from the cache at once.
+"""
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import json
+import os
 import platform
-from dataclasses import dataclass
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 #: (import name, distribution, minimum version, why): the minimums are pyproject.toml's lower bounds (the oldest
 #: versions the test suite passed with, README "One tested set of versions"; tests/test_env.py compares them)
@@ -22,6 +33,10 @@ REQUIRED = [
     ("torch", "torch", "2.13", "the PyTorch lectures and the reference checks"),
 ]
 PYTHON = "3.11"  # pyproject.toml's requires-python
+#: checked in the child process, not imported into the caller's (see the module's docstring)
+HEAVY = ("numba", "sklearn", "torch")
+#: seconds the child may take: importing PyTorch from a cold disk and compiling the race the first time
+HEAVY_TIMEOUT = 600
 
 
 def _version_tuple(text):
@@ -74,26 +89,54 @@ class Report:
 
 
 def check_environment(include_torch=True) -> Report:
-    """Versions of Python and of every package the course needs, each marked ok or not."""
+    """Versions of Python and of every package the course needs, each marked ok or not.
+
+    The packages of ``HEAVY`` and the compiled race are checked in a child process (``heavy_items``)."""
     items = [Item("python", platform.python_version(),
                   _version_tuple(platform.python_version()) >= _version_tuple(PYTHON), f"{PYTHON} or newer")]
-    for name, distribution, minimum, why in REQUIRED:
-        if name == "torch" and not include_torch:
-            continue
-        try:
-            module = importlib.import_module(name)
-            try:  # the installed distribution's version: a module's __version__ can lag (ipyevents 2.0.2 says 2.0.1)
-                version = importlib.metadata.version(distribution)
-            except importlib.metadata.PackageNotFoundError:
-                version = getattr(module, "__version__", "?")
-            ok = _version_tuple(version) >= _version_tuple(minimum)
-            note = why if ok else f"needs {minimum} or newer ({why})"
-        except Exception as exc:  # a broken install must be reported, not crash the check
-            version, ok, note = "missing", False, f"{why}: {type(exc).__name__}: {exc}"
-        items.append(Item(name, version, ok, note))
+    wanted = [row for row in REQUIRED if include_torch or row[0] != "torch"]
+    heavy = {item.name: item for item in heavy_items([row[0] for row in wanted if row[0] in HEAVY])}
+    for row in wanted:
+        items.append(heavy.pop(row[0]) if row[0] in HEAVY else _import_item(*row))
     items.append(_agg_works())
-    items.append(_race_compiles())
+    items.extend(heavy.values())  # the compiled race
     return Report(items)
+
+
+def _import_item(name, distribution, minimum, why) -> Item:
+    """Import ``name`` here and compare its distribution's version with ``minimum``."""
+    try:
+        module = importlib.import_module(name)
+        try:  # the installed distribution's version: a module's __version__ can lag (ipyevents 2.0.2 says 2.0.1)
+            version = importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            version = getattr(module, "__version__", "?")
+        ok = _version_tuple(version) >= _version_tuple(minimum)
+        note = why if ok else f"needs {minimum} or newer ({why})"
+    except Exception as exc:  # a broken install must be reported, not crash the check
+        version, ok, note = "missing", False, f"{why}: {type(exc).__name__}: {exc}"
+    return Item(name, version, ok, note)
+
+
+def heavy_items(names) -> list:
+    """The items of the packages ``names`` (a part of ``HEAVY``), then the compiled race, checked in a child
+    process of this Python: each package imported there, as in a lecture, without staying in this one.
+    A child that fails (a crash while importing, a time-out) marks every one of them not ok, saying why."""
+    rows = {row[0]: row for row in REQUIRED}
+    root = str(Path(__file__).resolve().parent.parent)  # this nnlab, installed or not
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    try:
+        done = subprocess.run([sys.executable, "-m", "nnlab.env", *names], capture_output=True, text=True,
+                              env=env, timeout=HEAVY_TIMEOUT, check=False)
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines:
+            tail = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            raise RuntimeError(f"the check's child process failed ({tail})")
+        return [Item(**item) for item in json.loads(lines[-1])]
+    except Exception as exc:  # noqa: BLE001 (reported, as the in-process checks are)
+        why = f"{type(exc).__name__}: {exc}"
+        return [Item(name, "?", False, f"{rows[name][3]}: {why}") for name in names] + [
+            Item("compiled race", "numba", False, why)]
 
 
 def _race_compiles() -> Item:
@@ -176,3 +219,9 @@ def widget_echo():
     box = widgets.VBox([s, label])
     shelled(box, "a slider to move: the text below it says whether the kernel heard it")
     return box
+
+
+if __name__ == "__main__":  # the child of ``heavy_items``: python -m nnlab.env NAME ...; one JSON line out
+    _rows = {row[0]: row for row in REQUIRED}
+    _items = [_import_item(*_rows[name]) for name in sys.argv[1:]] + [_race_compiles()]
+    print(json.dumps([asdict(item) for item in _items]))

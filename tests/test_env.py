@@ -39,6 +39,24 @@ class FrozenRenderer:
         return lambda *args, **kwargs: None
 
 
+_HEAVY = {}
+
+
+@pytest.fixture
+def heavy_once(monkeypatch):
+    """The child process's items (PyTorch, numba, scikit-learn, the compiled race) computed once for the tests
+    about the other lines: each child imports PyTorch again (~3 s)."""
+    real = env.heavy_items
+
+    def once(names):
+        key = tuple(names)
+        if key not in _HEAVY:
+            _HEAVY[key] = real(names)
+        return _HEAVY[key]
+
+    monkeypatch.setattr(env, "heavy_items", once)
+
+
 def run_env(capsys):
     code = main(["env"])
     return code, capsys.readouterr().out
@@ -57,7 +75,7 @@ def test_env_is_ready_here(capsys):
 
 @pytest.mark.parametrize("renderer, said", [(BrokenRenderer, "RuntimeError: injected: this matplotlib cannot draw"),
                                             (FrozenRenderer, "no new frame")])
-def test_env_is_not_ready_when_no_explorer_draws(monkeypatch, capsys, renderer, said):
+def test_env_is_not_ready_when_no_explorer_draws(monkeypatch, capsys, renderer, said, heavy_once):
     from nnlab.views import base
 
     monkeypatch.setattr(base, "make_renderer", renderer)
@@ -69,7 +87,7 @@ def test_env_is_not_ready_when_no_explorer_draws(monkeypatch, capsys, renderer, 
     assert not env.check_environment().ok
 
 
-def test_env_is_not_ready_when_the_views_do_not_import(monkeypatch, capsys):
+def test_env_is_not_ready_when_the_views_do_not_import(monkeypatch, capsys, heavy_once):
     monkeypatch.setitem(sys.modules, "nnlab.views", None)  # import nnlab.views raises ImportError
     code, out = run_env(capsys)
     assert code == 1 and "Everything is ready." not in out, out
@@ -77,7 +95,18 @@ def test_env_is_not_ready_when_the_views_do_not_import(monkeypatch, capsys):
     assert line.startswith("!! ") and "Error: import of nnlab.views halted" in line, line
 
 
-def test_a_version_is_the_installed_distributions(monkeypatch):
+def test_the_heavy_packages_are_checked_in_a_child_process(monkeypatch):
+    """PyTorch, numba and scikit-learn are imported by the check's child process, not by the caller (the kernel
+    of lecture 00 keeps none of them: tests/test_memory.py); a child that fails marks each of them not ok."""
+    items = env.heavy_items(["numba", "torch"])
+    assert [i.name for i in items] == ["numba", "torch", "compiled race"] and all(i.ok for i in items), items
+    monkeypatch.setattr(env.sys, "executable", "/bin/false")
+    items = env.heavy_items(["numba", "torch"])
+    assert [i.name for i in items] == ["numba", "torch", "compiled race"], items
+    assert not any(i.ok for i in items) and "child process failed" in items[0].note, items
+
+
+def test_a_version_is_the_installed_distributions(monkeypatch, heavy_once):
     """ipyevents 2.0.2 says __version__ = "2.0.1": the check reads the distribution's version, not the module's."""
     import ipyevents
 
