@@ -154,12 +154,33 @@ def load_digits(flatten=True):
     """scikit-learn's bundled 8x8 digits (1,797 images, offline); pixels scaled to [0, 1].
 
     Returns (X, y) with X of shape (1797, 64), or (1797, 8, 8) with flatten=False.
+    The numbers are read from scikit-learn's own file (``_digits_file``) without importing scikit-learn, which
+    would add ~110 MiB to the kernel for the rest of the lecture; ``sklearn.datasets.load_digits`` serves when
+    that file is not where scikit-learn keeps it.
     """
-    from sklearn.datasets import load_digits as _sk_digits
+    path = _digits_file()
+    if path is not None:
+        table = np.loadtxt(path, delimiter=",")     # as scikit-learn reads it: 64 pixels (0-16), then the label
+        images, target = table[:, :-1].reshape(-1, 8, 8), table[:, -1]
+    else:
+        from sklearn.datasets import load_digits as _sk_digits
 
-    d = _sk_digits()
-    X = d.images / 16.0
-    return (X.reshape(len(X), -1) if flatten else X), d.target.astype(int)
+        d = _sk_digits()
+        images, target = d.images, d.target
+    X = images / 16.0
+    return (X.reshape(len(X), -1) if flatten else X), target.astype(int)
+
+
+def _digits_file():
+    """The path of scikit-learn's ``datasets/data/digits.csv.gz``, found without importing scikit-learn, or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            return path
+    return None
 
 
 # ------------------------------------------------------------------- MNIST

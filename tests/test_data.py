@@ -69,6 +69,22 @@ def test_load_digits_is_the_offline_8x8_set():
     assert data.load_digits(flatten=False)[0].shape == (1797, 8, 8)
 
 
+def test_load_digits_reads_scikit_learns_file_as_scikit_learn_does(monkeypatch):
+    """load_digits reads the bundled file itself (no scikit-learn in the kernel, tests/test_memory.py); the
+    numbers are scikit-learn's, and scikit-learn's loader serves, the same, when the file is not found."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    assert data._digits_file() is not None
+    for found in (True, False):
+        if not found:
+            monkeypatch.setattr(data, "_digits_file", lambda: None)
+        X, y = data.load_digits()
+        np.testing.assert_array_equal(X, d.data / 16.0)
+        np.testing.assert_array_equal(y, d.target)
+        assert y.dtype == int
+
+
 def _write_idx(path, array, code):
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     body = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
