@@ -1,16 +1,14 @@
-"""Mini-batch steps of ``training.Trainer`` compiled with numba: the same arithmetic as ``nn`` and ``optim``.
+"""Mini-batch steps of ``training.Trainer`` compiled with numba: ``nn``'s step, from the same rules.
 
 ``Trainer.run`` hands a chunk of consecutive batches of the current epoch to ``run`` below when numba is
-there and the setup is one it covers (no dropout; loss averaged over the batch; softmax only with
-cross-entropy; optimiser ``sgd`` or ``adam`` without amsgrad); otherwise the NumPy step serves.
-Per step: the forward pass Z_l = A_{l-1} @ W_l + b_l, the loss and dZ_L of nn.MLP (BCE from logits,
-softmax cross-entropy, or squared error through the output's derivative), the backward pass, the
-penalty's l2 W + l1 sign(W), and the update of optim.sgd / optim.adam (``_optim_kernel``'s, which the
-optimiser race uses too). Sums run in loops, not BLAS, so results agree with the NumPy path to rounding
-(tests/test_training.py checks both against each other and against PyTorch).
-
-The network travels as one flat vector ``theta``: layer l's W (row-major, fan_in x fan_out) at
-``w_off[l]``, then its b at ``b_off[l]``; an optimiser's state arrays are flat the same way.
+there and the setup is one it covers (no dropout; optimiser ``sgd`` or ``adam``); otherwise the NumPy step
+serves. Each step is the NumPy step's arithmetic, piece
+by piece the same functions of ``function_rules`` that ``nn.MLP`` calls: ``dense`` and ``activation``
+forward, ``loss_total`` and ``penalty`` for the loss, ``loss_delta``, ``weight_grad`` and ``delta`` backward,
+then ``_optim_kernel``'s update (``optim_rules``, which the optimiser race uses too). Only the plumbing is
+this module's: the batches' rows, and the network as one flat vector ``theta`` that the layers view, layer
+l's W (row-major, fan_in x fan_out) at ``w_off[l]`` and its b at ``b_off[l]``; an optimiser's state arrays
+are flat the same way. tests/test_training.py checks both paths against each other and against PyTorch.
 """
 from __future__ import annotations
 
@@ -23,93 +21,45 @@ from ._optim_kernel import RULES, WIDTH, numba, row, update
 from ._optim_kernel import jit as _jit
 
 ACTS = rules.CODES
-LOSSES = {"bce": 0, "cross_entropy": 1, "mse": 2}
-_g, _dg, _sigmoid, _bce = rules.activation, rules.activation_grad, rules.sigmoid, rules.bce_with_logits
+LOSSES = rules.LOSS_CODES
 
 
 @_jit
-def _steps(X, Y, idx, starts, theta, fan_in, fan_out, w_off, b_off, acts, loss_code, l1, l2, rule, hyper, lrs,
+def _view(flat, at, rows, cols):
+    """The rows x cols matrix stored row-major in flat[at:]."""
+    return flat[at:at + rows * cols].reshape((rows, cols))
+
+
+@_jit
+def _steps(X, Y, idx, starts, theta, fan_in, fan_out, w_off, b_off, acts, loss, mean, l1, l2, rule, hyper, lrs,
            t0, s0, s1, s2, losses, grad):
     """Batch k holds rows idx[starts[k]:starts[k + 1]]. Returns how many updates were taken (fewer than
     the batches when a loss is not finite: losses[taken] is that loss)."""
-    L, width = fan_in.shape[0], max(fan_in.max(), fan_out.max())
-    rows_max = np.max(starts[1:] - starts[:-1])
-    A, Z = np.zeros((L + 1, rows_max, width)), np.zeros((L + 1, rows_max, width))
-    D = np.zeros((2, rows_max, width))                      # dZ of this layer and of the one below
+    L, out = fan_in.shape[0], acts[fan_in.shape[0] - 1]
     for k in range(starts.shape[0] - 1):
         rows = idx[starts[k]:starts[k + 1]]
-        n = rows.shape[0]
-        for i in range(n):
-            for j in range(fan_in[0]):
-                A[0, i, j] = X[rows[i], j]
-        for l in range(L):                                  # forward: Z_l = A_{l-1} W_l + b_l, A_l = g(Z_l)
-            a, b, wo, bo = fan_in[l], fan_out[l], w_off[l], b_off[l]
-            for i in range(n):
-                for j in range(b):
-                    s = 0.0
-                    for q in range(a):
-                        s += A[l, i, q] * theta[wo + q * b + j]
-                    Z[l + 1, i, j] = s + theta[bo + j]
-                    A[l + 1, i, j] = _g(acts[l], Z[l + 1, i, j])
-        K, out = fan_out[L - 1], acts[L - 1]
-        dZ, here = D[0], 0
-        loss = 0.0
-        for i in range(n):                                  # the loss and dZ_L
-            y = Y[rows[i]]
-            if loss_code == 0:
-                z = Z[L, i, 0]
-                loss += _bce(z, y[0])
-                dZ[i, 0] = (_sigmoid(z) - y[0]) / n
-            elif loss_code == 1:
-                m = Z[L, i, 0]
-                for j in range(K):
-                    m = max(m, Z[L, i, j])
-                total = 0.0
-                for j in range(K):
-                    total += math.exp(Z[L, i, j] - m)
-                for j in range(K):
-                    loss -= y[j] * Z[L, i, j]
-                    dZ[i, j] = (math.exp(Z[L, i, j] - m) / total - y[j]) / n
-                loss += m + math.log(total)
-            else:
-                for j in range(K):
-                    r = A[L, i, j] - y[j]
-                    loss += r * r
-                    dZ[i, j] = 2.0 * r / (n * K) * _dg(out, Z[L, i, j])
-        loss = loss / (n * K) if loss_code != 1 else loss / n
+        Yb = Y[rows]
+        A = [X[rows]]                                       # A[l] and Z[l] of layers l = 1..L (A[0] the batch)
+        Z = [A[0]]
+        for l in range(L):                                  # forward
+            Z.append(rules.dense(A[l], _view(theta, w_off[l], fan_in[l], fan_out[l]),
+                                 theta[b_off[l]:b_off[l] + fan_out[l]]))
+            A.append(rules.activation(acts[l], Z[l + 1]))
+        count = rules.loss_count(loss, Z[L]) if mean else 1
+        value = rules.loss_total(loss, out, Z[L], Yb) / count
         if l1 != 0 or l2 != 0:
             for l in range(L):
-                for q in range(fan_in[l] * fan_out[l]):
-                    w = theta[w_off[l] + q]
-                    loss += 0.5 * l2 * w * w + l1 * abs(w)
-        if not math.isfinite(loss):
-            losses[k] = loss
+                value += rules.penalty(_view(theta, w_off[l], fan_in[l], fan_out[l]), l1, l2)
+        losses[k] = value
+        if not math.isfinite(value):
             return k
-        losses[k] = loss
+        dZ = rules.loss_delta(loss, out, Z[L], A[L], Yb, 1.0 / count)
         for l in range(L - 1, -1, -1):                      # backward
-            a, b, wo, bo = fan_in[l], fan_out[l], w_off[l], b_off[l]
-            for q in range(a):
-                for j in range(b):
-                    s = 0.0
-                    for i in range(n):
-                        s += A[l, i, q] * dZ[i, j]
-                    w = theta[wo + q * b + j]
-                    grad[wo + q * b + j] = s + l2 * w + l1 * (1.0 if w > 0 else -1.0 if w < 0 else 0.0)
-            for j in range(b):
-                s = 0.0
-                for i in range(n):
-                    s += dZ[i, j]
-                grad[bo + j] = s
+            W = _view(theta, w_off[l], fan_in[l], fan_out[l])
+            _view(grad, w_off[l], fan_in[l], fan_out[l])[:, :] = rules.weight_grad(A[l], dZ, W, l1, l2)
+            grad[b_off[l]:b_off[l] + fan_out[l]] = dZ.sum(axis=0)
             if l > 0:
-                here = 1 - here
-                below = D[here]
-                for i in range(n):
-                    for q in range(a):
-                        s = 0.0
-                        for j in range(b):
-                            s += dZ[i, j] * theta[wo + q * b + j]
-                        below[i, q] = s * _dg(acts[l - 1], Z[l, i, q])
-                dZ = below
+                dZ = rules.delta(acts[l - 1], Z[l], A[l], dZ @ W.T)
         hyper[0] = lrs[k]                                   # the update, as optim's rule
         update(rule, theta, grad, t0 + k + 1, hyper, s0, s1, s2)
     return starts.shape[0] - 1
@@ -121,7 +71,7 @@ def warm_up():
     if numba is not None:
         one, two = np.ones(1, np.int64), np.array([2, 1], np.int64)
         _steps(np.zeros((1, 2)), np.zeros((1, 1)), np.zeros(1, np.int64), np.array([0, 1], np.int64),
-               np.zeros(3), two[:1], one, np.zeros(1, np.int64), two[:1], np.zeros(1, np.int64), 0, 0.0, 0.0,
+               np.zeros(3), two[:1], one, np.zeros(1, np.int64), two[:1], np.zeros(1, np.int64), 0, True, 0.0, 0.0,
                RULES["sgd"], np.zeros(WIDTH), np.ones(1), 0, np.zeros(3), np.zeros(0), np.zeros(0),
                np.zeros(1), np.zeros(3))
 
@@ -129,9 +79,7 @@ def warm_up():
 def covers(trainer):
     """True when the compiled steps reproduce this trainer's NumPy step."""
     opt, net = trainer.optimizer, trainer.net
-    return (numba is not None and trainer.dropout == 0 and net.reduction == "mean"
-            and (net.output != "softmax" or net.loss_name == "cross_entropy")
-            and (opt.rule == "sgd" or (opt.rule == "adam" and not opt.hyper["amsgrad"])))
+    return numba is not None and trainer.dropout == 0 and opt.rule in ("sgd", "adam")
 
 
 def _flat(arrays):
@@ -160,23 +108,26 @@ def run(trainer, batches):
     h, empty = opt.hyper, np.zeros(0)
     if opt.rule == "sgd":
         s0 = np.zeros(offsets[-1]) if state.momentum_buffer is None else _flat(state.momentum_buffer)
-        s1 = empty
+        s1 = s2 = empty
     else:
         s0, s1 = _flat(state.exp_avg), _flat(state.exp_avg_sq)
+        s2 = _flat(state.max_exp_avg_sq) if h["amsgrad"] else empty
     lr = h["lr"]
     lrs = np.array([float(lr(state.step + k)) if callable(lr) else lr for k in range(len(batches))])
     idx = np.concatenate(batches).astype(np.int64)
     starts = np.cumsum([0] + [len(b) for b in batches]).astype(np.int64)
     theta, grad, losses = _flat(arrays), np.zeros(offsets[-1]), np.full(len(batches), np.nan)
     acts = np.array([ACTS[g] for g in net.activations()], np.int64)
-    taken = _steps(trainer.X, trainer.Y, idx, starts, theta, fan_in, fan_out, w_off, b_off, acts,
-                   LOSSES[net.loss_name], net.l1, net.l2, RULES[opt.rule], np.array(row(opt, lr=0.0)), lrs,
-                   state.step, s0, s1, empty, losses, grad)
+    X, Y = np.ascontiguousarray(trainer.X, float), np.ascontiguousarray(trainer.Y, float)
+    taken = _steps(X, Y, idx, starts, theta, fan_in, fan_out, w_off, b_off, acts, LOSSES[net.loss_name],
+                   net.reduction == "mean", net.l1, net.l2, RULES[opt.rule], np.array(row(opt, lr=0.0)), lrs,
+                   state.step, s0, s1, s2, losses, grad)
     params = _shaped(theta, arrays)
     step = state.step + taken
     if opt.rule == "sgd":
         new_state = SGDState(step, _shaped(s0, arrays) if h["momentum"] and step else state.momentum_buffer)
     else:
-        new_state = AdamState(step, _shaped(s0, arrays), _shaped(s1, arrays), None)
+        new_state = AdamState(step, _shaped(s0, arrays), _shaped(s1, arrays),
+                              _shaped(s2, arrays) if h["amsgrad"] else None)
     last = min(taken + 1, len(batches))
     return params, new_state, losses[:last], _shaped(grad, arrays)

@@ -89,18 +89,15 @@ def activation(name):
 
 
 def _activation_backward(name, Z, A, dA):
-    """dL/dZ from dL/dA through activation ``name`` (softmax uses its Jacobian-vector product)."""
-    if name == "softmax":
-        return A * (dA - np.sum(dA * A, axis=-1, keepdims=True))
-    if A is not None and name == "sigmoid":  # sigma' = sigma (1 - sigma), from the layer's output
-        return dA * (A * (1.0 - A))
-    if A is not None and name == "tanh":     # tanh' = 1 - tanh^2
-        return dA * (1.0 - A ** 2)
-    return dA * ACTIVATIONS[name][1](Z)
+    """dL/dZ from dL/dA through activation ``name`` of a batch of rows (``function_rules.delta``; A = g(Z),
+    or None to compute it)."""
+    code = rules.CODES[name]
+    return rules.delta(code, Z, rules.activation(code, Z) if A is None else A, dA)
 
 
 def _activate(name, Z):
-    return softmax(Z) if name == "softmax" else ACTIVATIONS[name][0](Z)
+    """g(Z) for a batch of rows Z (``function_rules.activation``)."""
+    return rules.activation(rules.CODES[name], Z)
 
 
 # --------------------------------------------------------------------- losses
@@ -185,8 +182,7 @@ def softmax_cross_entropy(Z, Y, reduction="mean"):
     """Categorical cross-entropy of softmax(Z) from logits Z (PyTorch's CrossEntropyLoss)."""
     Z = np.asarray(Z, float)
     T = _one_hot_like(Y, Z.shape[-1])
-    m = np.max(Z, axis=-1, keepdims=True)
-    log_sum = (m + np.log(np.sum(np.exp(Z - m), axis=-1, keepdims=True)))[..., 0]
+    log_sum = rules.log_sum_exp_rows(Z.reshape(-1, Z.shape[-1])).reshape(Z.shape[:-1])
     return _reduce(log_sum - np.sum(T * Z, axis=-1), reduction)
 
 

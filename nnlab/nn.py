@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as valid
+from . import function_rules as rules
 from .gradcheck import (GradientCheck, GradientCheckEntry, gradient_check,  # noqa: F401 (nn's API)
                         numerical_gradient, relative_error)
 from .functions import (  # noqa: F401 (nn's API: the activations and losses, written in functions.py)
@@ -125,16 +126,17 @@ def _forward_layers(params, X, activations, blocks=1, masks=None):
     """Z[l] and A[l] of every layer l = 1..L (A[0] = X), layer l activated by ``activations[l - 1]``."""
     fw = Forward(Z=[None], A=[X])
     for l, (p, g) in enumerate(zip(params, activations), start=1):
-        Z = fw.A[-1] @ p[0] + p[1]
+        Z = rules.dense(fw.A[-1], p[0], p[1])
         fw.Z.append(Z)
         A = _activate(g, Z) if len(p) == 2 else fw.A[-1] + _activate(g, Z) @ p[2] / blocks
         fw.A.append(A * masks[l - 1] if masks is not None and l < len(params) and len(p) == 2 else A)
     return fw
 
 
-def _backprop(params, fw, dZ, activations, blocks=1, masks=None):
-    """Backward from dZ = dL/dZ_L (the last layer is a plain one): the gradients, shaped like ``params``,
-    and dA with dA[l] = dL/dA_l for l = 1..L-1 (dA[0] is None: nothing needs dL/dX)."""
+def _backprop(params, fw, dZ, activations, blocks=1, masks=None, l1=0.0, l2=0.0):
+    """Backward from dZ = dL/dZ_L (the last layer is a plain one): the gradients, shaped like ``params``
+    (a plain layer's dW with the penalty's l2 W + l1 sign(W)), and dA with dA[l] = dL/dA_l for l = 1..L-1
+    (dA[0] is None: nothing needs dL/dX)."""
     L = len(params)
     grads, dA = [None] * L, [None] * L
     for l in range(L, 0, -1):
@@ -151,7 +153,7 @@ def _backprop(params, fw, dZ, activations, blocks=1, masks=None):
                 dA_l = dA[l] if masks is None else dA[l] * masks[l - 1]   # through the dropout mask
                 # A_l itself, unless dropout scaled it
                 dZ = _activation_backward(activations[l - 1], Z, fw.A[l] if masks is None else None, dA_l)
-            grads[l - 1] = (fw.A[l - 1].T @ dZ, dZ.sum(axis=0))
+            grads[l - 1] = (rules.weight_grad(fw.A[l - 1], dZ, p[0], l1, l2), dZ.sum(axis=0))
             if l > 1:
                 dA[l - 1] = dZ @ p[0].T
     return grads, dA
@@ -250,15 +252,17 @@ class MLP:
         """l2/2 * sum of squared weights + l1 * sum of |weights| (biases are not penalised)."""
         if not (self.l1 or self.l2):
             return 0.0
-        return float(sum(0.5 * self.l2 * np.sum(W * W) + self.l1 * np.sum(np.abs(W)) for W, _ in self.params))
+        return float(sum(rules.penalty(W, self.l1, self.l2) for W, _ in self.params))
+
+    def _codes(self, Z):
+        """The loss's and the output's numbers in ``function_rules``, and what a mean divides by."""
+        loss = rules.LOSS_CODES[self.loss_name]
+        return loss, rules.CODES[self.output], rules.loss_count(loss, Z) if self.reduction == "mean" else 1
 
     def _data_loss(self, fw, Y):
-        Z, A = fw.Z[-1], fw.A[-1]
-        if self.loss_name == "bce":          # from logits: exact even when A saturates
-            return binary_cross_entropy_with_logits(Z, Y, self.reduction)
-        if self.loss_name == "cross_entropy":
-            return softmax_cross_entropy(Z, Y, self.reduction)
-        return mean_squared_error(A, Y, self.reduction)
+        """BCE and cross-entropy from the logits (exact even when A saturates), squared error from A."""
+        loss, out, count = self._codes(fw.Z[-1])
+        return float(rules.loss_total(loss, out, fw.Z[-1], Y) / count)
 
     def loss(self, X, Y):
         """Data loss (mean or sum over samples) plus the weight penalty."""
@@ -269,21 +273,14 @@ class MLP:
     # -- backward
     def output_delta(self, fw, Y):
         """dZ_L = dL/dZ of the output layer; (A_L - Y)/N for the matched output/loss pairs."""
-        Z, A = fw.Z[-1], fw.A[-1]
-        if self.loss_name == "bce":
-            return binary_cross_entropy_with_logits_grad(Z, Y, self.reduction)
-        if self.loss_name == "cross_entropy":
-            return softmax_cross_entropy_grad(Z, Y, self.reduction)
-        dA = mean_squared_error_grad(A, Y, self.reduction)
-        return _activation_backward(self.output, Z, A, dA)
+        loss, out, count = self._codes(fw.Z[-1])
+        return rules.loss_delta(loss, out, fw.Z[-1], fw.A[-1], Y, 1.0 / count)
 
     def backward(self, fw, Y, masks=None):
         """Hand-written backprop: list of (dW_l, db_l), same structure as ``params``; dW_l includes the
         penalty's l2 W_l + l1 sign(W_l). ``masks``: the dropout masks ``fw`` was computed with."""
-        grads, _ = _backprop(self.params, fw, self.output_delta(fw, Y), self.activations(), masks=masks)
-        if not (self.l1 or self.l2):
-            return grads
-        return [(dW + self.l2 * W + self.l1 * np.sign(W), db) for (W, _), (dW, db) in zip(self.params, grads)]
+        return _backprop(self.params, fw, self.output_delta(fw, Y), self.activations(), masks=masks, l1=self.l1,
+                         l2=self.l2)[0]
 
     def gradients(self, X, Y):
         """dL/dW_l and dL/db_l for every layer, as a list of (dW, db)."""

@@ -144,6 +144,16 @@ def my_backprop(X, Y, W1, b1, W2, b2):
     t = threading.Thread(target=work); t.start(); t.join()
     return box["out"]
 ''',
+        "nnlab's training-step rules (function_rules)": '''
+from nnlab import function_rules as step
+def my_backprop(X, Y, W1, b1, W2, b2):
+    Z1 = step.dense(X, W1, b1)
+    A1 = step.activation(1, Z1)
+    Z2 = step.dense(A1, W2, b2)
+    dZ2 = step.loss_delta(0, 3, Z2, Z2, Y, 1.0)
+    dZ1 = step.delta(1, Z1, A1, dZ2 @ W2.T)
+    return step.weight_grad(X, dZ1, W1, 0.0, 0.0), dZ1.sum(0), step.weight_grad(A1, dZ2, W2, 0.0, 0.0), dZ2.sum(0)
+''',
     },
 }
 
@@ -332,6 +342,7 @@ WORK_WHEN_ALLOWED = [("adjoints", E04_ATTACKS, "torch.autograd.backward"), ("adj
                      ("adjoints", E04_ATTACKS, "sympy differentiates"), ("gradient_check", E04_ATTACKS,
                      "nnlab.gradcheck does the work"), ("sigmoid", E02_ATTACKS, "torch.sigmoid"),
                      ("backprop", E02_ATTACKS, "autograd in a thread"),
+                     ("backprop", E02_ATTACKS, "nnlab's training-step rules (function_rules)"),
                      ("gradient_norms", E07_ATTACKS, "nnlab.nn's backprop under another name"),
                      ("gradient_norms", E07_ATTACKS, "torch autograd"),
                      *[(check, E09_ATTACKS, route) for check, routes in E09_ATTACKS.items() for route in routes],
