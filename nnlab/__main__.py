@@ -1,7 +1,8 @@
 """Command line: ``nnlab course DEST`` writes the course (lectures and exercises) into a folder of your own,
 ``nnlab build [NAME ...]`` rebuilds lecture notebooks, ``nnlab assign [NAME ...]`` writes student versions of
 exercises, ``nnlab env`` checks the set-up, ``nnlab grade SUBMISSIONS --assignment NAME`` grades submitted
-notebooks into a CSV gradebook."""
+notebooks into a CSV gradebook, ``nnlab hub-link URL`` prints the nbgitpuller link that brings the course to
+students on a JupyterHub."""
 from __future__ import annotations
 
 import argparse
@@ -48,6 +49,19 @@ def main(argv=None):
     o = sub.add_parser("otter", help="write an exercise's checks as otter-grader test files")
     o.add_argument("assignment", help="exercise name or its source .py/.ipynb")
     o.add_argument("folder", help="folder for the test files (e.g. tests/)")
+    h = sub.add_parser("hub-link", help="print the nbgitpuller link that brings the course to students on a hub",
+                       description="Print the link that pulls the course (a git repository) into each student's "
+                                   "home on a JupyterHub with nbgitpuller and opens a notebook in JupyterLab. "
+                                   "Students who open it log in, get their server, and receive the course; opened "
+                                   "again later, it merges new commits without overwriting their changes.")
+    h.add_argument("url", metavar="URL", help="the hub's public address, e.g. https://hub.example.edu")
+    h.add_argument("--repo", default=None, help="the course's git repository: a URL, or a path on the hub's "
+                                                "machine (default: https://github.com/nnlab/nnlab)")
+    h.add_argument("--branch", default="main", help="the branch to pull (default main)")
+    h.add_argument("--notebook", default=None, help="the notebook to open, a path inside the repository "
+                                                    "(default notebooks/00_start_here.ipynb)")
+    h.add_argument("--targetpath", default=None, help="the folder in each student's home to pull into "
+                                                      "(default: the last part of the repository's URL)")
     for name, run in RUN.items():
         sub.choices[name].set_defaults(run=run)
     args = parser.parse_args(argv)
@@ -108,6 +122,18 @@ def _grade(args, here):
         here.error(str(exc))
 
 
+def _hub_link(args, here):
+    from . import hub
+
+    try:
+        print(hub.pull_link(args.url, repo=args.repo or hub.REPOSITORY, branch=args.branch,
+                            notebook=args.notebook or hub.FIRST_NOTEBOOK, targetpath=args.targetpath))
+    except ValueError as exc:
+        name, _, message = str(exc).partition(": ")
+        here.error(f"{'URL' if name == 'hub' else '--' + name}: {message}")
+    return 0
+
+
 def _env(args, here):
     from .env import check_environment
 
@@ -118,7 +144,7 @@ def _env(args, here):
 
 #: What each command runs: a function of the parsed arguments and the command's own parser (for its errors).
 RUN = {"build": _notebooks, "assign": _notebooks, "course": _course, "otter": _otter, "grade": _grade,
-       "env": _env}
+       "env": _env, "hub-link": _hub_link}
 
 if __name__ == "__main__":
     sys.exit(main())
