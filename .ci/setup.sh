@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared set-up for start.sh and .ci/run: a virtual environment with the CPU build of PyTorch (where it can be
 # had: .ci/torch.sh says which build it installed), nnlab (editable) and, with --test, its test extra and
-# Debian's chromium.
+# Debian's chromium and (from npm) configurable-http-proxy.
 #   NNLAB_VENV        where the environment lives (default: .venv in the repository)
 #   PYTHON            interpreter to build it from (default: python3, 3.11 or newer)
 #   NNLAB_TORCH_INDEX the PyTorch wheel index to take the CPU build from (default: PyTorch's,
@@ -80,5 +80,18 @@ if [[ $WITH_TESTS == 1 && ! -x /usr/bin/chromium ]]; then
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium
+fi
+# configurable-http-proxy, the hub's proxy (deploy/hub.py; tests/browser/test_hub_browser.py, benchmarks/bench_hub.py):
+# from npm into the environment's own prefix, $VENV/node, never globally; nothing to do when that version is there
+CHP_VERSION=5.2.0  # the newest that runs on node 20 (5.3 needs node 22, through commander 15)
+CHP_PACKAGE="$VENV/node/node_modules/configurable-http-proxy/package.json"
+if [[ $WITH_TESTS == 1 ]] && ! grep -q "\"version\": \"$CHP_VERSION\"" "$CHP_PACKAGE" 2>/dev/null; then
+  if command -v npm >/dev/null; then
+    echo "== installing configurable-http-proxy $CHP_VERSION with npm into $VENV/node"
+    npm install --prefix "$VENV/node" --no-fund --no-audit --loglevel=error "configurable-http-proxy@$CHP_VERSION"
+  else
+    echo "== WARNING: no npm here, so no configurable-http-proxy: the hub's browser test cannot run" \
+      "(with CI=true it fails); install node 20 and npm"
+  fi
 fi
 "$PY" -m nnlab env
