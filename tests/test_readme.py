@@ -287,6 +287,38 @@ def run_course(text, tmp_path):
     check_course(tmp_path / text.split()[-1])
 
 
+def run_voila(text, tmp_path):
+    """The lecturer's Voilà command serves the lecture as an app; stopped (its process group) once it answers
+    with the lecture's page."""
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {tmp_path / "opened.txt"}\n')
+    browser.chmod(0o755)
+    log = tmp_path / "voila.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(["bash", "-c", text], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env=dict(os.environ, BROWSER=str(browser)), start_new_session=True)
+    try:
+        deadline, url = time.monotonic() + 120, None
+        while url is None and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+            m = re.search(r"(http://(?:localhost|127\.0\.0\.1):\d+/)", log.read_text())
+            url = m and m.group(1)
+        assert url, log.read_text()[-3000:]
+        with urllib.request.urlopen(url, timeout=120) as page:
+            html = page.read().decode()
+        assert page.status == 200 and "02_forward_pass" in html, html[:500]
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=30)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
 def run_env(text, tmp_path):
     done = bash(text, ROOT)
     assert done.returncode == 0 and "Everything is ready." in done.stdout, done.stdout + done.stderr
@@ -296,7 +328,7 @@ RUNNERS = {"start": run_start, "ci": run_ci, "test-command": run_test_command, "
            "matrix": run_matrix,
            "grade": run_grade, "otter": run_otter, "otter-notebook": run_otter_notebook, "using": run_using,
            "training": run_training,
-           "build": run_build, "env": run_env, "course": run_course}
+           "build": run_build, "env": run_env, "course": run_course, "voila": run_voila}
 INLINE_COMMAND = re.compile(r"`((?:bash |\.venv/bin/|python -m )[^`]*)`")
 
 
