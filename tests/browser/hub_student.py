@@ -108,34 +108,59 @@ class Student:
     def wait_run(self, timeout=300):
         wait(self.poll_run, timeout, f"{self.name}'s lecture to finish running")
 
-    def move_control(self, timeout=20):
-        """Press an arrow key on the first enabled slider of an explorer (the other way if the image did not
-        change: the end of its range) and wait for a new image; records ``control`` s. Returns False (and notes
-        an error) when no explorer has a slider or the image never changed."""
+    def move_control(self, timeout=20, tries=4):
+        """Press an arrow key on an explorer's slider (the other way if the image did not change: the end of its
+        range) and wait for a new image; if none of the first ``tries`` enabled sliders changes it (lecture 6's
+        digit pad, empty, shows the same picture wherever its drawing is moved), draw a stroke on a drawing pad.
+        Records ``control`` s, from the key (or the end of the stroke) to the new image. Returns False, and notes
+        an error, when nothing changed the image."""
         handles = self.page.locator(".nnlab-explorer .nnlab-ctl [role=slider]")
+        tried = 0
         for i in range(handles.count()):
             handle = handles.nth(i)
-            if handle.evaluate("e => !!e.closest('[disabled], .mod-disabled') || e.hasAttribute('disabled')"):
+            if tried == tries or handle.evaluate(
+                    "e => !!e.closest('[disabled], .mod-disabled') || e.hasAttribute('disabled')"):
                 continue
-            explorer = handle.locator("xpath=ancestor::*[contains(@class, 'nnlab-explorer')][1]")
-            explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
-            image = explorer.locator("img.nnlab-figure").first
+            tried += 1
+            image = self._image_of(handle)
             for key in ("ArrowRight", "ArrowLeft"):
-                before = image.get_attribute("src")
-                t = time.monotonic()
-                handle.focus()
-                self.page.keyboard.press(key)
-                try:
-                    self.page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
-                                                arg=[image.element_handle(), before], timeout=timeout * 1000)
-                except Exception:  # noqa: BLE001 - at the end of its range the key changes nothing
-                    continue
-                self.times["control"] = time.monotonic() - t
+                if self._changes(image, lambda: (handle.focus(), self.page.keyboard.press(key)), timeout):
+                    return True
+        for k in range(self.page.locator(".nnlab-explorer .nnlab-pad canvas").count()):
+            canvas = self.page.locator(".nnlab-explorer .nnlab-pad canvas").nth(k)
+            if self._changes(self._image_of(canvas), lambda: self._stroke(canvas), timeout):
                 return True
-            break
-        self.errors.append("moved an explorer's slider, but its image did not change" if handles.count()
-                           else "no explorer slider in the lecture")
+        self.errors.append(f"moved {tried} explorer sliders (and drew on any pad), but no image changed" if tried
+                           else "no explorer slider or pad in the lecture")
         return False
+
+    def _image_of(self, control):
+        explorer = control.locator("xpath=ancestor::*[contains(@class, 'nnlab-explorer')][1]")
+        explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+        return explorer.locator("img.nnlab-figure").first
+
+    def _changes(self, image, act, timeout):
+        """Whether ``act()`` changes ``image`` within ``timeout`` s; records the time it took."""
+        before = image.get_attribute("src")
+        t = time.monotonic()
+        act()
+        try:
+            self.page.wait_for_function("([img, before]) => img.getAttribute('src') !== before",
+                                        arg=[image.element_handle(), before], timeout=timeout * 1000)
+        except Exception:  # noqa: BLE001 - at the end of its range a key changes nothing
+            return False
+        self.times["control"] = time.monotonic() - t
+        return True
+
+    def _stroke(self, canvas):
+        """A stroke with the mouse across the middle of a drawing pad."""
+        box = canvas.bounding_box()
+        at = lambda fx, fy: (box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)  # noqa: E731
+        self.page.mouse.move(*at(0.3, 0.2))
+        self.page.mouse.down()
+        for k in range(1, 11):
+            self.page.mouse.move(*at(0.3 + 0.04 * k, 0.2 + 0.06 * k))
+        self.page.mouse.up()
 
     def close_lecture(self):
         """Shut the lecture's kernel down (as File > Close and Shut Down does), so the next starts alone."""
@@ -149,21 +174,38 @@ class Student:
         assert isinstance(answer, list), f"{self.name}: GET api/sessions answered {answer}"
         return answer
 
-    def memory(self, hub, notebook):
-        """RSS and PSS (bytes) of the student's single-user server and of the kernel of ``notebook``, found from
-        /api/sessions (the kernel's id) and the server's process tree (the kernel's connection file names it)."""
+    def processes(self, hub, notebook):
+        """The student's single-user server and the kernel of ``notebook`` (psutil processes): the kernel's id from
+        /api/sessions, its process from the server's process tree (its connection file is named by the id)."""
         server = hub.server(self.name)
         assert server is not None, f"no single-user server process for {self.name}"
         ids = [s["kernel"]["id"] for s in self.sessions() if s["path"] == notebook and s.get("kernel")]
         assert ids, f"{self.name}: no session for {notebook} in api/sessions"
         kernel = next((p for p in server.children(recursive=True) if any(ids[0] in a for a in p.cmdline())), None)
         assert kernel is not None, f"{self.name}: kernel {ids[0]} is not among the server's processes"
+        return server, kernel
+
+    def memory(self, hub, notebook):
+        """RSS, PSS and the highest RSS so far (``hwm``), bytes, and process ids of the student's server and of the
+        kernel of ``notebook``."""
         out = {}
-        for role, proc in (("server", server), ("kernel", kernel)):
+        for role, proc in zip(("server", "kernel"), self.processes(hub, notebook)):
             info = proc.memory_full_info()
             out[role] = {"rss": info.rss, "pss": getattr(info, "pss", info.rss), "pid": proc.pid,
-                         "cpu": sum(proc.cpu_times()[:2])}
+                         "hwm": high_water_mark(proc.pid)}
         return out
+
+
+def high_water_mark(pid):
+    """The largest RSS process ``pid`` has had in its life (Linux: VmHWM in /proc/PID/status), bytes; None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
 
 
 def cpu_seconds(procs):
