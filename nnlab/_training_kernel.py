@@ -78,8 +78,7 @@ def warm_up():
 
 def covers(trainer):
     """True when the compiled steps reproduce this trainer's NumPy step."""
-    opt, net = trainer.optimizer, trainer.net
-    return numba is not None and trainer.dropout == 0 and opt.rule in ("sgd", "adam")
+    return numba is not None and trainer.dropout == 0 and trainer.optimizer.rule in ("sgd", "adam")
 
 
 def _flat(arrays):

@@ -12,12 +12,12 @@ it) and are float32 whatever PyTorch's default dtype is (a script run in the sam
 """
 from __future__ import annotations
 
-from functools import cache
 from typing import NamedTuple
 
 import numpy as np
 
 from . import _validate as valid
+from .memo import memo
 
 
 class Split(NamedTuple):
@@ -334,12 +334,15 @@ def pad_parts():
     return split(images, labels, val=0.15, test=0.2, seed=0)
 
 
-@cache
 def trained(seed=0):
     """Lecture 6's two networks trained on the 8x8 digits with its split and recipe (Adam, learning rate 0.001,
     batches of 32, early stopping with patience 10) from ``seed``: a dict with "MLP" and "CNN" (each a ``Run``),
-    "parts" (the split) and "stats" (its normalisation). Trained once per process and seed (a few seconds):
-    the lecture's runs and its DigitPad are the same networks."""
+    "parts" (the split) and "stats" (its normalisation). Trained once (a few seconds) and remembered by
+    ``memo``: the lecture's runs and its DigitPad are the same networks."""
+    return memo(_trained, seed)
+
+
+def _trained(seed):
     parts = pad_parts()
     stats = pixel_stats(parts.X_train)
     runs = {name: fit(make(8), parts, stats, lr=1e-3, batch_size=32, patience=10, seed=seed, progress=False)

@@ -14,134 +14,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
 from . import _validate as valid
 from . import data as datasets
 from . import nn
-from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, init_layer, init_std, sigmoid
+from .nn import ACTIVATIONS, binary_cross_entropy_with_logits, sigmoid
+from .deepnet import ACTS, DeepNet, build  # noqa: F401 (gradflow's API: the networks it measures)
+from .memo import memo
 from .optim import Divergence
 
 INITS = ("normal", "xavier", "he", "identity")   # the explorer's menu (``build`` takes any of ``nn.INITS``)
-ACTS = ("sigmoid", "tanh", "relu", "linear")
 FLOATS = ("float64", "float32")   # what ``train`` computes in
-
-
-@dataclass
-class DeepNet:
-    """Parameters of the deep network; ``layers`` holds (W, b) for plain layers or (V, b, U) for blocks."""
-
-    activation: str
-    residual: bool
-    inp: tuple            # (W0, b0): input layer d -> width
-    layers: list          # hidden layers or residual blocks
-    out: tuple            # (Wo, bo): width -> 1
-
-    @property
-    def depth(self):
-        return len(self.layers)
-
-
-def build(depth, width, activation="relu", init="he", scale=1.0, residual=False, d_in=2, seed=0):
-    """A deep network as in the module docstring, with its weights drawn by ``init``."""
-    depth = valid.integer("depth", depth, low=1, high=100)
-    width = valid.integer("width", width, low=2, high=256)
-    activation = valid.choice("activation", activation, ACTS)
-    init = valid.choice("init", init, nn.INITS)
-    scale = valid.real("scale", scale, low=0.0, low_open=True)
-    inp, layers, out = _weights(depth, width, init, scale, bool(residual), d_in, seed)
-    return DeepNet(activation, bool(residual), inp, list(layers), out)
-
-
-@lru_cache(maxsize=4)
-def _weights(depth, width, init, scale, residual, d_in, seed):
-    """The random draw behind ``build`` (cached: the activation does not change the weights).
-    The arrays are shared, so nothing may update them in place (``train`` makes new ones).
-
-    Every weight matrix is drawn from its own stream (``_draws``): layer l's weights are the same
-    at any depth, and a narrower network's are the top-left block of a wider one's, so moving the
-    depth or width slider changes the network only by the layers or units it adds or removes (and
-    the scale of the init)."""
-    inp = _layer(seed, (0, d_in), d_in, width, "xavier_normal", 1.0)
-    layers = []
-    for l in range(depth):
-        W, b = _layer(seed, (1, l), width, width, init, scale)
-        layers.append((W, b, _layer(seed, (2, l), width, width, init, scale)[0]) if residual else (W, b))
-    out = _layer(seed, (3, 0), width, 1, "xavier_normal", 1.0)
-    for arrays in (inp, out, *layers):
-        for a in arrays:
-            a.flags.writeable = False
-    return inp, tuple(layers), out
-
-
-def _layer(seed, matrix, fan_in, fan_out, init, scale):
-    """(W, b) as ``nn.init_layer`` draws them, from the stream of ``matrix`` (see ``_draws``)."""
-    std = init_std(init, fan_in, fan_out, scale)
-    if std is None:  # not drawn normal (identity, uniform, ...): nn's initialiser, on this matrix's stream
-        return init_layer(fan_in, fan_out, init, scale, np.random.default_rng([seed, *matrix]))
-    W = _draws(seed, matrix, fan_in, fan_out).astype(np.float64)
-    W *= std
-    return W, np.zeros(fan_out)
-
-
-# The standard normal draws behind the weights, per seed (the last DRAWS_SEEDS seeds kept):
-# matrix -> (its generator, the draws so far). Stored in float32, as PyTorch draws its weights:
-# 100 blocks of 256 x 256 (a residual block has two such matrices) take 26 MB each.
-_DRAWS = {}
-DRAWS_SEEDS = 2
-# one caller at a time grows the draws: an explorer's background training builds networks while
-# the kernel's thread may build another one from the same streams
-_DRAWS_LOCK = threading.Lock()
-# how each kind of matrix (the first number of ``matrix``) grows: the input layer (d_in x width, its
-# stream (0, d_in)) by columns, hidden layers and blocks' second matrices (width x width) by shells, the output layer
-# (width x 1) by rows
-GROWS = {0: "columns", 1: "shells", 2: "shells", 3: "rows"}
-
-
-def _draws(seed, matrix, rows, cols):
-    """N(0, 1) draws for one weight matrix, ``rows`` x ``cols``, from its own stream
-    ``default_rng([seed, *matrix])``, in an order that makes the first draws the top-left block: a
-    square matrix in shells (shell s: row s up to column s, then column s above row s), a matrix
-    with a fixed number of rows (columns) by whole columns (rows). The draws are kept and extended
-    when a larger matrix is asked for, so each number is drawn once."""
-    with _DRAWS_LOCK:
-        return _draws_locked(seed, matrix, rows, cols)
-
-
-def _draws_locked(seed, matrix, rows, cols):
-    streams = _DRAWS.pop(seed, {})
-    _DRAWS[seed] = streams  # the most recently used last
-    while len(_DRAWS) > DRAWS_SEEDS:
-        del _DRAWS[next(iter(_DRAWS))]
-    rng, drawn = streams.get(matrix) or (np.random.default_rng([seed, *matrix]), np.zeros((0, 0), np.float32))
-    r0, c0 = drawn.shape
-    if rows > r0 or cols > c0:
-        grows = GROWS[matrix[0]]
-        grown = np.zeros((max(rows, r0), max(cols, c0)), np.float32)
-        grown[:r0, :c0] = drawn
-        if grows == "shells":
-            i, j = _shells()[:, r0 * r0:rows * rows]
-            grown[i, j] = rng.standard_normal(len(i), dtype=np.float32)
-        elif grows == "columns":
-            grown[:, c0:] = rng.standard_normal((cols - c0, rows), dtype=np.float32).T
-        else:
-            grown[r0:, :] = rng.standard_normal((rows - r0, cols), dtype=np.float32)
-        drawn = grown
-        streams[matrix] = (rng, drawn)
-    return drawn[:rows, :cols]
-
-
-@lru_cache(maxsize=1)
-def _shells(n=256):
-    """(row, column) of each draw of a square matrix in shell order (see ``_draws``), shape
-    (2, n^2): the first w^2 of them are the cells of the top-left w x w block."""
-    rows, cols = [], []
-    for s in range(n):
-        rows += [np.full(s + 1, s), np.arange(s)]
-        cols += [np.arange(s + 1), np.full(s, s)]
-    return np.array([np.concatenate(rows), np.concatenate(cols)], dtype=np.intp)
 
 
 def _network(net):
@@ -156,28 +41,40 @@ def forward(net, X):
     return fw.Z[1:-1], fw.A[1:-1], fw.Z[-1]
 
 
-# The layers of the last plain network measured (``gradient_flow``): (everything but its depth, its
-# Z, its A). Layer l is the same at any depth (``_weights``), so a network deeper or shallower than
-# the last one computes only the layers it adds (kept read-only: a view of them goes on to the caller).
-_MEASURED = (None, [], [])
-
-
 def _forward_reusing(net, X, key):
-    """``forward``, with the layers the last plain network measured with the same ``key`` reused."""
-    global _MEASURED
+    """``forward``, with the layers measured before for the same ``key`` (everything but the depth) reused:
+    layer l is the same at any depth (``_weights``), so a network deeper or shallower than the last one
+    computes only the layers it adds."""
     if net.residual:  # a block's branch is scaled by 1/depth: no block is the same at another depth
         return forward(net, X)
-    kept, Z, A = _MEASURED
-    Z, A, n = (Z, A, len(Z)) if kept == key else ([], [], 0)
-    if n < net.depth + 1:  # the input layer and the hidden ones not measured yet
-        params, activations = _network(net)
-        fw = nn._forward_layers(params[n:-1], A[-1] if n else X, activations[n:-1])
-        for a in (*fw.Z[1:], *fw.A[1:]):
-            a.flags.writeable = False
-        Z, A = Z + fw.Z[1:], A + fw.A[1:]
-        _MEASURED = (key, Z, A)
-    Z, A = Z[:net.depth + 1], A[:net.depth + 1]
+    Z, A = memo(Measured, key).upto(net, X)
     return Z, A, A[-1] @ net.out[0] + net.out[1]
+
+
+class Measured:
+    """The pre-activations and activations of a plain network's input and hidden layers, measured so far
+    (a growing result of ``memo``, keyed by everything but the depth; kept read-only: views of them go on
+    to the callers)."""
+
+    def __init__(self, key):
+        self.Z, self.A, self.nbytes = [], [], 0
+        self._lock = threading.Lock()
+
+    def upto(self, net, X):
+        """Z and A of the input layer and the first ``net.depth`` hidden layers."""
+        with self._lock:
+            n = len(self.Z)
+            if n < net.depth + 1:  # the input layer and the hidden ones not measured yet
+                params, activations = _network(net)
+                fw = nn._forward_layers(params[n:-1], self.A[-1] if n else X, activations[n:-1])
+                for a in (*fw.Z[1:], *fw.A[1:]):
+                    a.flags.writeable = False
+                self.Z, self.A = self.Z + fw.Z[1:], self.A + fw.A[1:]
+                self.nbytes = sum(a.nbytes for a in (*self.Z, *self.A))
+            Z, A = self.Z[:net.depth + 1], self.A[:net.depth + 1]
+        if n < net.depth + 1:
+            memo.trim()
+        return Z, A
 
 
 def backward(net, X, y, Z, A, logits):

@@ -109,7 +109,7 @@ VIEWS = sorted((PACKAGE / "views").glob("*.py"))
 @pytest.mark.parametrize("path", VIEWS, ids=lambda p: p.stem)
 def test_views_use_only_public_model_functions_and_the_one_cache(path):
     """A view calls models through their public names, and remembers results only through
-    ``views.base.memo`` (no lru_cache, no dict of results of its own)."""
+    ``nnlab.memo`` (no lru_cache, no dict of results of its own)."""
     tree = ast.parse(path.read_text())
     models = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
               and node.level == 2 and not node.module for alias in node.names}
@@ -117,10 +117,38 @@ def test_views_use_only_public_model_functions_and_the_one_cache(path):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in models:
             assert not node.attr.startswith("_"), f"{path.name}: {node.value.id}.{node.attr} is private to the model"
         if isinstance(node, ast.Name):
-            assert node.id != "lru_cache" or path.name == "base.py", f"{path.name}: use memo, not lru_cache"
+            assert node.id != "lru_cache", f"{path.name}: use memo, not lru_cache"
         if isinstance(node, ast.Attribute):
             assert "cache" not in node.attr.lower(), \
                 f"{path.name}: self.{node.attr}: results are remembered by memo"
+
+
+def functools_caches(tree):
+    """Where a module remembers results with functools (``lru_cache``, ``cache``, ``cached_property``)."""
+    names = {"lru_cache", "cache", "cached_property"}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "functools":
+            found += [f"line {node.lineno}: from functools import {a.name}" for a in node.names if a.name in names]
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "functools" \
+                and node.attr in names:
+            found.append(f"line {node.lineno}: functools.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("name, path", list(modules()), ids=[n for n, _ in modules()])
+def test_one_cache(name, path):
+    """Results are remembered by ``nnlab.memo`` alone (bounded by count and bytes), never by functools' caches
+    beside it."""
+    if name != "memo":
+        assert not functools_caches(ast.parse(path.read_text())), f"nnlab/{path.relative_to(PACKAGE)}: use memo"
+
+
+def test_the_cache_rule_sees_functools_caches():
+    snippet = "import functools\nfrom functools import cache, partial\n@functools.lru_cache(4)\ndef f(x): pass\n"
+    assert functools_caches(ast.parse(snippet)) == ["line 2: from functools import cache",
+                                                    "line 3: functools.lru_cache"]
+    assert not functools_caches(ast.parse((PACKAGE / "checks" / "loops.py").read_text()))  # partial is no cache
 
 
 def test_the_view_rule_sees_model_calls():

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from nnlab import gradflow
+from nnlab.memo import memo
 
 
 def torch_grads(net, X, y):
@@ -52,14 +53,14 @@ def test_per_layer_gradients_equal_autograd_at_depth_30(activation, init, residu
 def test_a_flow_after_deeper_and_shallower_ones_is_autograds(activation, monkeypatch):
     """Layers measured for one depth are reused at another (``_forward_reusing``): a network measured
     after a deeper and a shallower one has autograd's gradients, and the flow it has when measured alone."""
-    monkeypatch.setattr(gradflow, "_MEASURED", (None, [], []))
+    memo.cache_clear()
     init = "xavier" if activation == "sigmoid" else "he"
     for depth in (30, 12, 20):
         flow = gradflow.gradient_flow(depth, 16, activation, init, batch=64, seed=4)
     _, tgrads, tdA = torch_grads(gradflow.build(20, 16, activation, init, seed=4), *gradflow.task(64, seed=4))
     np.testing.assert_allclose(flow.grad_W, [np.linalg.norm(g[0]) for g in tgrads], rtol=1e-9)
     np.testing.assert_allclose(flow.grad_A, [np.linalg.norm(d) for d in tdA[1:]], rtol=1e-9)
-    monkeypatch.setattr(gradflow, "_MEASURED", (None, [], []))
+    memo.cache_clear()
     alone = gradflow.gradient_flow(20, 16, activation, init, batch=64, seed=4)
     for field in ("grad_W", "grad_A", "histograms", "bin_edges", "saturated", "dead"):
         np.testing.assert_array_equal(getattr(flow, field), getattr(alone, field), err_msg=field)
@@ -221,8 +222,7 @@ def test_weights_do_not_depend_on_the_order_networks_are_built_in():
     """Each matrix has its own stream: a narrower network's weights are the top-left block of a
     wider one's (rescaled by the init's std), layer l's are the same at any depth, and drawing a
     network fresh gives what growing the kept draws gave."""
-    gradflow._DRAWS.clear()
-    gradflow._weights.cache_clear()
+    memo.cache_clear()
     small = gradflow.build(5, 24, "tanh", "xavier", 1.0, residual=True, seed=7)
     big = gradflow.build(9, 40, "tanh", "xavier", 1.0, residual=True, seed=7)
     for (V, _, U), (Vb, _, Ub) in zip(small.layers, big.layers):
@@ -230,8 +230,7 @@ def test_weights_do_not_depend_on_the_order_networks_are_built_in():
         np.testing.assert_allclose(U, Ub[:24, :24] * np.sqrt(80 / 48), rtol=1e-12)
     np.testing.assert_allclose(small.inp[0], big.inp[0][:, :24] * np.sqrt(42 / 26), rtol=1e-12)
     np.testing.assert_allclose(small.out[0], big.out[0][:24] * np.sqrt(41 / 25), rtol=1e-12)
-    gradflow._DRAWS.clear()
-    gradflow._weights.cache_clear()
+    memo.cache_clear()
     fresh = gradflow.build(9, 40, "tanh", "xavier", 1.0, residual=True, seed=7)
     for mine, theirs in zip([fresh.inp, fresh.out, *fresh.layers], [big.inp, big.out, *big.layers]):
         for m, t in zip(mine, theirs):
@@ -264,14 +263,12 @@ def test_weights_built_in_two_threads_at_once_are_the_same():
     from concurrent.futures import ThreadPoolExecutor
 
     def fresh(depth, width):
-        gradflow._DRAWS.clear()
-        gradflow._weights.cache_clear()
+        memo.cache_clear()
         return gradflow.build(depth, width, "tanh", "xavier", 1.0, seed=11)
 
     sizes = [(8, w) for w in range(8, 120, 7)] + [(12, w) for w in range(115, 4, -9)]
     alone = {size: fresh(*size) for size in sizes}
-    gradflow._DRAWS.clear()
-    gradflow._weights.cache_clear()
+    memo.cache_clear()
     with ThreadPoolExecutor(2) as pool:
         together = dict(zip(sizes, pool.map(lambda size: gradflow.build(*size, "tanh", "xavier", 1.0, seed=11),
                                             sizes)))

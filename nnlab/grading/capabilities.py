@@ -19,7 +19,6 @@ notebook's text, in the trusted process.
 from __future__ import annotations
 
 import ast
-import functools
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -29,6 +28,7 @@ import types
 from pathlib import Path
 
 from ..checks import harness
+from ..memo import memo
 
 AUTOGRAD = ("torch", "functorch", "jax", "autograd", "tensorflow")
 MODULES = {
@@ -196,8 +196,12 @@ def _functions_in(tree):
             and sum(1 for _ in ast.walk(n)) >= MIN_NODES]
 
 
-@functools.lru_cache(maxsize=16)
 def _protected_shapes(kinds):
+    """Shapes of the ruled-out functions (``_shapes_of``, parsed once per ``kinds`` through ``memo``)."""
+    return memo(_shapes_of, kinds)
+
+
+def _shapes_of(kinds):
     """Shapes of the ruled-out nnlab functions and of every function of the absent nnlab modules."""
     wanted = {(f.__code__.co_filename, f.__name__): name for name, f in _functions(kinds).items()}
     shapes = {}

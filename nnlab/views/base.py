@@ -42,13 +42,13 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from functools import lru_cache
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
 from ..axes import round_up  # noqa: F401 (the views take it from here)
+from ..memo import memo  # noqa: F401 (the views take it from here: the one cache, nnlab.memo)
 from . import background
 from .background import RENDER_LOCK
 from .figure import Described
@@ -73,23 +73,6 @@ def ink_on(rgba) -> str:
     c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     luminance = float(c @ [0.2126, 0.7152, 0.0722])
     return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
-
-#: How many model results ``memo`` keeps, over all explorers together.
-MEMO_SIZE = 64
-
-
-@lru_cache(maxsize=MEMO_SIZE)
-def memo(fn, *args, **kwargs):
-    """``fn(*args, **kwargs)``, remembered: the one cache of every explorer.
-
-    Views call their expensive model functions through it (a perceptron run, an optimiser race,
-    a training curve, an error-against-n curve), so moving a slider back to where it was, or a
-    second explorer with the same settings, costs nothing. ``fn`` must be a pure function of
-    hashable arguments, and callers must not change what it returns. The least recently used
-    result goes first when ``MEMO_SIZE`` results are kept.
-    """
-    return fn(*args, **kwargs)
-
 
 class Explorer:
     """Base class of all explorers; see the module docstring for the contract."""

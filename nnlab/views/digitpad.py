@@ -102,7 +102,7 @@ class DigitPad(Explorer):
             return None
 
         def train():
-            digits.trained(0)
+            self._models = digits.trained(0)   # kept here too: memo may let them go for newer results
             self._trained = True
         return train
 
@@ -117,7 +117,7 @@ class DigitPad(Explorer):
         truth = int(parts.y_test[s["loaded"]]) if s["loaded"] >= 0 else None
         if blank or not self._trained:
             return SimpleNamespace(seen=seen, probs=None, near=None, blank=blank, truth=truth)
-        models = digits.trained(0)
+        models = self._models
         X = digits.tensors(seen[None], models["stats"])
         probs = {name: digits.probabilities(models[name].model, X)[0] for name in COLOURS}
         near = digits.nearest(seen, parts.X_train, k=NEAREST)
@@ -125,7 +125,7 @@ class DigitPad(Explorer):
 
     # ---------------------------------------------------------------- figure
     def setup(self, fig):
-        self._trained = False
+        self._trained, self._models = False, None
         gs = fig.add_gridspec(2, 3, height_ratios=[2.2, 1], width_ratios=[1.25, 1.4, 1.4])
         self.ax_seen = fig.add_subplot(gs[0, 0])
         self.seen = self.ax_seen.imshow(np.zeros((8, 8)), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
