@@ -143,3 +143,20 @@ def test_bad_input(call, words):
         call()
     for w in words:
         assert w in str(info.value), str(info.value)
+
+
+def test_jitable_marks_without_numba_and_the_compiled_modules_register_the_marks():
+    """``optim_rules.jitable`` leaves a function plain Python and imports no numba (tests/test_memory.py checks the
+    lectures); ``_optim_kernel`` registers every marked function when it is imported, and a function marked after
+    that at once, so compiled code can call either."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom nnlab import nn, optim, optim_rules\nassert 'numba' not in sys.modules\n"
+            "early = optim_rules.jitable(lambda x: x + 1.0)\n"
+            "from nnlab import _optim_kernel\nlate = optim_rules.jitable(lambda x: 2.0 * x)\n"
+            "import numba\nuse = numba.njit(lambda x: late(early(x)))\n"
+            "assert use(1.0) == 4.0 and early(1.0) == 2.0 and type(late).__name__ == 'function'\n"
+            "print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
