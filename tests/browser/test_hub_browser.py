@@ -14,8 +14,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -157,6 +160,8 @@ def test_the_link_is_nbgitpullers():
     query = parse_qs(parts.query)
     assert query == {"repo": ["/srv/my course/nnlab.git/"], "branch": ["fall-26"],
                      "urlpath": ["lab/tree/nnlab.git/notebooks/a%20b.ipynb"]}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"\n    {pull_link('https://hub.example.edu')}\n" in readme, "the README's example is what nnlab prints"
     assert clone_folder("git@github.com:nnlab/nnlab") == "nnlab"
     assert "targetpath=course" in pull_link("https://h.edu", targetpath="course")
     assert "urlpath=notebooks%2Fcourse%2F" in pull_link("https://h.edu", targetpath="course", app="notebook")
@@ -170,3 +175,50 @@ def test_hub_link_names_the_wrong_argument(args, named, capsys):
     with pytest.raises(SystemExit):
         main(["hub-link", *args])
     assert f"error: {named}: " in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------ the README's commands
+
+
+def readme_hub_commands():
+    """The shell commands of the README's hub section: its first indented block that starts a hub (indented, not
+    fenced: tests/test_readme.py runs the fenced blocks; this one is run here, where the hub's parts are known to
+    be installed)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### The course on a JupyterHub"):]
+    section = section[:section.index("\n## ")]
+    blocks = [textwrap.dedent(b) for b in re.findall(r"(?:^    \S.*\n)+", section, re.M)]
+    return next(b for b in blocks if "deploy/hub.py start" in b)
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(200)
+def test_the_readmes_hub_commands_run_as_written(hubctl, tmp_path):
+    """The README's commands start a hub on the port they name (here a free one instead: the only change), print
+    the course's link, its status, and stop it with nothing left listening."""
+    commands = readme_hub_commands()
+    assert "--port 8000" in commands and "http://127.0.0.1:8000" in commands, commands
+    port = hubctl.free_port()
+    state = ROOT / "deploy" / ".run"
+    fresh = not state.exists()
+    venv = ROOT / ".venv"
+    made = not venv.exists()
+    if made:  # the environment lives elsewhere (NNLAB_VENV): .venv as the README expects it, for this test
+        venv.symlink_to(sys.prefix, target_is_directory=True)
+    try:
+        done = subprocess.run(["bash", "-e", "-c", commands.replace("8000", str(port))], cwd=ROOT,
+                              capture_output=True, text=True, timeout=150)
+    finally:
+        if (state / "hub.json").exists():  # stopped here if the commands did not get as far as stop
+            hubctl.Hub.load(state).stop()
+        if made:
+            venv.unlink()
+        if fresh and state.exists():
+            shutil.rmtree(state)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"hub running at http://127.0.0.1:{port} "), lines
+    assert lines[1] == pull_link(f"http://127.0.0.1:{port}", repo=f"file://{ROOT}", branch="main"), lines
+    assert lines[2].startswith(f"hub at http://127.0.0.1:{port}, pid "), lines
+    assert lines[-1].startswith("stopped ") and "closed" in lines[-1], lines
+    assert not hubctl.listening([port])
