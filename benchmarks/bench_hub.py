@@ -29,6 +29,7 @@ import importlib.util
 import json
 import math
 import queue
+import shutil
 import statistics
 import subprocess
 import sys
@@ -292,6 +293,8 @@ def main(argv=None):
         procs = hub.processes()
         done = hub.stop()
         left = [p.pid for p in procs if p.is_running() and p.status() != "zombie"]
+        if not left:
+            shutil.rmtree(scratch, ignore_errors=True)  # the course clone, the hub's state, the students' homes
     wall = time.monotonic() - began
     text, sizing = report(rows, peak, args.students, args.concurrency, [Path(p).stem[:2] for p in lectures], wall)
     print(text)
