@@ -77,13 +77,27 @@ def pytest_report_header(config):
         return f"the fast tier: tests marked {', '.join(TIERS)} are left out (pytest --all runs everything)"
 
 
+def _first(item):
+    """Long work first, so that the short tests fill both workers at the end: browser, notebooks, slow, the rest."""
+    return next((rank for rank, tier in enumerate(("browser", "notebooks", "slow", "packaging"))
+                 if tier in item.keywords), 4)
+
+
 def pytest_collection_modifyitems(config, items):
     """Notebook cells join the ``notebooks`` tier, and a plain ``pytest`` leaves the tiers out. Where the explorers
     draw by matplotlib's public path (``NNLAB_RENDERER=plain``, or a matplotlib the fast renderer cannot trust),
-    the tests of the fast renderer's own machinery have nothing to test."""
+    the tests of the fast renderer's own machinery have nothing to test.
+
+    pytest-xdist hands whole files to its workers (``--dist loadfile``) in the order collected: the files with
+    long work go first (``_first``), so that short files fill both workers at the end (notebooks, collected
+    last, used to leave one worker idle behind them)."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.notebooks)
+    rank = {}
+    for item in items:
+        rank[item.path] = min(rank.get(item.path, 4), _first(item))
+    items.sort(key=lambda item: rank[item.path])
     if _left_out(config):
         tiered = [any(tier in item.keywords for tier in TIERS) for item in items]
         config.hook.pytest_deselected(items=[item for item, t in zip(items, tiered) if t])
