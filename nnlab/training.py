@@ -347,12 +347,13 @@ class Trainer:
     def run(self, steps):
         """Up to ``steps`` iterations (fewer if the run diverges or stops); returns how many were taken.
         Batches go in chunks to the compiled steps of ``_training_kernel`` when they cover the setup."""
-        from . import _training_kernel
-
         steps = valid.integer("steps", steps, low=0)
+        kernel = None
+        if self.compiled:  # numba loads only where something is compiled (``compiled=False`` keeps it out)
+            from . import _training_kernel as kernel
         taken = 0
         while taken < steps and not self.done:
-            if self.compiled and _training_kernel.covers(self):
+            if kernel is not None and kernel.covers(self):
                 taken += self._run_compiled(steps - taken)
             elif self._numpy_step():
                 taken += 1

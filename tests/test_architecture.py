@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "nnlab"
-TOOLS = {"__init__", "__main__", "authoring", "env"}  # the course's tools: the command line, set-up check, sources
+TOOLS = {"__init__", "__main__", "authoring", "env", "hub"}  # the tools: command line, set-up check, sources, links
 
 
 def layer(module):

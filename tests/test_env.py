@@ -124,5 +124,6 @@ def test_the_minimums_are_pyprojects_lower_bounds():
     checked = {distribution.lower(): minimum for _, distribution, minimum, _ in env.REQUIRED}
     assert {name: checked[name] for name in checked if name in bounds} == \
         {name: bounds[name] for name in checked if name in bounds}
-    assert set(bounds) - set(checked) <= {"jupyterlab", "jupytext"}  # not imported by a notebook's kernel
+    # the server's side (JupyterLab, Jupytext, nbgitpuller's pull, Voilà): not imported by a notebook's kernel
+    assert set(bounds) - set(checked) <= {"jupyterlab", "jupytext", "nbgitpuller", "voila"}
     assert project["requires-python"] == f">={env.PYTHON}"

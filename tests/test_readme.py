@@ -79,12 +79,31 @@ def write_notebook(path, solution):
 # --------------------------------------------------------------------------- runners
 
 
-def run_start(text, tmp_path):
-    """``bash start.sh`` sets up and serves JupyterLab with the first lecture; stopped once it answers."""
-    browser = tmp_path / "browser.sh"  # no browser window on a test machine: note what it was asked to open
+def browser_stub(tmp_path):
+    """A BROWSER for commands that open one: no window on a test machine, it notes what it was asked to open
+    in ``tmp_path/opened.txt``."""
+    browser = tmp_path / "browser.sh"
     browser.write_text(f'#!/bin/sh\necho "$1" >> {tmp_path / "opened.txt"}\n')
     browser.chmod(0o755)
-    env = dict(os.environ, BROWSER=str(browser))
+    return browser
+
+
+def stop_group(proc):
+    """Stop a command started in a session of its own, and everything it started: SIGTERM, then SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout=30)
+            break
+        except ProcessLookupError:
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run_start(text, tmp_path):
+    """``bash start.sh`` sets up and serves JupyterLab with the first lecture; stopped once it answers."""
+    env = dict(os.environ, BROWSER=str(browser_stub(tmp_path)))
     log = tmp_path / "start.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(["bash", "-c", text], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
@@ -108,15 +127,7 @@ def run_start(text, tmp_path):
         target = Path(opened.removeprefix("file://")).read_text() if opened.startswith("file://") else opened
         assert re.search(r"/lab/tree/(notebooks/)?00_start_here\.ipynb\?token=", target), target
     finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=30)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop_group(proc)
 
 
 def run_ci(text, tmp_path):
@@ -139,10 +150,10 @@ def run_test_command(text, tmp_path):
 
 def run_tiers(text, tmp_path):
     """Each line selects what the README says (collected, not run: the whole suite runs in .ci/run): the plain
-    pytest none of the four tiers and the rest of the suite, ``-m notebooks`` only notebook cells and the
-    exercises' runs, a named file with ``-k`` only its matching tests, in this process. Collected without
-    pytest-xdist's workers (``-n 0``: which tests a line picks does not depend on them; two workers collect
-    everything twice)."""
+    pytest none of the four tiers and the rest of the suite, ``-m notebooks`` only notebook cells, the
+    exercises' runs and the lectures' memory runs, a named file with ``-k`` only its matching tests, in this
+    process. Collected without pytest-xdist's workers (``-n 0``: which tests a line picks does not depend on
+    them; two workers collect everything twice)."""
     plain, notebooks, named = text.splitlines()
     picked = {}
     for line in (plain, notebooks, named):
@@ -156,7 +167,8 @@ def run_tiers(text, tmp_path):
             "tests/test_grading.py::test_fork_bomb_is_contained"} <= tiered
     assert any(t.startswith("tests/test_nn.py::") for t in picked[plain])
     assert "tests/test_lint.py::test_ruff_finds_nothing" in picked[plain]
-    assert picked[notebooks] and all(t.startswith(("notebooks/", "tests/test_exercises.py")) for t in picked[notebooks])
+    assert picked[notebooks] and all(t.startswith(("notebooks/", "tests/test_exercises.py", "tests/test_memory.py"))
+                                     for t in picked[notebooks])
     assert picked[named] and all(t.startswith("tests/test_views.py::") and "tower" in t.lower() for t in picked[named])
 
 
@@ -290,13 +302,10 @@ def run_course(text, tmp_path):
 def run_voila(text, tmp_path):
     """The lecturer's Voilà command serves the lecture as an app; stopped (its process group) once it answers
     with the lecture's page."""
-    browser = tmp_path / "browser.sh"
-    browser.write_text(f'#!/bin/sh\necho "$1" >> {tmp_path / "opened.txt"}\n')
-    browser.chmod(0o755)
     log = tmp_path / "voila.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(["bash", "-c", text], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env=dict(os.environ, BROWSER=str(browser)), start_new_session=True)
+                                env=dict(os.environ, BROWSER=str(browser_stub(tmp_path))), start_new_session=True)
     try:
         deadline, url = time.monotonic() + 120, None
         while url is None and time.monotonic() < deadline and proc.poll() is None:
@@ -308,15 +317,7 @@ def run_voila(text, tmp_path):
             html = page.read().decode()
         assert page.status == 200 and "02_forward_pass" in html, html[:500]
     finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=30)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop_group(proc)
 
 
 def run_env(text, tmp_path):

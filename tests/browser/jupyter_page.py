@@ -58,12 +58,18 @@ def serve(notebooks, root, app):
     try:
         yield {"url": url, "token": token, "root": root / "notebooks", "app": app}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
+
+
+def stop(proc):
+    """Stop a server this test started, by its process: SIGTERM, then SIGKILL after 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 
@@ -127,14 +133,19 @@ def open_and_run(page, server, name):
         page.goto(f"{server['url']}/lab/workspaces/{workspace}/tree/{name}?reset&token={server['token']}")
     else:
         page.goto(f"{server['url']}/notebooks/{name}?token={server['token']}")
+    return run_all(page, name)
+
+
+def run_all(page, name, timeout=240):
+    """Run all cells of the notebook open in ``page`` once its kernel is idle; wait until they ran. The page must
+    have been opened with the server's ``--expose-app-in-browser`` (``window.jupyterapp``)."""
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=60_000)
-    wait(lambda: (page.evaluate(RUN_STATE_JS) or {}).get("status") == "idle", 60, "the kernel to start")
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=90_000)
+    wait(lambda: (page.evaluate(RUN_STATE_JS) or {}).get("status") == "idle", 90, "the kernel to start")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     time.sleep(1.0)
-    state = wait(lambda: (lambda s: s if s and s["status"] == "idle" and s["pending"] == 0 else None)(
-        page.evaluate(RUN_STATE_JS)), 240, f"{name} to finish running")
-    return state
+    return wait(lambda: (lambda s: s if s and s["status"] == "idle" and s["pending"] == 0 else None)(
+        page.evaluate(RUN_STATE_JS)), timeout, f"{name} to finish running")
 
 
 def bad_outputs(state):

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from jupyter_page import RUN_STATE_JS, bad_outputs, free_port, wait
+from jupyter_page import bad_outputs, free_port, run_all, stop, wait
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -105,13 +105,7 @@ def test_binder_builds_and_opens_the_first_lecture_at_the_badges_urlpath(tmp_pat
                 return False
         wait(answers, 90, "JupyterLab from the Binder environment to answer")
         page.goto(f"{url}/{badge_urlpath()}?token={token}")
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                               "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=90_000)
-        wait(lambda: (page.evaluate(RUN_STATE_JS) or {}).get("status") == "idle", 90, "the kernel to start")
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        time.sleep(1.0)
-        state = wait(lambda: (lambda s: s if s and s["status"] == "idle" and s["pending"] == 0 else None)(
-            page.evaluate(RUN_STATE_JS)), 300, "the first lecture to finish running")
+        state = run_all(page, "the first lecture", timeout=300)
         assert not bad_outputs(state), bad_outputs(state)
         path = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.path")
         assert path == badge_urlpath().removeprefix("lab/tree/"), path
@@ -121,10 +115,5 @@ def test_binder_builds_and_opens_the_first_lecture_at_the_badges_urlpath(tmp_pat
                           for outs in state["outputs"] for o in outs)
         assert "Everything is ready." in printed, printed[-2000:]
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         server_log.close()

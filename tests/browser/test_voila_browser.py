@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from jupyter_page import free_port, wait
+from jupyter_page import free_port, stop, wait
 from test_notebooks_in_browser import _change, _wait_for_new_image
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,12 +54,7 @@ def voila(tmp_path):
                 time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
