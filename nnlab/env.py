@@ -119,8 +119,9 @@ def _import_item(name, distribution, minimum, why) -> Item:
 
 
 def heavy_items(names) -> list:
-    """The items of the packages ``names`` (a part of ``HEAVY``), then the compiled race, checked in a child
-    process of this Python: each package imported there, as in a lecture, without staying in this one.
+    """The items of the packages ``names`` (a part of ``HEAVY``), then the compiled race and training steps,
+    checked in a child process of this Python: each package imported there, as in a lecture, without staying in
+    this one.
     A child that fails (a crash while importing, a time-out) marks every one of them not ok, saying why."""
     rows = {row[0]: row for row in REQUIRED}
     root = str(Path(__file__).resolve().parent.parent)  # this nnlab, installed or not
@@ -136,7 +137,7 @@ def heavy_items(names) -> list:
     except Exception as exc:  # noqa: BLE001 (reported, as the in-process checks are)
         why = f"{type(exc).__name__}: {exc}"
         return [Item(name, "?", False, f"{rows[name][3]}: {why}") for name in names] + [
-            Item("compiled race", "numba", False, why)]
+            Item("compiled race", "numba", False, why), Item("compiled training", "numba", False, why)]
 
 
 def _race_compiles() -> Item:
@@ -153,6 +154,25 @@ def _race_compiles() -> Item:
                     f"ready in {time.perf_counter() - t0:.1f} s" if ok else "numba missing: races run in NumPy")
     except Exception as exc:
         return Item("compiled race", "numba", False, f"{type(exc).__name__}: {exc}")
+
+
+def _training_compiles() -> Item:
+    """Compile (or load from the cache) the training steps once, so that lecture 5's first run does not wait; on a
+    hub or Binder, the image's set-up check leaves them in numba's cache for every student (compiled in a student's
+    kernel instead, they cost about 175 MiB there and tens of seconds)."""
+    try:
+        import time
+
+        from . import training
+
+        t0 = time.perf_counter()
+        from ._optim_kernel import numba
+        training.warm_up()
+        ok = numba is not None
+        return Item("compiled training", "numba" if ok else "NumPy", ok,
+                    f"ready in {time.perf_counter() - t0:.1f} s" if ok else "numba missing: training runs in NumPy")
+    except Exception as exc:
+        return Item("compiled training", "numba", False, f"{type(exc).__name__}: {exc}")
 
 
 def _agg_works() -> Item:
@@ -223,5 +243,5 @@ def widget_echo():
 
 if __name__ == "__main__":  # the child of ``heavy_items``: python -m nnlab.env NAME ...; one JSON line out
     _rows = {row[0]: row for row in REQUIRED}
-    _items = [_import_item(*_rows[name]) for name in sys.argv[1:]] + [_race_compiles()]
+    _items = [_import_item(*_rows[name]) for name in sys.argv[1:]] + [_race_compiles(), _training_compiles()]
     print(json.dumps([asdict(item) for item in _items]))
