@@ -1,4 +1,5 @@
-"""Keys typed on an explorer's controls work the controls and never the notebook.
+"""Keys typed on an explorer's controls work the controls and never the notebook, in JupyterLab and in Notebook 7
+(where a lecture is opened, run, and a slider moved by its arrow keys changes the explorer's image).
 
 JupyterLab and Notebook 7 treat letter keys typed while a cell is selected in command mode as
 notebook commands: ``r`` makes the cell raw, ``m`` markdown, ``d d`` deletes it, ``a``/``b`` add a
@@ -67,12 +68,15 @@ def _check_keys_stay_in_explorers(page, server, name):
         assert page.locator(f"[id='{panel}'] .nnlab-explorer").count() == explorers.count()
         _idle(page)
 
-        if kind == "slider":  # arrows still move the slider, and only the slider
-            value = control.get_attribute("aria-valuenow")
+        if kind == "slider":  # arrows still move the slider, and only the slider; the explorer draws the new value
+            image = control.locator("xpath=ancestor::*[contains(@class, 'nnlab-explorer')][1]") \
+                .locator("img.nnlab-figure").first
+            value, shown = control.get_attribute("aria-valuenow"), image.get_attribute("src")
             control.focus()
             page.keyboard.press("ArrowRight")
             page.keyboard.press("ArrowUp")
             wait(lambda: control.get_attribute("aria-valuenow") != value, 10, "the slider to move on an arrow key")
+            wait(lambda: image.get_attribute("src") != shown, 15, "the explorer's image to change with the slider")
         if kind == "dropdown":
             value = control.input_value()
             control.focus()
