@@ -115,6 +115,18 @@ def write_notebook(root, name, cells):
     (root / name).write_text(json.dumps(nb))
 
 
+def explorer_in_new_notebook(page, server, name, cells):
+    """Write notebook ``name`` of ``cells`` into the server's folder, run it, and return its first explorer
+    (scrolled into view); the notebook must run without an error."""
+    write_notebook(server["root"], name, cells)
+    state = open_and_run(page, server, name)
+    assert not bad_outputs(state), bad_outputs(state)
+    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").first
+    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
+    return explorer
+
+
 def wait(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

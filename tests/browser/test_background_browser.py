@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from jupyter_page import RUN_CELL_JS, RUN_STATE_JS, bad_outputs, open_and_run, wait, write_notebook
+from jupyter_page import RUN_CELL_JS, RUN_STATE_JS, explorer_in_new_notebook, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -16,14 +16,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def test_training_curves_arrive_after_the_flow(page, lab):
-    write_notebook(lab["root"], NAME, ["from nnlab.views import GradientFlowExplorer\n",
+    explorer = explorer_in_new_notebook(page, lab, NAME, ["from nnlab.views import GradientFlowExplorer\n",
                                        "g = GradientFlowExplorer(depth=100, width=192, activation='tanh', "
                                        "train=True)\ng"])
-    state = open_and_run(page, lab, NAME)
-    assert not bad_outputs(state), bad_outputs(state)
-    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
-    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").first
-    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
     img = explorer.locator("img").first
     caption = explorer.locator(".nnlab-caption")
     wait(lambda: "100 layers" in caption.inner_text(), 60, "the flow")

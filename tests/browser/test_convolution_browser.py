@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from jupyter_page import RUN_CELL_JS, RUN_STATE_JS, bad_outputs, open_and_run, wait, write_notebook
+from jupyter_page import RUN_CELL_JS, RUN_STATE_JS, explorer_in_new_notebook, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -28,14 +28,9 @@ def _done(caption):
 
 
 def test_play_steps_the_window_and_the_output_fills_in(page, lab):
-    write_notebook(lab["root"], NAME, ["from nnlab.views import Convolution\n",
+    explorer = explorer_in_new_notebook(page, lab, NAME, ["from nnlab.views import Convolution\n",
                                        "c = Convolution(input='small', kernel='2 × 2 difference')\n"
                                        "c.seconds_per_cell = 0.15\nc"])
-    state = open_and_run(page, lab, NAME)
-    assert not bad_outputs(state), bad_outputs(state)
-    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
-    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").first
-    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
     img, caption = explorer.locator("img.nnlab-figure").first, explorer.locator(".nnlab-caption")
     wait(lambda: "No cell computed yet" in caption.inner_text(), 30, "the first picture")
 

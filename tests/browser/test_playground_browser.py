@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from jupyter_page import RUN_CELL_JS, RUN_STATE_JS, bad_outputs, open_and_run, wait, write_notebook
+from jupyter_page import (RUN_CELL_JS, RUN_STATE_JS, bad_outputs, explorer_in_new_notebook, open_and_run, wait,
+                         write_notebook)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -33,13 +34,8 @@ def _sources(img, seconds):
 
 
 def test_play_shows_frames_a_slider_works_while_playing_and_pause_stops_them(page, lab):
-    write_notebook(lab["root"], NAME, ["from nnlab.views import TrainingPlayground\n",
+    explorer = explorer_in_new_notebook(page, lab, NAME, ["from nnlab.views import TrainingPlayground\n",
                                        "p = TrainingPlayground(n=400, layers=2, units1=8, units2=8)\np"])
-    state = open_and_run(page, lab, NAME)
-    assert not bad_outputs(state), bad_outputs(state)
-    panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
-    explorer = page.locator(f"[id='{panel}'] .nnlab-explorer").first
-    explorer.evaluate("e => e.scrollIntoView({block: 'start'})")
     img = explorer.locator("img").first
     caption = explorer.locator(".nnlab-caption")
     wait(lambda: "Epoch 0 " in caption.inner_text(), 30, "the first picture")
