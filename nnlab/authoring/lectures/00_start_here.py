@@ -143,13 +143,13 @@ print("3-4-2 network:", count_parameters([3, 4, 2]), "parameters")
 # | `01_linear_classifiers_and_perceptron` | linear classifiers, least squares, the perceptron | PerceptronStepper |
 # | `02_forward_pass` | neurons, layers, activations, losses, shapes | HiddenUnitsExplorer |
 # | `03_universal_approximation` | towers, steps and splines | TowerExplorer |
-# | `04_backpropagation` | the chain rule, backprop in NumPy, autodiff | |
-# | `05_training_in_practice` | mini-batches, PyTorch training loops | |
+# | `04_backprop_and_autodiff` | the chain rule, backprop in NumPy, autodiff | AutodiffTrace, GradientCheckExplorer |
+# | `05_training_in_practice` | mini-batches, PyTorch training loops | TrainingPlayground |
 # | `06_handwritten_digits` | handwritten digits with an MLP and a small CNN | DigitPad |
 # | `07_vanishing_exploding_gradients` | gradients through deep networks | GradientFlowExplorer |
 # | `08_optimizers` | momentum, RMSProp, Adam on ill-conditioned bowls | OptimizerRace |
-# | `09_generalisation` | bias, variance and regularisation | |
-# | `10_beyond_fully_connected` | convolution, recurrence, structured outputs | |
+# | `09_generalisation_and_regularisation` | bias, variance and regularisation | PolynomialFit, DoubleDescent, RegularizationPath |
+# | `10_beyond_fully_connected` | convolution, recurrence, structured outputs | Convolution, RNNUnroller, RotationProjection |
 #
 # Lectures appear in the `notebooks/` folder as they are released; exercises with
 # automatic feedback live in `notebooks/exercises/`.
